@@ -1,0 +1,1 @@
+"""Staff and client accounts: the user model, password policy, session and MFA rules."""

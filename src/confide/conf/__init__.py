@@ -1,0 +1,1 @@
+"""Configuration helpers that read the environment and fail loudly."""

@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: security headers, system checks, problem details."""

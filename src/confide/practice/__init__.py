@@ -1,0 +1,1 @@
+"""Practices, staff, roles, the MFA policy and invitations."""

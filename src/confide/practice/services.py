@@ -1,0 +1,190 @@
+"""Business rules for practices and staff. Views, the API and the CLI call these functions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from confide.accounts.models import User
+from confide.practice import jurisdictions
+from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Invitation, Membership, Practice, Role
+
+
+class PracticeError(Exception):
+    """A request that breaks a practice rule; the message is safe to show to the user."""
+
+
+class InvitationInvalid(PracticeError):
+    """The invitation link is unknown, used, revoked or expired."""
+
+
+class NotAllowed(PracticeError):
+    """The acting user's role does not allow this."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _clean_email(email: str) -> str:
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise PracticeError("Enter a valid e-mail address.") from None
+    return email
+
+
+def membership_of(user: User) -> Membership | None:
+    """Return the user's membership, or None for someone outside any practice."""
+    return Membership.objects.filter(user=user).select_related("practice").first()
+
+
+def _require_owner(user: User) -> Membership:
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.OWNER:
+        raise NotAllowed("Only the practice owner can do this.")
+    return membership
+
+
+@transaction.atomic
+def create_practice(*, name: str, jurisdiction: str, owner_email: str, owner_password: str,
+                    owner_name: str = "") -> Membership:
+    """Create a practice with its owner account in one transaction.
+
+    Raises `PracticeError` or `ValidationError` (password policy) before writing anything.
+    """
+    name = name.strip()
+    if not name or len(name) > Practice._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise PracticeError("The practice needs a name of at most 200 characters.")
+    if not jurisdictions.is_known(jurisdiction):
+        raise PracticeError(f"Unknown jurisdiction {jurisdiction!r}; see `confide init --help` for the codes.")
+    email = _clean_email(owner_email)
+    if User.objects.filter(email=email).exists():
+        raise PracticeError("An account with this e-mail address already exists.")
+    validate_password(owner_password, User(email=email))
+    practice = Practice.objects.create(name=name, jurisdiction=jurisdiction)
+    owner = User.objects.create_user(email=email, password=owner_password, display_name=owner_name.strip())
+    return Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """An invitation and the one-time link that was e-mailed (shown once to the owner)."""
+
+    invitation: Invitation
+    link: str
+
+
+def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
+    """Invite a person to the inviter's practice and e-mail them a single-use link.
+
+    The e-mail names the practice and the role only. Raises `NotAllowed` for non-owners and
+    `PracticeError` for bad input or an address that already has an account.
+    """
+    membership = _require_owner(inviter)
+    email = _clean_email(email)
+    if role not in Role.values or role == Role.OWNER:
+        raise PracticeError("Choose a role: clinician, supervisor or front desk.")
+    if User.objects.filter(email=email).exists():
+        raise PracticeError("This person already has an account.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        # An earlier pending invitation for the same address stops working.
+        Invitation.objects.filter(practice=membership.practice, email=email, accepted_at=None,
+                                  revoked_at=None).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            practice=membership.practice, email=email, role=role, token_hash=_token_hash(token),
+            invited_by=inviter, expires_at=now + timedelta(hours=settings.CONFIDE_INVITATION_TTL_HOURS),
+        )
+        link = f"{settings.SITE_URL}/invite/{token}/"
+        context = {"practice": membership.practice, "role": invitation.get_role_display(), "link": link,
+                   "hours": settings.CONFIDE_INVITATION_TTL_HOURS}
+        # Sending inside the transaction means a failed send leaves no invitation behind.
+        send_mail(
+            subject=f"You are invited to join {membership.practice.name} on Confide",
+            message=render_to_string("practice/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    return IssuedInvitation(invitation=invitation, link=link)
+
+
+def find_invitation(token: str) -> Invitation:
+    """Return the pending invitation for a token, or raise `InvitationInvalid`."""
+    invitation = Invitation.objects.filter(token_hash=_token_hash(token)).select_related("practice").first()
+    if invitation is None or invitation.status != "pending":
+        raise InvitationInvalid("This invitation link is no longer valid. Ask your practice owner for a new one.")
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, password: str, display_name: str = "") -> User:
+    """Create the invited person's account and membership; the token then stops working.
+
+    The invitation row is locked and re-checked inside the transaction, so two browsers
+    racing with the same link create one account at most.
+    """
+    invitation = find_invitation(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != "pending":
+        raise InvitationInvalid("This invitation link is no longer valid. Ask your practice owner for a new one.")
+    if User.objects.filter(email=invitation.email).exists():
+        raise InvitationInvalid("This invitation has already been used.")
+    validate_password(password, User(email=invitation.email))
+    user = User.objects.create_user(email=invitation.email, password=password, display_name=display_name.strip())
+    Membership.objects.create(practice=invitation.practice, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def revoke_invitation(*, actor: User, invitation_id: int) -> None:
+    """Withdraw a pending invitation of the owner's practice."""
+    membership = _require_owner(actor)
+    updated = Invitation.objects.filter(
+        pk=invitation_id, practice=membership.practice, accepted_at=None, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    if not updated:
+        raise PracticeError("There is no pending invitation to withdraw.")
+
+
+def update_practice_settings(*, actor: User, name: str, mfa_required: bool, session_idle_minutes: int) -> Practice:
+    """Change the practice's name and security policy (owner only)."""
+    membership = _require_owner(actor)
+    name = name.strip()
+    if not name or len(name) > 200:  # noqa: PLR2004
+        raise PracticeError("The practice needs a name of at most 200 characters.")
+    if not MIN_IDLE_MINUTES <= session_idle_minutes <= MAX_IDLE_MINUTES:
+        raise PracticeError(f"The idle timeout must be between {MIN_IDLE_MINUTES} and {MAX_IDLE_MINUTES} minutes.")
+    practice = membership.practice
+    practice.name = name
+    practice.mfa_required = mfa_required
+    practice.session_idle_minutes = session_idle_minutes
+    practice.save(update_fields=["name", "mfa_required", "session_idle_minutes"])
+    return practice
+
+
+def set_member_active(*, actor: User, member_id: int, active: bool) -> Membership:
+    """Suspend or restore a staff member's sign-in (owner only; never the owner themself)."""
+    owner = _require_owner(actor)
+    member = Membership.objects.filter(pk=member_id, practice=owner.practice).select_related("user").first()
+    if member is None:
+        raise PracticeError("There is no such staff member.")
+    if member.user_id == actor.pk:
+        raise PracticeError("You cannot suspend your own account.")
+    member.user.is_active = active
+    member.user.save(update_fields=["is_active"])
+    return member

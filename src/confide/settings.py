@@ -1,0 +1,278 @@
+"""Django settings for Confide, read from the environment (twelve-factor).
+
+Every variable is documented in docs/operators.md; tests/test_docs.py fails when one is not.
+`CONFIDE_MODE` decides how strict the system checks are: `production` (the default) refuses
+to start with unsafe settings (see confide/core/checks.py); `demo`, `development` and `test`
+allow plain-HTTP cookies for local use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP  # type: ignore[import-not-found,unused-ignore]
+
+from confide.conf.env import envbool, envchoice, envint, envlist, envsecret, envstr
+
+MODE = envchoice("CONFIDE_MODE", "production", ("production", "demo", "development", "test"))
+PRODUCTION = MODE == "production"
+
+_data_dir = envstr("CONFIDE_DATA_DIR", "")
+if not _data_dir:
+    raise ImproperlyConfigured(
+        "CONFIDE_DATA_DIR is not set. Pass --data-dir to the confide command or set the variable."
+    )
+DATA_DIR = Path(_data_dir).expanduser().resolve()
+FILE_STORE_DIR = DATA_DIR / "files"
+
+DEBUG = envbool("CONFIDE_DEBUG", False)
+
+_secret = envsecret("CONFIDE_SECRET_KEY")
+if _secret is None and (DATA_DIR / "secret_key").is_file():
+    _secret = (DATA_DIR / "secret_key").read_text(encoding="utf-8").strip()
+if not _secret:
+    raise ImproperlyConfigured(
+        "No secret key: set CONFIDE_SECRET_KEY_FILE (or CONFIDE_SECRET_KEY), "
+        "or run `confide init` to create one in the data directory."
+    )
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = envlist("CONFIDE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CONFIDE_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    # Confide's web app comes before allauth so that its templates restyle allauth's pages.
+    "confide.web",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "confide.core",
+    "confide.accounts",
+    "confide.practice",
+    "confide.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "confide.core.middleware.SecurityHeadersMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "confide.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "confide.accounts.middleware.RequireMfaMiddleware",
+]
+
+ROOT_URLCONF = "confide.urls"
+WSGI_APPLICATION = "confide.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "confide.web.context_processors.confide",
+            ],
+        },
+    },
+]
+
+# Databases: SQLite in the data directory unless DATABASE_URL names another (PostgreSQL).
+_database_url = envstr("DATABASE_URL", "")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "confide.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers and one writer work at once across several server processes;
+                # IMMEDIATE transactions take the write lock up front so they queue instead of failing.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rate limits and lockouts must hold across processes, so the cache lives in the database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "confide_cache",
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Passwords follow NIST SP 800-63B-4: length, a blocklist, no composition rules, Argon2id.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
+    {"NAME": "confide.accounts.passwords.MaximumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "confide.accounts.passwords.ContextBlocklistValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+
+# Sessions live in the database so that any worker can serve any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "confide_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = envint("CONFIDE_SESSION_MAX_AGE_HOURS", 12, minimum=1, maximum=24) * 3600
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "confide_csrf"
+
+_https = envbool("CONFIDE_HTTPS", PRODUCTION)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+if _https:
+    SESSION_COOKIE_NAME = "__Host-confide_session"
+    CSRF_COOKIE_NAME = "__Host-confide_csrf"
+if envbool("CONFIDE_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = False
+SECURE_SSL_REDIRECT = envbool("CONFIDE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("CONFIDE_HSTS_SECONDS", 63072000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# A nonce-based policy: no inline scripts or styles, nothing from other origins.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "manifest-src": [CSP.SELF],
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=(), browsing-topics=(), "
+    "publickey-credentials-get=(self), publickey-credentials-create=(self)"
+)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("CONFIDE_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static files are served by WhiteNoise straight from the installed package, so there is no
+# collectstatic step and several `confide serve` processes can share one data directory.
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(FILE_STORE_DIR)}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = MODE == "development"
+WHITENOISE_MAX_AGE = 3600
+
+# E-mail: real SMTP in production; the demo prints mail to the console.
+_email_backend = envchoice("CONFIDE_EMAIL_BACKEND", "console" if MODE in ("demo", "development") else "smtp",
+                           ("smtp", "console", "locmem"))
+EMAIL_BACKEND = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}[_email_backend]
+EMAIL_HOST = envstr("CONFIDE_SMTP_HOST", "localhost")
+EMAIL_PORT = envint("CONFIDE_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("CONFIDE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("CONFIDE_SMTP_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("CONFIDE_SMTP_STARTTLS", PRODUCTION)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = envstr("CONFIDE_FROM_EMAIL", "Confide <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Public address used in links inside e-mails (invitations). No client data ever goes in a link.
+SITE_URL = envstr("CONFIDE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# django-allauth: e-mail sign-in, no open sign-up (staff are invited), MFA for everyone.
+ACCOUNT_ADAPTER = "confide.accounts.adapters.AccountAdapter"
+MFA_ADAPTER = "confide.accounts.adapters.MfaAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+_attempts = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT", 5, minimum=1, maximum=100)
+_window = envint("CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES", 15, minimum=1, maximum=24 * 60)
+_per_ip = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1, maximum=1000)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{_per_ip}/{_window}m/ip,{_attempts}/{_window}m/key",
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "/accounts/login/"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = envstr("CONFIDE_TOTP_ISSUER", "Confide")
+MFA_RECOVERY_CODE_COUNT = 10
+# Browsers treat http://localhost as a secure context, so passkeys work in the demo too.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Practice defaults.
+CONFIDE_INVITATION_TTL_HOURS = envint("CONFIDE_INVITATION_TTL_HOURS", 72, minimum=1, maximum=24 * 14)
+CONFIDE_SESSION_WARNING_SECONDS = 120
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("CONFIDE_LOG_LEVEL", "INFO").upper()},
+    # Django's request logger prints the path of failed requests; paths carry only opaque ids.
+    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+}

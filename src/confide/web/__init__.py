@@ -1,0 +1,1 @@
+"""Server-rendered pages for staff (and, later, clients). Views stay thin: parse, call a service, render."""

@@ -1,0 +1,44 @@
+"""Guards for views. Someone without access gets a 404, which reveals nothing about what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+from confide.practice.models import Membership, Role
+from confide.practice.services import membership_of
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    """Require a signed-in member of a practice; the membership is passed as `request.membership`."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = membership_of(request.user)  # type: ignore[arg-type]
+        if membership is None:
+            raise Http404
+        request.membership = membership  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view: View) -> View:
+    """Require the practice owner; everyone else gets a 404."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership: Membership = request.membership  # type: ignore[attr-defined]
+        if membership.role != Role.OWNER:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

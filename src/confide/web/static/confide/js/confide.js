@@ -1,0 +1,70 @@
+// Confide's page behaviour. Loaded as a file (the Content-Security-Policy forbids inline scripts).
+(function () {
+  "use strict";
+
+  // Idle sign-out warning. The server enforces the timeout; this only warns and offers to continue.
+  function setupIdleWarning() {
+    var body = document.body;
+    var idle = parseInt(body.dataset.idleSeconds || "0", 10);
+    var warnBefore = parseInt(body.dataset.idleWarningSeconds || "120", 10);
+    var dialog = document.getElementById("idle-dialog");
+    if (!idle || !dialog) { return; }
+    var deadline = Date.now() + idle * 1000;
+    var remainingEl = document.getElementById("idle-remaining");
+
+    function refreshFromServer() {
+      // Another tab may have been active: ask the server how long is left (this is not activity).
+      return fetch("/session/status", { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.json().then(function (d) { return { status: r.status, data: d }; }); })
+        .then(function (res) {
+          if (res.status === 401 || !res.data.signed_in) { window.location.assign("/accounts/login/?expired=1"); return; }
+          deadline = Date.now() + res.data.remaining_seconds * 1000;
+        })
+        .catch(function () { /* Offline: keep the local deadline. */ });
+    }
+
+    function tick() {
+      var left = Math.round((deadline - Date.now()) / 1000);
+      if (left <= 0) {
+        refreshFromServer().then(function () {
+          if (deadline <= Date.now()) { window.location.assign("/accounts/login/?expired=1"); }
+        });
+        return;
+      }
+      if (left <= warnBefore) {
+        if (!dialog.open) {
+          refreshFromServer().then(function () {
+            if (deadline - Date.now() <= warnBefore * 1000 && !dialog.open) { dialog.showModal(); }
+          });
+        }
+        var minutes = Math.floor(left / 60), seconds = left % 60;
+        remainingEl.textContent = minutes > 0 ? minutes + " min " + seconds + " s" : seconds + " seconds";
+      } else if (dialog.open) {
+        dialog.close();
+      }
+    }
+
+    document.getElementById("idle-continue").addEventListener("click", function () {
+      fetch("/session/keepalive", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": body.dataset.csrfToken }
+      }).then(function (r) { return r.json(); }).then(function (d) {
+        if (!d.signed_in) { window.location.assign("/accounts/login/?expired=1"); return; }
+        deadline = Date.now() + d.remaining_seconds * 1000;
+        dialog.close();
+      });
+    });
+    window.setInterval(tick, 1000);
+  }
+
+  // htmx requests carry the CSRF token from the page.
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = document.body.dataset.csrfToken;
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setupIdleWarning);
+  } else {
+    setupIdleWarning();
+  }
+})();

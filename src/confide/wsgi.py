@@ -1,0 +1,8 @@
+"""WSGI entry point used by `confide serve` (gunicorn)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
+application = get_wsgi_application()
