@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     # Confide's web app comes before allauth so that its templates restyle allauth's pages.
     "confide.web",
@@ -70,8 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "confide.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "confide.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -142,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
     {"NAME": "confide.accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "confide.accounts.passwords.ContextBlocklistValidator"},
+    {"NAME": "confide.accounts.passwords.PredictablePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
@@ -213,17 +214,24 @@ WHITENOISE_MAX_AGE = 3600
 # E-mail: real SMTP in production; the demo prints mail to the console.
 _email_backend = envchoice("CONFIDE_EMAIL_BACKEND", "console" if MODE in ("demo", "development") else "smtp",
                            ("smtp", "console", "locmem"))
-EMAIL_BACKEND = {
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}[_email_backend]
-EMAIL_HOST = envstr("CONFIDE_SMTP_HOST", "localhost")
-EMAIL_PORT = envint("CONFIDE_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1, maximum=65535)
-EMAIL_HOST_USER = envstr("CONFIDE_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = envsecret("CONFIDE_SMTP_PASSWORD") or ""
-EMAIL_USE_TLS = envbool("CONFIDE_SMTP_STARTTLS", PRODUCTION)
-EMAIL_TIMEOUT = 20
+_smtp_options: dict[str, object] = {
+    "host": envstr("CONFIDE_SMTP_HOST", "localhost"),
+    "port": envint("CONFIDE_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1, maximum=65535),
+    "username": envstr("CONFIDE_SMTP_USER", "") or None,
+    "password": envsecret("CONFIDE_SMTP_PASSWORD"),
+    "use_tls": envbool("CONFIDE_SMTP_STARTTLS", PRODUCTION),
+    "timeout": 20,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": {
+            "smtp": "django.core.mail.backends.smtp.EmailBackend",
+            "console": "django.core.mail.backends.console.EmailBackend",
+            "locmem": "django.core.mail.backends.locmem.EmailBackend",
+        }[_email_backend],
+        "OPTIONS": _smtp_options if _email_backend == "smtp" else {},
+    }
+}
 DEFAULT_FROM_EMAIL = envstr("CONFIDE_FROM_EMAIL", "Confide <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -43,7 +43,7 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
         errors.append(Error("SESSION_COOKIE_SAMESITE must be Lax or Strict.", id="confide.E004"))
     if "*" in settings.ALLOWED_HOSTS:
         errors.append(Error("CONFIDE_ALLOWED_HOSTS must not contain '*'.", id="confide.E005"))
-    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+    if settings.MAILERS["default"]["BACKEND"].endswith(("console.EmailBackend", "locmem.EmailBackend")):
         errors.append(Warning(
             "E-mail is not sent in production mode: invitations will not reach anyone.",
             hint="Set CONFIDE_EMAIL_BACKEND=smtp and CONFIDE_SMTP_HOST.",

@@ -1,0 +1,17 @@
+"""Settings for the test suite: Confide's own settings with a throwaway data directory.
+
+The environment decides the database: unset DATABASE_URL for SQLite, or point it at PostgreSQL.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("CONFIDE_MODE", "test")
+os.environ.setdefault("CONFIDE_DATA_DIR", tempfile.mkdtemp(prefix="confide-test-"))
+os.environ.setdefault("CONFIDE_SECRET_KEY", "test-secret-key-" + "k3y" * 20)
+os.environ.setdefault("CONFIDE_EMAIL_BACKEND", "locmem")
+
+from confide.settings import *  # noqa: E402,F403
+
+# Argon2id with small parameters keeps the suite fast; production uses Django's defaults.
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

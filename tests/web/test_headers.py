@@ -1,0 +1,75 @@
+"""Every page carries the security headers; nothing Confide renders may be cached."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.accounts.test_signin import sign_in
+from tests.conftest import Person
+from tests.routes import all_paths
+
+REQUIRED = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def assert_secure_headers(response, path: str) -> None:  # type: ignore[no-untyped-def]
+    for name, value in REQUIRED.items():
+        assert response.get(name) == value, f"{path}: {name} is {response.get(name)!r}"
+    csp = response.get("Content-Security-Policy", "")
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp, path
+    script_src = re.search(r"script-src ([^;]+)", csp)
+    assert script_src and "'unsafe-inline'" not in script_src.group(1), path
+    assert "'unsafe-eval'" not in script_src.group(1), path
+    if response.status_code == 200 and b"<script" in response.content:
+        assert "'nonce-" in script_src.group(1), f"{path} renders scripts without a nonce in its policy"
+    assert "camera=()" in response.get("Permissions-Policy", ""), path
+
+
+def test_the_route_list_is_not_empty() -> None:
+    paths = all_paths()
+    assert "/" in paths and "/accounts/login/" in paths and "/api/v1/health" in paths
+
+
+@pytest.mark.parametrize("path", all_paths())
+def test_every_page_has_security_headers_when_signed_out(client: Client, db: None, path: str) -> None:
+    assert_secure_headers(client.get(path), path)
+
+
+@pytest.mark.parametrize("path", all_paths())
+def test_every_page_has_security_headers_when_signed_in(client: Client, alice: Person, relaxed: object,
+                                                       path: str) -> None:
+    sign_in(client, alice.email, alice.password)
+    assert_secure_headers(client.get(path), path)
+
+
+def test_pages_use_a_fresh_nonce_and_no_inline_scripts(client: Client, db: None) -> None:
+    first = client.get("/accounts/login/")
+    second = client.get("/accounts/login/")
+    nonce1 = re.search(r"'nonce-([^']+)'", first["Content-Security-Policy"]).group(1)  # type: ignore[union-attr]
+    nonce2 = re.search(r"'nonce-([^']+)'", second["Content-Security-Policy"]).group(1)  # type: ignore[union-attr]
+    assert nonce1 != nonce2
+    html = first.content.decode()
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, f"inline script: {tag}"
+    assert "style=" not in html
+
+
+def test_hsts_is_sent_over_https(client: Client, db: None) -> None:
+    response = client.get("/accounts/login/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=63072000")
+    assert "Strict-Transport-Security" not in client.get("/accounts/login/")
+
+
+def test_static_files_are_served_and_cacheable(client: Client, db: None) -> None:
+    from django.test import override_settings  # noqa: F401  (WhiteNoise serves through the test client too)
+
+    response = client.get("/static/confide/css/confide.css")
+    assert response.status_code == 200
