@@ -279,7 +279,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "confide.core.redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": envstr("CONFIDE_LOG_LEVEL", "INFO").upper()},
     # Django's request logger prints the path of failed requests; paths carry only opaque ids.
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},

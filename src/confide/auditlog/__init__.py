@@ -1,0 +1,113 @@
+"""The pure core of Confide's tamper-evident audit log.
+
+It knows how to encode audit events, build the RFC 6962 / RFC 9162 Merkle tree
+over them, prove inclusion and consistency, sign tree heads with Ed25519 and
+verify a whole stored log. It imports nothing of Django or of the rest of
+Confide; the app layer (``confide.audit``) stores what it produces.
+"""
+
+from confide.auditlog.errors import (
+    AuditFormatError,
+    AuditLogError,
+    ConsistencyProofError,
+    InclusionProofError,
+    LogIntegrityError,
+    SignatureError,
+)
+from confide.auditlog.events import (
+    AuditEvent,
+    Outcome,
+    PurposeOfUse,
+    decode_entry,
+    encode_entry,
+)
+from confide.auditlog.heads import (
+    SignedTreeHead,
+    generate_signing_key,
+    key_id,
+    public_key_from_bytes,
+    public_key_from_text,
+    public_key_to_bytes,
+    public_key_to_text,
+    sign_tree_head,
+    signing_key_from_bytes,
+    unsafe_signing_key_to_bytes,
+    verify_tree_head,
+)
+from confide.auditlog.log import (
+    AppendResult,
+    LogReader,
+    LogRecord,
+    MemoryLog,
+    VerifiedLog,
+    append_record,
+    verify_entry_in_head,
+    verify_head_extends,
+    verify_log,
+)
+from confide.auditlog.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    CompactRange,
+    HashStore,
+    MemoryTree,
+    Node,
+    consistency_proof,
+    hash_children,
+    hash_leaf,
+    inclusion_proof,
+    root_at,
+    root_of_leaves,
+    subtree_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "AppendResult",
+    "AuditEvent",
+    "AuditFormatError",
+    "AuditLogError",
+    "CompactRange",
+    "ConsistencyProofError",
+    "HashStore",
+    "InclusionProofError",
+    "LogIntegrityError",
+    "LogReader",
+    "LogRecord",
+    "MemoryLog",
+    "MemoryTree",
+    "Node",
+    "Outcome",
+    "PurposeOfUse",
+    "SignatureError",
+    "SignedTreeHead",
+    "VerifiedLog",
+    "append_record",
+    "consistency_proof",
+    "decode_entry",
+    "encode_entry",
+    "generate_signing_key",
+    "hash_children",
+    "hash_leaf",
+    "inclusion_proof",
+    "key_id",
+    "public_key_from_bytes",
+    "public_key_from_text",
+    "public_key_to_bytes",
+    "public_key_to_text",
+    "root_at",
+    "root_of_leaves",
+    "sign_tree_head",
+    "signing_key_from_bytes",
+    "subtree_hash",
+    "unsafe_signing_key_to_bytes",
+    "verify_consistency",
+    "verify_entry_in_head",
+    "verify_head_extends",
+    "verify_inclusion",
+    "verify_log",
+    "verify_tree_head",
+]

@@ -1,0 +1,28 @@
+"""Redaction of secrets that travel in URL paths (one-time invitation tokens).
+
+Paths in Confide carry opaque ids only, never client data; the one exception is the token
+in an invitation link, which must still never reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_SECRET_SEGMENT = re.compile(r"(/invite/)[^/\s?\"']+")
+
+
+def redact_path(text: str) -> str:
+    """Replace secret path segments in a path, URL or request line with a placeholder."""
+    return _SECRET_SEGMENT.sub(r"\1[redacted]", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """A logging filter that redacts secret path segments from every record it passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_path(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True

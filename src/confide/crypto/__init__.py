@@ -1,0 +1,109 @@
+"""Confide's cryptographic core: safe recipes over pyca/cryptography.
+
+Application code uses only what this module exports. It seals record
+fields under per-client scope keys (`seal_field`, `open_field`), wraps
+scope keys to people's HPKE key pairs (`wrap_key_to`, `unwrap_key`), wraps
+private keys under passwords, session secrets and access tokens, and
+splits the practice recovery key into a k-of-n paper kit.
+
+Every failure raises a subclass of `CryptoError`. The package imports
+nothing from Django or the rest of Confide.
+"""
+
+from __future__ import annotations
+
+from confide.crypto.context import Scope, SealContext, WrapContext
+from confide.crypto.errors import (
+    CryptoError,
+    IntegrityError,
+    RecoveryError,
+    RecoveryShareError,
+    WrongKeyError,
+    WrongPasswordError,
+    WrongSecretError,
+)
+from confide.crypto.keys import (
+    DEFAULT_SUITE,
+    KeySuite,
+    ScopeKey,
+    UserPrivateKey,
+    UserPublicKey,
+    fingerprint,
+    generate_user_keypair,
+    load_public_key,
+    serialize_public_key,
+    unsafe_load_private_key,
+    unsafe_serialize_private_key,
+)
+from confide.crypto.recipes import (
+    new_secret,
+    open_field,
+    reseal_field,
+    seal_field,
+    sealed_key_id,
+    unwrap_key,
+    wrap_key_to,
+)
+from confide.crypto.recovery import (
+    RecoveryKit,
+    RecoveryShare,
+    combine_recovery_shares,
+    create_recovery_kit,
+    open_recovery_private_key,
+    parse_recovery_share,
+)
+from confide.crypto.wraps import (
+    KdfParams,
+    SecretPurpose,
+    unwrap_private_key_from,
+    unwrap_private_key_with_password,
+    unwrap_private_key_with_secret,
+    wrap_private_key_to,
+    wrap_private_key_with_password,
+    wrap_private_key_with_secret,
+)
+
+__all__ = [
+    "DEFAULT_SUITE",
+    "CryptoError",
+    "IntegrityError",
+    "KdfParams",
+    "KeySuite",
+    "RecoveryError",
+    "RecoveryKit",
+    "RecoveryShare",
+    "RecoveryShareError",
+    "Scope",
+    "ScopeKey",
+    "SealContext",
+    "SecretPurpose",
+    "UserPrivateKey",
+    "UserPublicKey",
+    "WrapContext",
+    "WrongKeyError",
+    "WrongPasswordError",
+    "WrongSecretError",
+    "combine_recovery_shares",
+    "create_recovery_kit",
+    "fingerprint",
+    "generate_user_keypair",
+    "load_public_key",
+    "new_secret",
+    "open_field",
+    "open_recovery_private_key",
+    "parse_recovery_share",
+    "reseal_field",
+    "seal_field",
+    "sealed_key_id",
+    "serialize_public_key",
+    "unsafe_load_private_key",
+    "unsafe_serialize_private_key",
+    "unwrap_key",
+    "unwrap_private_key_from",
+    "unwrap_private_key_with_password",
+    "unwrap_private_key_with_secret",
+    "wrap_key_to",
+    "wrap_private_key_to",
+    "wrap_private_key_with_password",
+    "wrap_private_key_with_secret",
+]
