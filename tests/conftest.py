@@ -13,6 +13,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
 
 from confide.accounts.models import User
+from confide.keys import services as keys
 from confide.practice import services
 from confide.practice.models import Membership, Practice, Role
 
@@ -31,12 +32,13 @@ class Person:
 
 def make_practice(owner_email: str, name: str = "Quiet Harbour Counselling") -> Membership:
     return services.create_practice(name=name, jurisdiction="US-CA", owner_email=owner_email,
-                                    owner_password=PASSWORD, owner_name="")
+                                    owner_password=PASSWORD, owner_name="").membership
 
 
 def add_member(practice: Practice, email: str, role: Role) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD)
     Membership.objects.create(practice=practice, user=user, role=role)
+    keys.provision_user_keys(user.pk, practice.pk, PASSWORD)
     return user
 
 

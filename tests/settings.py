@@ -10,6 +10,7 @@ os.environ.setdefault("CONFIDE_MODE", "test")
 os.environ.setdefault("CONFIDE_DATA_DIR", tempfile.mkdtemp(prefix="confide-test-"))
 os.environ.setdefault("CONFIDE_SECRET_KEY", "test-secret-key-" + "k3y" * 20)
 os.environ.setdefault("CONFIDE_EMAIL_BACKEND", "locmem")
+os.environ.setdefault("CONFIDE_KDF_PROFILE", "unsafe-test")
 
 from confide.settings import *  # noqa: E402,F403
 

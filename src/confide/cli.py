@@ -118,6 +118,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.exceptions import ValidationError
 
+    from confide.keys.services import write_recovery_kit
     from confide.practice import jurisdictions, services
     from confide.practice.models import Practice
 
@@ -125,26 +126,42 @@ def cmd_init(args: argparse.Namespace) -> int:
     email = _ask("Owner e-mail", args.owner_email)
     jurisdiction = _ask(f"Jurisdiction ({', '.join(jurisdictions.JURISDICTIONS)})", args.jurisdiction)
     password = _ask_password(args.owner_password_file)
-    _validate_recovery_args(args)
+    kit_dir = _recovery_kit_dir(args, data_dir)
     _migrate()
     if Practice.objects.exists():
         raise CommandError(f"{data_dir} already holds a practice; use a new data directory.")
     try:
-        membership = services.create_practice(name=name, jurisdiction=jurisdiction, owner_email=email,
-                                              owner_password=password, owner_name=args.owner_name or "")
+        created = services.create_practice(
+            name=name, jurisdiction=jurisdiction, owner_email=email, owner_password=password,
+            owner_name=args.owner_name or "", recovery_threshold=args.threshold, recovery_shares=args.shares,
+        )
     except ValidationError as exc:
         raise CommandError("The owner password is not acceptable: " + " ".join(exc.messages)) from None
     except services.PracticeError as exc:
         raise CommandError(str(exc)) from None
+    membership = created.membership
+    paths = write_recovery_kit(created.recovery_kit, membership.practice.name, kit_dir)
     print(f"Created practice {membership.practice.name!r} ({membership.practice.jurisdiction}) in {data_dir}")
     print(f"Owner: {membership.user.email}")
+    print(f"Recovery kit ({args.threshold} of {args.shares} shares needed) written to {kit_dir}:")
+    for path in paths:
+        print(f"  {path.name}")
+    print("Print each share, give them to different trusted people, then delete the files.")
     return 0
 
 
-def _validate_recovery_args(args: argparse.Namespace) -> None:
+def _recovery_kit_dir(args: argparse.Namespace, data_dir: Path) -> Path:
+    """Check the recovery options; the kit must never live inside the data directory."""
     shares, threshold = args.shares, args.threshold
     if not 2 <= threshold <= shares <= 16:  # noqa: PLR2004
         raise CommandError("The recovery kit needs 2 <= --threshold <= --shares <= 16.")
+    kit_dir = Path(_ask("Recovery kit directory", args.recovery_kit_dir)).expanduser().resolve()
+    if kit_dir == data_dir or data_dir in kit_dir.parents:
+        raise CommandError("The recovery kit must not be written inside the data directory: "
+                           "a backup of the data would then carry the key to read it.")
+    if kit_dir.exists() and any(kit_dir.glob("recovery-share-*")):
+        raise CommandError(f"{kit_dir} already holds recovery shares; choose an empty directory.")
+    return kit_dir
 
 
 # ----------------------------------------------------------------------------- serve

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from confide.accounts.models import User
+from confide.keys import services as keys
 from confide.practice import services
 from confide.practice.models import Membership, Role
 
@@ -41,7 +42,7 @@ def seed_demo_practice() -> list[DemoPerson]:
     owner = services.create_practice(
         name="Quiet Harbour Counselling (demo)", jurisdiction="US-CA",
         owner_email=people[0].email, owner_password=people[0].password, owner_name="Dr. Robin Vale",
-    )
+    ).membership
     # The demo must sign in with the printed passwords alone; the banner says MFA is optional here.
     owner.practice.mfa_required = False
     owner.practice.save(update_fields=["mfa_required"])
@@ -49,4 +50,5 @@ def seed_demo_practice() -> list[DemoPerson]:
     for person in people[1:]:
         user = User.objects.create_user(email=person.email, password=person.password, display_name=names[person.role])
         Membership.objects.create(practice=owner.practice, user=user, role=Role(person.role))
+        keys.provision_user_keys(user.pk, owner.practice_id, person.password)
     return people

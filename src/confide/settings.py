@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "confide.core",
     "confide.accounts",
     "confide.practice",
+    "confide.keys",
     "confide.api",
 ]
 
@@ -241,6 +242,7 @@ SITE_URL = envstr("CONFIDE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # django-allauth: e-mail sign-in, no open sign-up (staff are invited), MFA for everyone.
 ACCOUNT_ADAPTER = "confide.accounts.adapters.AccountAdapter"
 MFA_ADAPTER = "confide.accounts.adapters.MfaAdapter"
+ACCOUNT_FORMS = {"change_password": "confide.accounts.forms.ChangePasswordForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -270,6 +272,11 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Browsers treat http://localhost as a secure context, so passkeys work in the demo too.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Argon2id cost of the password wrap around each person's private key (see docs/adr/0002).
+CONFIDE_KDF_PROFILE = envchoice("CONFIDE_KDF_PROFILE", "standard", ("standard", "unsafe-test"))
+CONFIDE_KDF_MEMORY_KIB = envint("CONFIDE_KDF_MEMORY_KIB", 65536, minimum=7 * 1024, maximum=4 * 1024 * 1024)
+CONFIDE_KDF_ITERATIONS = envint("CONFIDE_KDF_ITERATIONS", 3, minimum=1, maximum=64)
 
 # Practice defaults.
 CONFIDE_INVITATION_TTL_HOURS = envint("CONFIDE_INVITATION_TTL_HOURS", 72, minimum=1, maximum=24 * 14)

@@ -14,10 +14,14 @@ from confide.auditlog import (
     ConsistencyProofError,
     InclusionProofError,
     MemoryTree,
+    NodeMap,
     consistency_proof,
     hash_children,
     hash_leaf,
     inclusion_proof,
+    nodes_for_consistency_proof,
+    nodes_for_inclusion_proof,
+    nodes_for_root,
     root_at,
     subtree_hash,
     verify_consistency,
@@ -249,3 +253,26 @@ def test_a_frontier_must_have_one_peak_per_set_bit_of_its_size() -> None:
         CompactRange(3, [LEAVES[0]])
     with pytest.raises(ValueError, match="32 bytes"):
         CompactRange(1, [b"short"])
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=1, max_value=4096), st.integers(min_value=0))
+def test_proofs_can_be_served_from_nodes_fetched_in_one_batch(size: int, seed: int) -> None:
+    index = seed % size
+    old = max(1, index)
+
+    def fetched(wanted: list[tuple[int, int]]) -> NodeMap:
+        return NodeMap(size, {key: BIG_TREE.node_hash(*key) for key in wanted})
+
+    assert root_at(fetched(nodes_for_root(size)), size) == root_at(BIG_TREE, size)
+    assert inclusion_proof(
+        fetched(nodes_for_inclusion_proof(index, size)), index, size
+    ) == inclusion_proof(BIG_TREE, index, size)
+    assert consistency_proof(
+        fetched(nodes_for_consistency_proof(old, size)), old, size
+    ) == consistency_proof(BIG_TREE, old, size)
+
+
+def test_a_node_map_refuses_a_subtree_it_was_not_given() -> None:
+    with pytest.raises(LookupError, match="not fetched"):
+        NodeMap(8, {}).node_hash(0, 0)

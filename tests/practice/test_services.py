@@ -24,7 +24,7 @@ def _token_from_mail() -> str:
 class TestCreatePractice:
     def test_it_creates_the_practice_and_its_owner(self, db: None) -> None:
         membership = services.create_practice(name="  Cedar Therapy ", jurisdiction="US-NY",
-                                              owner_email="Owner@Example.TEST", owner_password=PASSWORD)
+                                              owner_email="Owner@Example.TEST", owner_password=PASSWORD).membership
         assert membership.role == Role.OWNER
         assert membership.practice.name == "Cedar Therapy"
         assert membership.practice.mfa_required is True

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,10 +26,14 @@ __all__ = [
     "HashStore",
     "MemoryTree",
     "Node",
+    "NodeMap",
     "consistency_proof",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
+    "nodes_for_consistency_proof",
+    "nodes_for_inclusion_proof",
+    "nodes_for_root",
     "root_at",
     "root_of_leaves",
     "subtree_hash",
@@ -293,6 +297,72 @@ def verify_consistency(
         raise ConsistencyProofError(f"the proof does not lead to the root of size {old_size}")
     if not hmac.compare_digest(sr, new_root):
         raise ConsistencyProofError(f"the proof does not lead to the root of size {new_size}")
+
+
+class _Recorder:
+    """A stand-in store that records which subtrees an operation looks up.
+
+    Which subtrees the algorithms above read depends only on the sizes and
+    indices involved, never on hash values, so a dry run against this store
+    lists exactly the lookups the real run will make.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.wanted: list[tuple[int, int]] = []
+
+    def size(self) -> int:
+        return self._size
+
+    def node_hash(self, level: int, index: int) -> bytes:
+        self.wanted.append((level, index))
+        return bytes(HASH_SIZE)
+
+
+def nodes_for_root(size: int) -> list[tuple[int, int]]:
+    """List the ``(level, index)`` subtrees that ``root_at(store, size)`` reads."""
+    recorder = _Recorder(size)
+    root_at(recorder, size)
+    return recorder.wanted
+
+
+def nodes_for_inclusion_proof(index: int, size: int) -> list[tuple[int, int]]:
+    """List the subtrees that ``inclusion_proof(store, index, size)`` reads.
+
+    A database-backed store can fetch them in one query and serve the proof
+    from a ``NodeMap``.
+    """
+    recorder = _Recorder(size)
+    inclusion_proof(recorder, index, size)
+    return recorder.wanted
+
+
+def nodes_for_consistency_proof(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """List the subtrees that ``consistency_proof(store, old_size, new_size)`` reads."""
+    recorder = _Recorder(new_size)
+    consistency_proof(recorder, old_size, new_size)
+    return recorder.wanted
+
+
+class NodeMap:
+    """A ``HashStore`` over subtree hashes fetched in advance, keyed by ``(level, index)``."""
+
+    __slots__ = ("_hashes", "_size")
+
+    def __init__(self, size: int, hashes: Mapping[tuple[int, int], bytes]) -> None:
+        self._size = size
+        self._hashes = hashes
+
+    def size(self) -> int:
+        """Return the number of leaves in the tree the hashes come from."""
+        return self._size
+
+    def node_hash(self, level: int, index: int) -> bytes:
+        """Return a prefetched subtree hash; raise ``LookupError`` if it was not fetched."""
+        try:
+            return self._hashes[level, index]
+        except KeyError:
+            raise LookupError(f"subtree ({level}, {index}) was not fetched") from None
 
 
 class CompactRange:

@@ -41,6 +41,8 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             ))
     if settings.SESSION_COOKIE_SAMESITE not in ("Lax", "Strict"):
         errors.append(Error("SESSION_COOKIE_SAMESITE must be Lax or Strict.", id="confide.E004"))
+    if settings.CONFIDE_KDF_PROFILE != "standard":
+        errors.append(Error("CONFIDE_KDF_PROFILE must be standard in production.", id="confide.E006"))
     if "*" in settings.ALLOWED_HOSTS:
         errors.append(Error("CONFIDE_ALLOWED_HOSTS must not contain '*'.", id="confide.E005"))
     if settings.MAILERS["default"]["BACKEND"].endswith(("console.EmailBackend", "locmem.EmailBackend")):

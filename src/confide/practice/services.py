@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from confide.accounts.models import User
+from confide.keys import services as keys
 from confide.practice import jurisdictions
 from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Invitation, Membership, Practice, Role
 
@@ -58,12 +59,21 @@ def _require_owner(user: User) -> Membership:
     return membership
 
 
+@dataclass(frozen=True)
+class CreatedPractice:
+    """A new practice's owner membership and its recovery kit (shares in memory only)."""
+
+    membership: Membership
+    recovery_kit: keys.NewRecoveryKit
+
+
 @transaction.atomic
 def create_practice(*, name: str, jurisdiction: str, owner_email: str, owner_password: str,
-                    owner_name: str = "") -> Membership:
-    """Create a practice with its owner account in one transaction.
+                    owner_name: str = "", recovery_threshold: int = 2, recovery_shares: int = 3) -> CreatedPractice:
+    """Create a practice, its recovery key and its owner (with a key pair) in one transaction.
 
     Raises `PracticeError` or `ValidationError` (password policy) before writing anything.
+    The recovery kit's shares are returned once and never stored.
     """
     name = name.strip()
     if not name or len(name) > Practice._meta.get_field("name").max_length:  # type: ignore[operator]
@@ -74,9 +84,14 @@ def create_practice(*, name: str, jurisdiction: str, owner_email: str, owner_pas
     if User.objects.filter(email=email).exists():
         raise PracticeError("An account with this e-mail address already exists.")
     validate_password(owner_password, User(email=email))
+    if not 2 <= recovery_threshold <= recovery_shares <= 16:  # noqa: PLR2004
+        raise PracticeError("The recovery kit needs 2 <= threshold <= shares <= 16.")
     practice = Practice.objects.create(name=name, jurisdiction=jurisdiction)
+    kit = keys.create_recovery_key(practice.pk, threshold=recovery_threshold, share_count=recovery_shares)
     owner = User.objects.create_user(email=email, password=owner_password, display_name=owner_name.strip())
-    return Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+    membership = Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+    keys.provision_user_keys(owner.pk, practice.pk, owner_password)
+    return CreatedPractice(membership=membership, recovery_kit=kit)
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,7 @@ def accept_invitation(*, token: str, password: str, display_name: str = "") -> U
     validate_password(password, User(email=invitation.email))
     user = User.objects.create_user(email=invitation.email, password=password, display_name=display_name.strip())
     Membership.objects.create(practice=invitation.practice, user=user, role=invitation.role)
+    keys.provision_user_keys(user.pk, invitation.practice_id, password)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user

@@ -183,3 +183,9 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers: no database work, no data."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def password_reset_unavailable(request: HttpRequest) -> HttpResponse:
+    """Explain why Confide cannot reset a forgotten password by e-mail, and what to do instead."""
+    return render(request, "web/password_reset_unavailable.html")
