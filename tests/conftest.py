@@ -31,8 +31,9 @@ class Person:
 
 
 def make_practice(owner_email: str, name: str = "Quiet Harbour Counselling") -> Membership:
-    return services.create_practice(name=name, jurisdiction="US-CA", owner_email=owner_email,
-                                    owner_password=PASSWORD, owner_name="").membership
+    return services.create_practice(
+        name=name, jurisdiction="US-CA", owner_email=owner_email, owner_password=PASSWORD, owner_name=""
+    ).membership
 
 
 def add_member(practice: Practice, email: str, role: Role) -> User:

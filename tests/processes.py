@@ -26,8 +26,7 @@ def free_port() -> int:
 
 def base_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
     """The environment of a child `confide` process: no inherited Confide or Django settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CONFIDE_", "DJANGO_")) and k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFIDE_", "DJANGO_")) and k != "DATABASE_URL"}
     env["CONFIDE_DATA_DIR"] = str(data_dir)
     env["CONFIDE_MODE"] = extra.pop("CONFIDE_MODE", "test")
     if database_url:
@@ -36,10 +35,13 @@ def base_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str
     return env
 
 
-def confide(*args: str, env: dict[str, str], check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def confide(
+    *args: str, env: dict[str, str], check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the confide command and capture its output."""
-    return subprocess.run([sys.executable, "-m", "confide", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, check=check)
+    return subprocess.run(
+        [sys.executable, "-m", "confide", *args], env=env, capture_output=True, text=True, timeout=timeout, check=check
+    )
 
 
 @contextmanager
@@ -66,9 +68,21 @@ def scratch_database() -> Iterator[str | None]:
 def init_practice(data_dir: Path, env: dict[str, str], email: str = "alice@example.test") -> None:
     password_file = data_dir.parent / f"{data_dir.name}-password"
     password_file.write_text(OWNER_PASSWORD + "\n", encoding="utf-8")
-    confide("init", "--practice-name", "Quiet Harbour Counselling", "--owner-email", email,
-            "--owner-password-file", str(password_file), "--jurisdiction", "US-CA",
-            "--recovery-kit-dir", str(data_dir.parent / f"{data_dir.name}-kit"), env=env, check=True)
+    confide(
+        "init",
+        "--practice-name",
+        "Quiet Harbour Counselling",
+        "--owner-email",
+        email,
+        "--owner-password-file",
+        str(password_file),
+        "--jurisdiction",
+        "US-CA",
+        "--recovery-kit-dir",
+        str(data_dir.parent / f"{data_dir.name}-kit"),
+        env=env,
+        check=True,
+    )
 
 
 class Server:
@@ -81,7 +95,9 @@ class Server:
         self._log_handle = self.log.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "confide", "serve", "--port", str(port), "--workers", str(workers)],
-            env=env, stdout=self._log_handle, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_up()
 

@@ -12,7 +12,7 @@ os.environ.setdefault("CONFIDE_SECRET_KEY", "test-secret-key-" + "k3y" * 20)
 os.environ.setdefault("CONFIDE_EMAIL_BACKEND", "locmem")
 os.environ.setdefault("CONFIDE_KDF_PROFILE", "unsafe-test")
 
-from confide.settings import *  # noqa: E402,F403
+from confide.settings import *  # noqa: F403
 
 # Argon2id with small parameters keeps the suite fast; production uses Django's defaults.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

@@ -20,8 +20,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def production(data_dir: Path, **extra: str) -> dict[str, str]:
-    settings = {"CONFIDE_MODE": "production", "CONFIDE_SECRET_KEY": STRONG_SECRET,
-                "CONFIDE_SMTP_HOST": "mail.example.test"} | extra
+    settings = {
+        "CONFIDE_MODE": "production",
+        "CONFIDE_SECRET_KEY": STRONG_SECRET,
+        "CONFIDE_SMTP_HOST": "mail.example.test",
+    } | extra
     return base_env(data_dir, None, **settings)
 
 
@@ -30,14 +33,17 @@ def test_safe_production_settings_pass(data_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"CONFIDE_DEBUG": "true"}, "CONFIDE_DEBUG is on"),
-    ({"CONFIDE_SECRET_KEY": "short"}, "secret key is too weak"),
-    ({"CONFIDE_SECRET_KEY": "django-insecure-" + "a1b2c3d4e5" * 6}, "secret key is too weak"),
-    ({"CONFIDE_SECRET_KEY": "a" * 80}, "secret key is too weak"),
-    ({"CONFIDE_HTTPS": "false"}, "SESSION_COOKIE_SECURE is off"),
-    ({"CONFIDE_ALLOWED_HOSTS": "*"}, "must not contain '*'"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"CONFIDE_DEBUG": "true"}, "CONFIDE_DEBUG is on"),
+        ({"CONFIDE_SECRET_KEY": "short"}, "secret key is too weak"),
+        ({"CONFIDE_SECRET_KEY": "django-insecure-" + "a1b2c3d4e5" * 6}, "secret key is too weak"),
+        ({"CONFIDE_SECRET_KEY": "a" * 80}, "secret key is too weak"),
+        ({"CONFIDE_HTTPS": "false"}, "SESSION_COOKIE_SECURE is off"),
+        ({"CONFIDE_ALLOWED_HOSTS": "*"}, "must not contain '*'"),
+    ],
+)
 def test_unsafe_production_settings_are_refused(data_dir: Path, extra: dict[str, str], message: str) -> None:
     result = confide("check", env=production(data_dir, **extra))
     assert result.returncode == 2
@@ -50,12 +56,18 @@ def test_serve_refuses_to_start_with_unsafe_settings(data_dir: Path) -> None:
     assert result.returncode == 2 and "refuses to start" in result.stderr
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"CONFIDE_MODE": "staging"}, "CONFIDE_MODE must be one of"),
-    ({"CONFIDE_DEBUG": "perhaps"}, "CONFIDE_DEBUG must be true or false"),
-    ({"CONFIDE_HSTS_SECONDS": "a year"}, "CONFIDE_HSTS_SECONDS must be a whole number"),
-    ({"CONFIDE_SECRET_KEY_FILE": "/nonexistent/secret"}, "CONFIDE_SECRET_KEY_FILE points to a file that cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"CONFIDE_MODE": "staging"}, "CONFIDE_MODE must be one of"),
+        ({"CONFIDE_DEBUG": "perhaps"}, "CONFIDE_DEBUG must be true or false"),
+        ({"CONFIDE_HSTS_SECONDS": "a year"}, "CONFIDE_HSTS_SECONDS must be a whole number"),
+        (
+            {"CONFIDE_SECRET_KEY_FILE": "/nonexistent/secret"},
+            "CONFIDE_SECRET_KEY_FILE points to a file that cannot be read",
+        ),
+    ],
+)
 def test_malformed_settings_fail_loudly(data_dir: Path, extra: dict[str, str], message: str) -> None:
     result = confide("check", env=production(data_dir, **extra))
     assert result.returncode != 0

@@ -26,9 +26,20 @@ def test_init_creates_a_practice_non_interactively(tmp_path: Path, database_url:
     assert [p.name for p in shares] == [f"recovery-share-{i}-of-3.txt" for i in (1, 2, 3)]
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in shares)
     assert "CONFIDE-RECOVERY-1 2-of-3" in shares[0].read_text()
-    again = confide("init", "--practice-name", "Again", "--owner-email", "b@example.test",
-                    "--owner-password-file", str(tmp_path / "data-password"), "--jurisdiction", "US",
-                    "--recovery-kit-dir", str(tmp_path / "kit2"), env=env)
+    again = confide(
+        "init",
+        "--practice-name",
+        "Again",
+        "--owner-email",
+        "b@example.test",
+        "--owner-password-file",
+        str(tmp_path / "data-password"),
+        "--jurisdiction",
+        "US",
+        "--recovery-kit-dir",
+        str(tmp_path / "kit2"),
+        env=env,
+    )
     assert again.returncode == 2 and "already holds a practice" in again.stderr
     assert not (tmp_path / "kit2").exists()
 
@@ -36,24 +47,44 @@ def test_init_creates_a_practice_non_interactively(tmp_path: Path, database_url:
 def test_init_refuses_a_recovery_kit_inside_the_data_dir(tmp_path: Path) -> None:
     password_file = tmp_path / "pw"
     password_file.write_text("quiet harbour lantern orchard\n", encoding="utf-8")
-    result = confide("init", "--practice-name", "Cedar", "--owner-email", "o@example.test",
-                     "--owner-password-file", str(password_file), "--jurisdiction", "US",
-                     "--recovery-kit-dir", str(tmp_path / "data" / "kit"), env=base_env(tmp_path / "data", None))
+    result = confide(
+        "init",
+        "--practice-name",
+        "Cedar",
+        "--owner-email",
+        "o@example.test",
+        "--owner-password-file",
+        str(password_file),
+        "--jurisdiction",
+        "US",
+        "--recovery-kit-dir",
+        str(tmp_path / "data" / "kit"),
+        env=base_env(tmp_path / "data", None),
+    )
     assert result.returncode == 2 and "must not be written inside the data directory" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--jurisdiction", "XX"], "Unknown jurisdiction"),
-    (["--owner-email", "nope"], "valid e-mail"),
-    (["--shares", "2", "--threshold", "3"], "--threshold"),
-    (["--owner-password-file", "/nonexistent/file"], "Cannot read the password file"),
-])
-def test_init_refuses_bad_input_with_a_clear_message(tmp_path: Path, database_url: str | None,
-                                                     args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--jurisdiction", "XX"], "Unknown jurisdiction"),
+        (["--owner-email", "nope"], "valid e-mail"),
+        (["--shares", "2", "--threshold", "3"], "--threshold"),
+        (["--owner-password-file", "/nonexistent/file"], "Cannot read the password file"),
+    ],
+)
+def test_init_refuses_bad_input_with_a_clear_message(
+    tmp_path: Path, database_url: str | None, args: list[str], message: str
+) -> None:
     password_file = tmp_path / "pw"
     password_file.write_text("quiet harbour lantern orchard\n", encoding="utf-8")
-    base = {"--practice-name": "Cedar", "--owner-email": "o@example.test", "--owner-password-file": str(password_file),
-            "--jurisdiction": "US-NY", "--recovery-kit-dir": str(tmp_path / "kit")}
+    base = {
+        "--practice-name": "Cedar",
+        "--owner-email": "o@example.test",
+        "--owner-password-file": str(password_file),
+        "--jurisdiction": "US-NY",
+        "--recovery-kit-dir": str(tmp_path / "kit"),
+    }
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     argv = [item for pair in base.items() for item in pair]
@@ -66,9 +97,20 @@ def test_init_refuses_bad_input_with_a_clear_message(tmp_path: Path, database_ur
 def test_init_refuses_a_weak_owner_password(tmp_path: Path, database_url: str | None) -> None:
     password_file = tmp_path / "pw"
     password_file.write_text("password12345678\n", encoding="utf-8")
-    result = confide("init", "--practice-name", "Cedar", "--owner-email", "o@example.test",
-                     "--owner-password-file", str(password_file), "--jurisdiction", "US",
-                     "--recovery-kit-dir", str(tmp_path / "kit"), env=base_env(tmp_path / "data", database_url))
+    result = confide(
+        "init",
+        "--practice-name",
+        "Cedar",
+        "--owner-email",
+        "o@example.test",
+        "--owner-password-file",
+        str(password_file),
+        "--jurisdiction",
+        "US",
+        "--recovery-kit-dir",
+        str(tmp_path / "kit"),
+        env=base_env(tmp_path / "data", database_url),
+    )
     assert result.returncode == 2 and "not acceptable" in result.stderr
     assert "password12345678" not in result.stderr + result.stdout
 

@@ -132,8 +132,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CommandError(f"{data_dir} already holds a practice; use a new data directory.")
     try:
         created = services.create_practice(
-            name=name, jurisdiction=jurisdiction, owner_email=email, owner_password=password,
-            owner_name=args.owner_name or "", recovery_threshold=args.threshold, recovery_shares=args.shares,
+            name=name,
+            jurisdiction=jurisdiction,
+            owner_email=email,
+            owner_password=password,
+            owner_name=args.owner_name or "",
+            recovery_threshold=args.threshold,
+            recovery_shares=args.shares,
         )
     except ValidationError as exc:
         raise CommandError("The owner password is not acceptable: " + " ".join(exc.messages)) from None
@@ -153,12 +158,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _recovery_kit_dir(args: argparse.Namespace, data_dir: Path) -> Path:
     """Check the recovery options; the kit must never live inside the data directory."""
     shares, threshold = args.shares, args.threshold
-    if not 2 <= threshold <= shares <= 16:  # noqa: PLR2004
+    if not 2 <= threshold <= shares <= 16:
         raise CommandError("The recovery kit needs 2 <= --threshold <= --shares <= 16.")
     kit_dir = Path(_ask("Recovery kit directory", args.recovery_kit_dir)).expanduser().resolve()
     if kit_dir == data_dir or data_dir in kit_dir.parents:
-        raise CommandError("The recovery kit must not be written inside the data directory: "
-                           "a backup of the data would then carry the key to read it.")
+        raise CommandError(
+            "The recovery kit must not be written inside the data directory: "
+            "a backup of the data would then carry the key to read it."
+        )
     if kit_dir.exists() and any(kit_dir.glob("recovery-share-*")):
         raise CommandError(f"{kit_dir} already holds recovery shares; choose an empty directory.")
     return kit_dir
@@ -259,13 +266,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser (also used to generate the CLI reference in docs/)."""
-    parser = argparse.ArgumentParser(prog="confide", description="Confide: confidential clinical records for psychotherapy.")
+    parser = argparse.ArgumentParser(
+        prog="confide", description="Confide: confidential clinical records for psychotherapy."
+    )
     parser.add_argument("--version", action="version", version=f"confide {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def data_dir_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-dir", default=os.environ.get("CONFIDE_DATA_DIR"),
-                       help="data directory (default: $CONFIDE_DATA_DIR)")
+        p.add_argument(
+            "--data-dir", default=os.environ.get("CONFIDE_DATA_DIR"), help="data directory (default: $CONFIDE_DATA_DIR)"
+        )
 
     def server_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
@@ -273,9 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
         p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
 
-    p_init = sub.add_parser("init", help="create a practice in a data directory",
-                            description="Create a practice: owner account, practice keys and a recovery kit. "
-                                        "Prompts for anything not given as an option.")
+    p_init = sub.add_parser(
+        "init",
+        help="create a practice in a data directory",
+        description="Create a practice: owner account, practice keys and a recovery kit. "
+        "Prompts for anything not given as an option.",
+    )
     data_dir_arg(p_init)
     p_init.add_argument("--practice-name", help="the practice's name")
     p_init.add_argument("--owner-email", help="the owner's e-mail address (their sign-in)")
@@ -287,22 +300,29 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--threshold", type=int, default=2, help="shares needed to recover (default 2)")
     p_init.set_defaults(func=cmd_init)
 
-    p_serve = sub.add_parser("serve", help="serve the web app and API (gunicorn)",
-                             description="Serve Confide with gunicorn, several worker processes and static files.")
+    p_serve = sub.add_parser(
+        "serve",
+        help="serve the web app and API (gunicorn)",
+        description="Serve Confide with gunicorn, several worker processes and static files.",
+    )
     data_dir_arg(p_serve)
     server_args(p_serve)
     p_serve.set_defaults(func=cmd_serve)
 
-    p_demo = sub.add_parser("demo", help="run a fictional demo practice",
-                            description="Create a fictional practice in a fresh temporary data directory and serve it.")
+    p_demo = sub.add_parser(
+        "demo",
+        help="run a fictional demo practice",
+        description="Create a fictional practice in a fresh temporary data directory and serve it.",
+    )
     p_demo.add_argument("--data-dir", default=None, help="use this directory instead of a temporary one")
     server_args(p_demo)
     p_demo.add_argument("--no-serve", action="store_true", help="create the demo practice, print it and exit")
     p_demo.add_argument("--keep", action="store_true", help="keep the temporary data directory on exit")
     p_demo.set_defaults(func=cmd_demo)
 
-    p_check = sub.add_parser("check", help="check the configuration",
-                             description="Run the same safety checks `serve` runs before it starts.")
+    p_check = sub.add_parser(
+        "check", help="check the configuration", description="Run the same safety checks `serve` runs before it starts."
+    )
     data_dir_arg(p_check)
     p_check.set_defaults(func=cmd_check)
     return parser

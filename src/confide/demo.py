@@ -15,8 +15,26 @@ from confide.keys import services as keys
 from confide.practice import services
 from confide.practice.models import Membership, Role
 
-_WORDS = ("harbour", "lantern", "meadow", "cedar", "pebble", "orchard", "willow", "compass", "quiet",
-          "river", "maple", "ember", "saffron", "tundra", "violet", "garnet", "juniper", "sparrow")
+_WORDS = (
+    "harbour",
+    "lantern",
+    "meadow",
+    "cedar",
+    "pebble",
+    "orchard",
+    "willow",
+    "compass",
+    "quiet",
+    "river",
+    "maple",
+    "ember",
+    "saffron",
+    "tundra",
+    "violet",
+    "garnet",
+    "juniper",
+    "sparrow",
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,11 @@ def seed_demo_practice() -> list[DemoPerson]:
         DemoPerson("front_desk", "frontdesk@demo.confide.invalid", _passphrase()),
     ]
     owner = services.create_practice(
-        name="Quiet Harbour Counselling (demo)", jurisdiction="US-CA",
-        owner_email=people[0].email, owner_password=people[0].password, owner_name="Dr. Robin Vale",
+        name="Quiet Harbour Counselling (demo)",
+        jurisdiction="US-CA",
+        owner_email=people[0].email,
+        owner_password=people[0].password,
+        owner_name="Dr. Robin Vale",
     ).membership
     # The demo must sign in with the printed passwords alone; the banner says MFA is optional here.
     owner.practice.mfa_required = False

@@ -213,8 +213,9 @@ WHITENOISE_AUTOREFRESH = MODE == "development"
 WHITENOISE_MAX_AGE = 3600
 
 # E-mail: real SMTP in production; the demo prints mail to the console.
-_email_backend = envchoice("CONFIDE_EMAIL_BACKEND", "console" if MODE in ("demo", "development") else "smtp",
-                           ("smtp", "console", "locmem"))
+_email_backend = envchoice(
+    "CONFIDE_EMAIL_BACKEND", "console" if MODE in ("demo", "development") else "smtp", ("smtp", "console", "locmem")
+)
 _smtp_options: dict[str, object] = {
     "host": envstr("CONFIDE_SMTP_HOST", "localhost"),
     "port": envint("CONFIDE_SMTP_PORT", 587 if PRODUCTION else 25, minimum=1, maximum=65535),

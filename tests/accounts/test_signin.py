@@ -161,8 +161,15 @@ def test_a_suspended_member_cannot_sign_in(client: Client, alice: Person, bob: P
     assert response.status_code in (200, 302)
 
 
-@pytest.mark.parametrize("data", [{}, {"login": "alice@example.test"}, {"login": "x" * 5000, "password": "y"},
-                                  {"login": "not-an-email", "password": "whatever whatever"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"login": "alice@example.test"},
+        {"login": "x" * 5000, "password": "y"},
+        {"login": "not-an-email", "password": "whatever whatever"},
+    ],
+)
 def test_bad_sign_in_input_gets_a_form_error(client: Client, alice: Person, data: dict[str, str]) -> None:
     response = client.post(LOGIN, data)
     assert response.status_code == 200

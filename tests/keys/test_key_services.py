@@ -15,8 +15,14 @@ from tests.conftest import PASSWORD, Person
 
 @pytest.fixture
 def kit(db: None) -> practice_services.CreatedPractice:
-    return practice_services.create_practice(name="Cedar", jurisdiction="US", owner_email="olga@example.test",
-                                             owner_password=PASSWORD, recovery_threshold=3, recovery_shares=5)
+    return practice_services.create_practice(
+        name="Cedar",
+        jurisdiction="US",
+        owner_email="olga@example.test",
+        owner_password=PASSWORD,
+        recovery_threshold=3,
+        recovery_shares=5,
+    )
 
 
 def test_every_new_person_gets_a_wrapped_key_pair(alice: Person, bob: Person) -> None:
@@ -56,8 +62,14 @@ def test_shares_are_not_stored_anywhere_in_the_database(kit: practice_services.C
 
 def test_a_recovery_kit_needs_a_sane_threshold(db: None) -> None:
     with pytest.raises(practice_services.PracticeError):
-        practice_services.create_practice(name="Cedar", jurisdiction="US", owner_email="o@example.test",
-                                          owner_password=PASSWORD, recovery_threshold=4, recovery_shares=3)
+        practice_services.create_practice(
+            name="Cedar",
+            jurisdiction="US",
+            owner_email="o@example.test",
+            owner_password=PASSWORD,
+            recovery_threshold=4,
+            recovery_shares=3,
+        )
 
 
 def test_changing_the_password_rewraps_the_key_and_changes_nothing_else(alice: Person, relaxed: object) -> None:
@@ -65,8 +77,9 @@ def test_changing_the_password_rewraps_the_key_and_changes_nothing_else(alice: P
     client = Client()
     sign_in(client, alice.email, alice.password)
     new_password = "a completely different passphrase"
-    response = client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new_password,
-                                                         "password2": new_password})
+    response = client.post(
+        "/accounts/password/change/", {"oldpassword": PASSWORD, "password1": new_password, "password2": new_password}
+    )
     assert response.status_code == 302
     after = UserKeyPair.objects.get(user=alice.user)
     assert bytes(after.public_key) == bytes(before.public_key)
@@ -81,9 +94,14 @@ def test_a_wrong_old_password_changes_nothing(alice: Person, relaxed: object) ->
     before = bytes(UserKeyPair.objects.get(user=alice.user).password_wrap)
     client = Client()
     sign_in(client, alice.email, alice.password)
-    response = client.post("/accounts/password/change/", {"oldpassword": "wrong wrong wrong wrong",
-                                                         "password1": "a completely different passphrase",
-                                                         "password2": "a completely different passphrase"})
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "wrong wrong wrong wrong",
+            "password1": "a completely different passphrase",
+            "password2": "a completely different passphrase",
+        },
+    )
     assert response.status_code == 200
     assert bytes(UserKeyPair.objects.get(user=alice.user).password_wrap) == before
     alice.user.refresh_from_db()

@@ -23,36 +23,44 @@ def _token_from_mail() -> str:
 
 class TestCreatePractice:
     def test_it_creates_the_practice_and_its_owner(self, db: None) -> None:
-        membership = services.create_practice(name="  Cedar Therapy ", jurisdiction="US-NY",
-                                              owner_email="Owner@Example.TEST", owner_password=PASSWORD).membership
+        membership = services.create_practice(
+            name="  Cedar Therapy ", jurisdiction="US-NY", owner_email="Owner@Example.TEST", owner_password=PASSWORD
+        ).membership
         assert membership.role == Role.OWNER
         assert membership.practice.name == "Cedar Therapy"
         assert membership.practice.mfa_required is True
         assert membership.user.email == "owner@example.test"
 
-    @pytest.mark.parametrize(("kwargs", "message"), [
-        ({"name": ""}, "needs a name"),
-        ({"name": "x" * 201}, "needs a name"),
-        ({"jurisdiction": "XX-YY"}, "Unknown jurisdiction"),
-        ({"owner_email": "not an address"}, "valid e-mail"),
-    ])
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"name": ""}, "needs a name"),
+            ({"name": "x" * 201}, "needs a name"),
+            ({"jurisdiction": "XX-YY"}, "Unknown jurisdiction"),
+            ({"owner_email": "not an address"}, "valid e-mail"),
+        ],
+    )
     def test_it_refuses_bad_input_and_writes_nothing(self, db: None, kwargs: dict[str, str], message: str) -> None:
-        args = {"name": "Cedar Therapy", "jurisdiction": "US-NY", "owner_email": "o@example.test",
-                "owner_password": PASSWORD} | kwargs
+        args = {
+            "name": "Cedar Therapy",
+            "jurisdiction": "US-NY",
+            "owner_email": "o@example.test",
+            "owner_password": PASSWORD,
+        } | kwargs
         with pytest.raises(services.PracticeError, match=message):
             services.create_practice(**args)
         assert not Practice.objects.exists() and not User.objects.exists()
 
     def test_it_refuses_a_weak_owner_password_and_writes_nothing(self, db: None) -> None:
         with pytest.raises(ValidationError):
-            services.create_practice(name="Cedar", jurisdiction="US", owner_email="o@example.test",
-                                     owner_password="short")
+            services.create_practice(
+                name="Cedar", jurisdiction="US", owner_email="o@example.test", owner_password="short"
+            )
         assert not Practice.objects.exists() and not User.objects.exists()
 
     def test_it_refuses_an_address_already_in_use(self, alice: Person) -> None:
         with pytest.raises(services.PracticeError, match="already exists"):
-            services.create_practice(name="Second", jurisdiction="US", owner_email=alice.email,
-                                     owner_password=PASSWORD)
+            services.create_practice(name="Second", jurisdiction="US", owner_email=alice.email, owner_password=PASSWORD)
         assert Practice.objects.count() == 1
 
 
@@ -68,33 +76,33 @@ class TestInvitations:
         user = services.accept_invitation(token=token, password="a brand new passphrase here", display_name="Erin")
         assert user.membership.role == Role.CLINICIAN
         assert user.membership.practice == alice.user.membership.practice
-        with pytest.raises(services.InvitationInvalid):
+        with pytest.raises(services.InvalidInvitationError):
             services.accept_invitation(token=token, password="another passphrase entirely")
         assert User.objects.filter(email="erin@example.test").count() == 1
 
     def test_an_expired_invitation_does_not_work(self, alice: Person) -> None:
         services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
         Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        with pytest.raises(services.InvitationInvalid):
+        with pytest.raises(services.InvalidInvitationError):
             services.accept_invitation(token=_token_from_mail(), password="a brand new passphrase here")
         assert not User.objects.filter(email="erin@example.test").exists()
 
     def test_a_withdrawn_invitation_does_not_work(self, alice: Person) -> None:
         issued = services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
         services.revoke_invitation(actor=alice.user, invitation_id=issued.invitation.pk)
-        with pytest.raises(services.InvitationInvalid):
+        with pytest.raises(services.InvalidInvitationError):
             services.find_invitation(_token_from_mail())
 
     def test_a_new_invitation_replaces_the_old_one(self, alice: Person) -> None:
         services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
         first = _token_from_mail()
         services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.SUPERVISOR)
-        with pytest.raises(services.InvitationInvalid):
+        with pytest.raises(services.InvalidInvitationError):
             services.find_invitation(first)
         assert services.find_invitation(_token_from_mail()).role == Role.SUPERVISOR
 
     def test_an_unknown_token_does_not_work(self, db: None) -> None:
-        with pytest.raises(services.InvitationInvalid):
+        with pytest.raises(services.InvalidInvitationError):
             services.find_invitation("made-up-token")
 
     def test_a_weak_password_keeps_the_invitation_open(self, alice: Person) -> None:
@@ -106,20 +114,31 @@ class TestInvitations:
         assert services.find_invitation(token).status == "pending"
 
     def test_only_the_owner_invites(self, bob: Person) -> None:
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(services.NotAllowedError):
             services.invite_staff(inviter=bob.user, email="erin@example.test", role=Role.CLINICIAN)
         assert not Invitation.objects.exists() and not mail.outbox
 
-    @pytest.mark.parametrize(("email", "role"), [("bad", Role.CLINICIAN), ("e@example.test", "owner"),
-                                                 ("e@example.test", "janitor"), ("bob@example.test", Role.CLINICIAN)])
+    @pytest.mark.parametrize(
+        ("email", "role"),
+        [
+            ("bad", Role.CLINICIAN),
+            ("e@example.test", "owner"),
+            ("e@example.test", "janitor"),
+            ("bob@example.test", Role.CLINICIAN),
+        ],
+    )
     def test_it_refuses_bad_invitations(self, alice: Person, bob: Person, email: str, role: str) -> None:
         with pytest.raises(services.PracticeError):
             services.invite_staff(inviter=alice.user, email=email, role=role)
         assert not Invitation.objects.exists() and not mail.outbox
 
     def test_a_failed_send_leaves_no_invitation(self, alice: Person, settings) -> None:  # type: ignore[no-untyped-def]
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+            }
+        }
         with pytest.raises(OSError):
             services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
         assert not Invitation.objects.exists()
@@ -133,19 +152,21 @@ class TestInvitations:
 
 class TestSettings:
     def test_the_owner_changes_the_policy(self, alice: Person) -> None:
-        practice = services.update_practice_settings(actor=alice.user, name="Renamed", mfa_required=False,
-                                                     session_idle_minutes=30)
+        practice = services.update_practice_settings(
+            actor=alice.user, name="Renamed", mfa_required=False, session_idle_minutes=30
+        )
         assert (practice.name, practice.mfa_required, practice.session_idle_minutes) == ("Renamed", False, 30)
 
     @pytest.mark.parametrize("minutes", [0, 4, 121, -1])
     def test_it_refuses_an_out_of_range_timeout(self, alice: Person, minutes: int) -> None:
         with pytest.raises(services.PracticeError):
-            services.update_practice_settings(actor=alice.user, name="X", mfa_required=True,
-                                              session_idle_minutes=minutes)
+            services.update_practice_settings(
+                actor=alice.user, name="X", mfa_required=True, session_idle_minutes=minutes
+            )
         assert Practice.objects.get().session_idle_minutes == 15
 
     def test_a_clinician_cannot_change_the_policy(self, bob: Person) -> None:
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(services.NotAllowedError):
             services.update_practice_settings(actor=bob.user, name="X", mfa_required=False, session_idle_minutes=30)
 
     def test_the_owner_suspends_and_restores_a_member(self, alice: Person, bob: Person) -> None:

@@ -42,22 +42,33 @@ def test_two_server_processes_serve_one_signed_in_person(two_servers: tuple[Serv
     browser = requests.Session()
     # Sign in on A; enrolment pages are served by B, answered on A: nothing lives in one process.
     token = _csrf(browser, f"{a.url}/accounts/login/")
-    response = browser.post(f"{a.url}/accounts/login/", data={"csrfmiddlewaretoken": token,
-                            "login": "alice@example.test", "password": OWNER_PASSWORD},
-                            headers={"Referer": f"{a.url}/accounts/login/"}, timeout=10)
+    response = browser.post(
+        f"{a.url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": "alice@example.test", "password": OWNER_PASSWORD},
+        headers={"Referer": f"{a.url}/accounts/login/"},
+        timeout=10,
+    )
     assert response.url.endswith("/account/security/"), "the owner is sent to enrol a second factor"
 
     token = _csrf(browser, f"{b.url}/accounts/reauthenticate/")
-    browser.post(f"{b.url}/accounts/reauthenticate/", data={"csrfmiddlewaretoken": token, "password": OWNER_PASSWORD},
-                 headers={"Referer": f"{b.url}/accounts/reauthenticate/"}, timeout=10)
+    browser.post(
+        f"{b.url}/accounts/reauthenticate/",
+        data={"csrfmiddlewaretoken": token, "password": OWNER_PASSWORD},
+        headers={"Referer": f"{b.url}/accounts/reauthenticate/"},
+        timeout=10,
+    )
     page = browser.get(f"{b.url}/accounts/2fa/totp/activate/", timeout=10)
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page.text) or re.search(
-        r'value="([A-Z2-7]{16,})"', page.text)
+        r'value="([A-Z2-7]{16,})"', page.text
+    )
     assert secret, "the TOTP secret is shown for manual entry"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    activated = browser.post(f"{a.url}/accounts/2fa/totp/activate/",
-                             data={"csrfmiddlewaretoken": token, "code": totp_code(secret.group(1))},
-                             headers={"Referer": f"{a.url}/accounts/2fa/totp/activate/"}, timeout=10)
+    activated = browser.post(
+        f"{a.url}/accounts/2fa/totp/activate/",
+        data={"csrfmiddlewaretoken": token, "code": totp_code(secret.group(1))},
+        headers={"Referer": f"{a.url}/accounts/2fa/totp/activate/"},
+        timeout=10,
+    )
     assert activated.status_code == 200 and "/accounts/2fa/recovery-codes/" in activated.url
 
     for index in range(12):
@@ -69,8 +80,12 @@ def test_two_server_processes_serve_one_signed_in_person(two_servers: tuple[Serv
 
     # Signing out on B ends the session on A too.
     token = _csrf(browser, f"{b.url}/accounts/logout/")
-    browser.post(f"{b.url}/accounts/logout/", data={"csrfmiddlewaretoken": token},
-                 headers={"Referer": f"{b.url}/accounts/logout/"}, timeout=10)
+    browser.post(
+        f"{b.url}/accounts/logout/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": f"{b.url}/accounts/logout/"},
+        timeout=10,
+    )
     assert browser.get(f"{a.url}/", timeout=10, allow_redirects=False).status_code == 302
 
 

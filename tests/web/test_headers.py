@@ -44,8 +44,9 @@ def test_every_page_has_security_headers_when_signed_out(client: Client, db: Non
 
 
 @pytest.mark.parametrize("path", all_paths())
-def test_every_page_has_security_headers_when_signed_in(client: Client, alice: Person, relaxed: object,
-                                                       path: str) -> None:
+def test_every_page_has_security_headers_when_signed_in(
+    client: Client, alice: Person, relaxed: object, path: str
+) -> None:
     sign_in(client, alice.email, alice.password)
     assert_secure_headers(client.get(path), path)
 

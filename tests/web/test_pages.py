@@ -62,13 +62,16 @@ def test_someone_outside_the_practice_gets_404(client: Client, db: None) -> None
         assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("data", [
-    {"email": "", "role": "clinician"},
-    {"email": "not-an-address", "role": "clinician"},
-    {"email": "x@example.test", "role": "owner"},
-    {"email": "x@example.test"},
-    {"email": "x" * 300 + "@example.test", "role": "clinician"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "", "role": "clinician"},
+        {"email": "not-an-address", "role": "clinician"},
+        {"email": "x@example.test", "role": "owner"},
+        {"email": "x@example.test"},
+        {"email": "x" * 300 + "@example.test", "role": "clinician"},
+    ],
+)
 def test_bad_invitations_get_a_clear_error_and_save_nothing(owner_client: Client, data: dict[str, str]) -> None:
     response = owner_client.post("/practice/staff/", data)
     assert response.status_code == 400
@@ -76,13 +79,16 @@ def test_bad_invitations_get_a_clear_error_and_save_nothing(owner_client: Client
     assert not Invitation.objects.exists() and not mail.outbox
 
 
-@pytest.mark.parametrize("data", [
-    {"name": "", "session_idle_minutes": "15"},
-    {"name": "Ok", "session_idle_minutes": "2"},
-    {"name": "Ok", "session_idle_minutes": "abc"},
-    {"name": "Ok", "session_idle_minutes": "999"},
-    {"name": "x" * 500, "session_idle_minutes": "15"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "", "session_idle_minutes": "15"},
+        {"name": "Ok", "session_idle_minutes": "2"},
+        {"name": "Ok", "session_idle_minutes": "abc"},
+        {"name": "Ok", "session_idle_minutes": "999"},
+        {"name": "x" * 500, "session_idle_minutes": "15"},
+    ],
+)
 def test_bad_settings_get_a_clear_error_and_save_nothing(owner_client: Client, data: dict[str, str]) -> None:
     response = owner_client.post("/practice/settings/", data)
     assert response.status_code == 400 and b'class="error"' in response.content
@@ -91,8 +97,9 @@ def test_bad_settings_get_a_clear_error_and_save_nothing(owner_client: Client, d
 
 
 def test_the_owner_saves_settings(owner_client: Client) -> None:
-    response = owner_client.post("/practice/settings/", {"name": "Cedar", "session_idle_minutes": "20",
-                                                         "mfa_required": "on"})
+    response = owner_client.post(
+        "/practice/settings/", {"name": "Cedar", "session_idle_minutes": "20", "mfa_required": "on"}
+    )
     assert response.status_code == 302
     practice = Practice.objects.get()
     assert (practice.name, practice.session_idle_minutes, practice.mfa_required) == ("Cedar", 20, True)
@@ -121,8 +128,9 @@ def test_an_invitation_is_accepted_through_the_web_once(owner_client: Client) ->
     visitor = Client()
     page = visitor.get(link)
     assert page.status_code == 200 and b"erin@example.test" in page.content
-    response = visitor.post(link, {"display_name": "Erin", "password1": "lantern orchard sparrow",
-                                   "password2": "lantern orchard sparrow"})
+    response = visitor.post(
+        link, {"display_name": "Erin", "password1": "lantern orchard sparrow", "password2": "lantern orchard sparrow"}
+    )
     assert response.status_code == 302 and response["Location"] == "/account/security/"
     assert Membership.objects.get(user__email="erin@example.test").role == "supervisor"
     assert Client().get(link).status_code == 404
@@ -130,8 +138,15 @@ def test_an_invitation_is_accepted_through_the_web_once(owner_client: Client) ->
     assert again.status_code == 404
 
 
-@pytest.mark.parametrize(("first", "second"), [("short", "short"), ("lantern orchard sparrow", "different passphrase here"),
-                                                ("", ""), ("password1234567890", "password1234567890")])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("short", "short"),
+        ("lantern orchard sparrow", "different passphrase here"),
+        ("", ""),
+        ("password1234567890", "password1234567890"),
+    ],
+)
 def test_bad_passwords_on_the_invitation_page_save_nothing(owner_client: Client, first: str, second: str) -> None:
     link = _invite(owner_client)
     response = Client().post(link, {"password1": first, "password2": second})

@@ -23,9 +23,7 @@ class MaximumLengthValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) > MAX_PASSWORD_LENGTH:
-            raise ValidationError(
-                f"Use at most {MAX_PASSWORD_LENGTH} characters.", code="password_too_long"
-            )
+            raise ValidationError(f"Use at most {MAX_PASSWORD_LENGTH} characters.", code="password_too_long")
 
     def get_help_text(self) -> str:
         return f"Up to {MAX_PASSWORD_LENGTH} characters; spaces and any characters are welcome."

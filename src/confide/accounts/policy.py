@@ -20,9 +20,10 @@ def idle_timeout_seconds(user: Any) -> int:
 
 def has_mfa(user: Any) -> bool:
     """True when the user has enrolled a TOTP app or a security key/passkey."""
-    return Authenticator.objects.filter(
+    enrolled: bool = Authenticator.objects.filter(
         user=user, type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
     ).exists()
+    return enrolled
 
 
 def needs_mfa_enrolment(user: Any) -> bool:

@@ -10,8 +10,15 @@ from django.http import HttpRequest, JsonResponse
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem(request: HttpRequest, status: int, detail: str, *, title: str | None = None,
-            type_: str = "about:blank", **extra: Any) -> JsonResponse:
+def problem(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    type_: str = "about:blank",
+    **extra: Any,
+) -> JsonResponse:
     """Build a problem-details response. `detail` must never contain client data."""
     body: dict[str, Any] = {
         "type": type_,

@@ -39,8 +39,12 @@ def create_recovery_key(practice_id: int, *, threshold: int, share_count: int) -
     except ValueError as exc:
         raise KeyServiceError(f"The recovery kit needs 2 <= threshold <= shares ({exc}).") from None
     record = RecoveryKey.objects.create(
-        practice_id=practice_id, kit_id=kit.kit_id, threshold=kit.threshold, share_count=kit.share_count,
-        public_key=crypto.serialize_public_key(kit.public_key), fingerprint=crypto.fingerprint(kit.public_key),
+        practice_id=practice_id,
+        kit_id=kit.kit_id,
+        threshold=kit.threshold,
+        share_count=kit.share_count,
+        public_key=crypto.serialize_public_key(kit.public_key),
+        fingerprint=crypto.fingerprint(kit.public_key),
         encrypted_private_key=kit.encrypted_private_key,
     )
     return NewRecoveryKit(record=record, shares=kit.shares)
@@ -56,8 +60,9 @@ def provision_user_keys(user_id: int, practice_id: int, password: str) -> UserKe
         public_key=crypto.serialize_public_key(private_key.public_key()),
         fingerprint=crypto.fingerprint(private_key.public_key()),
         password_wrap=crypto.wrap_private_key_with_password(private_key, password, owner_id=owner, params=kdf_params()),
-        recovery_wrap=crypto.wrap_private_key_to(crypto.load_public_key(bytes(recovery.public_key)), private_key,
-                                                 owner_id=owner),
+        recovery_wrap=crypto.wrap_private_key_to(
+            crypto.load_public_key(bytes(recovery.public_key)), private_key, owner_id=owner
+        ),
     )
 
 
@@ -71,10 +76,12 @@ def unlock_private_key(user_id: int, password: str) -> crypto.UserPrivateKey:
 def rewrap_private_key(user_id: int, old_password: str, new_password: str) -> None:
     """Re-wrap the private key under a new password. Nothing sealed with the key changes."""
     pair = UserKeyPair.objects.select_for_update().get(user_id=user_id)
-    private_key = crypto.unwrap_private_key_with_password(bytes(pair.password_wrap), old_password,
-                                                          owner_id=str(user_id))
-    pair.password_wrap = crypto.wrap_private_key_with_password(private_key, new_password, owner_id=str(user_id),
-                                                               params=kdf_params())
+    private_key = crypto.unwrap_private_key_with_password(
+        bytes(pair.password_wrap), old_password, owner_id=str(user_id)
+    )
+    pair.password_wrap = crypto.wrap_private_key_with_password(
+        private_key, new_password, owner_id=str(user_id), params=kdf_params()
+    )
     pair.save(update_fields=["password_wrap"])
 
 
@@ -115,9 +122,15 @@ def write_recovery_kit(kit: NewRecoveryKit, practice_name: str, directory: Path)
     paths = []
     for index, share in enumerate(kit.shares, start=1):
         path = directory / f"recovery-share-{index}-of-{kit.record.share_count}.txt"
-        text = _KIT_TEXT.format(index=index, count=kit.record.share_count, practice=practice_name,
-                                kit_id=kit.record.kit_id, fingerprint=kit.record.fingerprint,
-                                threshold=kit.record.threshold, share=share)
+        text = _KIT_TEXT.format(
+            index=index,
+            count=kit.record.share_count,
+            practice=practice_name,
+            kit_id=kit.record.kit_id,
+            fingerprint=kit.record.fingerprint,
+            threshold=kit.record.threshold,
+            share=share,
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

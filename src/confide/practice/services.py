@@ -26,11 +26,11 @@ class PracticeError(Exception):
     """A request that breaks a practice rule; the message is safe to show to the user."""
 
 
-class InvitationInvalid(PracticeError):
+class InvalidInvitationError(PracticeError):
     """The invitation link is unknown, used, revoked or expired."""
 
 
-class NotAllowed(PracticeError):
+class NotAllowedError(PracticeError):
     """The acting user's role does not allow this."""
 
 
@@ -55,7 +55,7 @@ def membership_of(user: User) -> Membership | None:
 def _require_owner(user: User) -> Membership:
     membership = membership_of(user)
     if membership is None or membership.role != Role.OWNER:
-        raise NotAllowed("Only the practice owner can do this.")
+        raise NotAllowedError("Only the practice owner can do this.")
     return membership
 
 
@@ -68,8 +68,16 @@ class CreatedPractice:
 
 
 @transaction.atomic
-def create_practice(*, name: str, jurisdiction: str, owner_email: str, owner_password: str,
-                    owner_name: str = "", recovery_threshold: int = 2, recovery_shares: int = 3) -> CreatedPractice:
+def create_practice(
+    *,
+    name: str,
+    jurisdiction: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str = "",
+    recovery_threshold: int = 2,
+    recovery_shares: int = 3,
+) -> CreatedPractice:
     """Create a practice, its recovery key and its owner (with a key pair) in one transaction.
 
     Raises `PracticeError` or `ValidationError` (password policy) before writing anything.
@@ -84,7 +92,7 @@ def create_practice(*, name: str, jurisdiction: str, owner_email: str, owner_pas
     if User.objects.filter(email=email).exists():
         raise PracticeError("An account with this e-mail address already exists.")
     validate_password(owner_password, User(email=email))
-    if not 2 <= recovery_threshold <= recovery_shares <= 16:  # noqa: PLR2004
+    if not 2 <= recovery_threshold <= recovery_shares <= 16:
         raise PracticeError("The recovery kit needs 2 <= threshold <= shares <= 16.")
     practice = Practice.objects.create(name=name, jurisdiction=jurisdiction)
     kit = keys.create_recovery_key(practice.pk, threshold=recovery_threshold, share_count=recovery_shares)
@@ -105,7 +113,7 @@ class IssuedInvitation:
 def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
     """Invite a person to the inviter's practice and e-mail them a single-use link.
 
-    The e-mail names the practice and the role only. Raises `NotAllowed` for non-owners and
+    The e-mail names the practice and the role only. Raises `NotAllowedError` for non-owners and
     `PracticeError` for bad input or an address that already has an account.
     """
     membership = _require_owner(inviter)
@@ -118,15 +126,24 @@ def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
     now = timezone.now()
     with transaction.atomic():
         # An earlier pending invitation for the same address stops working.
-        Invitation.objects.filter(practice=membership.practice, email=email, accepted_at=None,
-                                  revoked_at=None).update(revoked_at=now)
+        Invitation.objects.filter(practice=membership.practice, email=email, accepted_at=None, revoked_at=None).update(
+            revoked_at=now
+        )
         invitation = Invitation.objects.create(
-            practice=membership.practice, email=email, role=role, token_hash=_token_hash(token),
-            invited_by=inviter, expires_at=now + timedelta(hours=settings.CONFIDE_INVITATION_TTL_HOURS),
+            practice=membership.practice,
+            email=email,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=inviter,
+            expires_at=now + timedelta(hours=settings.CONFIDE_INVITATION_TTL_HOURS),
         )
         link = f"{settings.SITE_URL}/invite/{token}/"
-        context = {"practice": membership.practice, "role": invitation.get_role_display(), "link": link,
-                   "hours": settings.CONFIDE_INVITATION_TTL_HOURS}
+        context = {
+            "practice": membership.practice,
+            "role": invitation.get_role_display(),
+            "link": link,
+            "hours": settings.CONFIDE_INVITATION_TTL_HOURS,
+        }
         # Sending inside the transaction means a failed send leaves no invitation behind.
         send_mail(
             subject=f"You are invited to join {membership.practice.name} on Confide",
@@ -138,10 +155,10 @@ def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
 
 
 def find_invitation(token: str) -> Invitation:
-    """Return the pending invitation for a token, or raise `InvitationInvalid`."""
+    """Return the pending invitation for a token, or raise `InvalidInvitationError`."""
     invitation = Invitation.objects.filter(token_hash=_token_hash(token)).select_related("practice").first()
     if invitation is None or invitation.status != "pending":
-        raise InvitationInvalid("This invitation link is no longer valid. Ask your practice owner for a new one.")
+        raise InvalidInvitationError("This invitation link is no longer valid. Ask your practice owner for a new one.")
     return invitation
 
 
@@ -155,9 +172,9 @@ def accept_invitation(*, token: str, password: str, display_name: str = "") -> U
     invitation = find_invitation(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
-        raise InvitationInvalid("This invitation link is no longer valid. Ask your practice owner for a new one.")
+        raise InvalidInvitationError("This invitation link is no longer valid. Ask your practice owner for a new one.")
     if User.objects.filter(email=invitation.email).exists():
-        raise InvitationInvalid("This invitation has already been used.")
+        raise InvalidInvitationError("This invitation has already been used.")
     validate_password(password, User(email=invitation.email))
     user = User.objects.create_user(email=invitation.email, password=password, display_name=display_name.strip())
     Membership.objects.create(practice=invitation.practice, user=user, role=invitation.role)
@@ -181,7 +198,7 @@ def update_practice_settings(*, actor: User, name: str, mfa_required: bool, sess
     """Change the practice's name and security policy (owner only)."""
     membership = _require_owner(actor)
     name = name.strip()
-    if not name or len(name) > 200:  # noqa: PLR2004
+    if not name or len(name) > 200:
         raise PracticeError("The practice needs a name of at most 200 characters.")
     if not MIN_IDLE_MINUTES <= session_idle_minutes <= MAX_IDLE_MINUTES:
         raise PracticeError(f"The idle timeout must be between {MIN_IDLE_MINUTES} and {MAX_IDLE_MINUTES} minutes.")

@@ -19,20 +19,28 @@ class InviteForm(forms.Form):
 class PracticeSettingsForm(forms.Form):
     name = forms.CharField(label="Practice name", max_length=200)
     mfa_required = forms.BooleanField(
-        label="Require two-factor authentication for all staff", required=False,
+        label="Require two-factor authentication for all staff",
+        required=False,
         help_text="Strongly recommended. Without it, a stolen password is enough to open client records.",
     )
     session_idle_minutes = forms.IntegerField(
-        label="Sign out after inactivity (minutes)", min_value=MIN_IDLE_MINUTES, max_value=MAX_IDLE_MINUTES,
+        label="Sign out after inactivity (minutes)",
+        min_value=MIN_IDLE_MINUTES,
+        max_value=MAX_IDLE_MINUTES,
     )
 
 
 class AcceptInvitationForm(forms.Form):
     display_name = forms.CharField(label="Your name as colleagues see it", max_length=120, required=False)
-    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=" ".join(password_validators_help_texts()), strip=False)
-    password2 = forms.CharField(label="Type it again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                strip=False)
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=" ".join(password_validators_help_texts()),
+        strip=False,
+    )
+    password2 = forms.CharField(
+        label="Type it again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

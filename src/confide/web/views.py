@@ -35,8 +35,11 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
     practice = membership.practice
     is_owner = membership.role == Role.OWNER
-    initial = {"name": practice.name, "mfa_required": practice.mfa_required,
-               "session_idle_minutes": practice.session_idle_minutes}
+    initial = {
+        "name": practice.name,
+        "mfa_required": practice.mfa_required,
+        "session_idle_minutes": practice.session_idle_minutes,
+    }
     if request.method == "POST":
         if not is_owner:
             return HttpResponse("Only the practice owner can change settings.", status=403)
@@ -51,10 +54,17 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
                 return redirect("practice-settings")
     else:
         form = PracticeSettingsForm(initial=initial)
-    return render(request, "web/practice_settings.html", {
-        "form": form, "practice": practice, "is_owner": is_owner,
-        "jurisdiction_name": JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/practice_settings.html",
+        {
+            "form": form,
+            "practice": practice,
+            "is_owner": is_owner,
+            "jurisdiction_name": JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @staff_required
@@ -80,9 +90,17 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         status = 400
     members = Membership.objects.filter(practice=membership.practice).select_related("user")
     invitations = Invitation.objects.filter(practice=membership.practice, accepted_at=None)[:50]
-    return render(request, "web/staff_list.html", {
-        "members": members, "invitations": invitations, "form": form, "is_owner": is_owner,
-    }, status=status)
+    return render(
+        request,
+        "web/staff_list.html",
+        {
+            "members": members,
+            "invitations": invitations,
+            "form": form,
+            "is_owner": is_owner,
+        },
+        status=status,
+    )
 
 
 @owner_required
@@ -117,22 +135,27 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens: choose a password, then enrol a second factor."""
     try:
         invitation = services.find_invitation(token)
-    except services.InvitationInvalid as exc:
+    except services.InvalidInvitationError as exc:
         return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
     if request.user.is_authenticated:
         logout(request)
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.accept_invitation(token=token, password=form.cleaned_data["password1"],
-                                              display_name=form.cleaned_data["display_name"])
-        except services.InvitationInvalid as exc:
+            user = services.accept_invitation(
+                token=token, password=form.cleaned_data["password1"], display_name=form.cleaned_data["display_name"]
+            )
+        except services.InvalidInvitationError as exc:
             return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
         login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
         messages.success(request, "Welcome to Confide. Next, protect your account with a second factor.")
         return redirect("account-security")
-    return render(request, "web/accept_invitation.html", {"invitation": invitation, "form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/accept_invitation.html",
+        {"invitation": invitation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @staff_required
@@ -140,14 +163,18 @@ def account_security(request: HttpRequest) -> HttpResponse:
     """The person's second factors and signed-in sessions."""
     authenticators = Authenticator.objects.filter(user=request.user).order_by("type")
     sessions = UserSession.objects.filter(user=request.user).order_by("-last_seen_at")
-    return render(request, "web/account_security.html", {
-        "authenticators": authenticators,
-        "has_totp": authenticators.filter(type=Authenticator.Type.TOTP).exists(),
-        "has_recovery_codes": authenticators.filter(type=Authenticator.Type.RECOVERY_CODES).exists(),
-        "has_mfa": has_mfa(request.user),
-        "sessions": sessions,
-        "current_session_key": request.session.session_key,
-    })
+    return render(
+        request,
+        "web/account_security.html",
+        {
+            "authenticators": authenticators,
+            "has_totp": authenticators.filter(type=Authenticator.Type.TOTP).exists(),
+            "has_recovery_codes": authenticators.filter(type=Authenticator.Type.RECOVERY_CODES).exists(),
+            "has_mfa": has_mfa(request.user),
+            "sessions": sessions,
+            "current_session_key": request.session.session_key,
+        },
+    )
 
 
 @staff_required

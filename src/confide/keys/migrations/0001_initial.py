@@ -7,39 +7,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('practice', '0001_initial'),
+        ("practice", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecoveryKey',
+            name="RecoveryKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kit_id', models.CharField(max_length=64, unique=True)),
-                ('threshold', models.PositiveSmallIntegerField()),
-                ('share_count', models.PositiveSmallIntegerField()),
-                ('public_key', models.BinaryField()),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('encrypted_private_key', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('practice', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_key', to='practice.practice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kit_id", models.CharField(max_length=64, unique=True)),
+                ("threshold", models.PositiveSmallIntegerField()),
+                ("share_count", models.PositiveSmallIntegerField()),
+                ("public_key", models.BinaryField()),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("encrypted_private_key", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "practice",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="recovery_key", to="practice.practice"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UserKeyPair',
+            name="UserKeyPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_key', models.BinaryField()),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('password_wrap', models.BinaryField()),
-                ('recovery_wrap', models.BinaryField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='key_pair', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_key", models.BinaryField()),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("password_wrap", models.BinaryField()),
+                ("recovery_wrap", models.BinaryField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_pair",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,45 +16,115 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Practice',
+            name="Practice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('jurisdiction', models.CharField(choices=[('US', 'United States (federal baseline) (US)'), ('US-CA', 'United States, California (US-CA)'), ('US-FL', 'United States, Florida (US-FL)'), ('US-IL', 'United States, Illinois (US-IL)'), ('US-NY', 'United States, New York (US-NY)'), ('US-TX', 'United States, Texas (US-TX)'), ('EU', 'European Union (GDPR baseline) (EU)'), ('GB', 'United Kingdom (GB)'), ('CA-ON', 'Canada, Ontario (CA-ON)'), ('AU', 'Australia (AU)')], max_length=16)),
-                ('mfa_required', models.BooleanField(default=True)),
-                ('session_idle_minutes', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(120)])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "jurisdiction",
+                    models.CharField(
+                        choices=[
+                            ("US", "United States (federal baseline) (US)"),
+                            ("US-CA", "United States, California (US-CA)"),
+                            ("US-FL", "United States, Florida (US-FL)"),
+                            ("US-IL", "United States, Illinois (US-IL)"),
+                            ("US-NY", "United States, New York (US-NY)"),
+                            ("US-TX", "United States, Texas (US-TX)"),
+                            ("EU", "European Union (GDPR baseline) (EU)"),
+                            ("GB", "United Kingdom (GB)"),
+                            ("CA-ON", "Canada, Ontario (CA-ON)"),
+                            ("AU", "Australia (AU)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("mfa_required", models.BooleanField(default=True)),
+                (
+                    "session_idle_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Practice owner'), ('clinician', 'Clinician'), ('supervisor', 'Supervisor'), ('front_desk', 'Front desk')], max_length=16)),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='practice.practice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Practice owner"),
+                            ("clinician", "Clinician"),
+                            ("supervisor", "Supervisor"),
+                            ("front_desk", "Front desk"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="practice.practice"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('role', 'user__email'),
+                "ordering": ("role", "user__email"),
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('owner', 'Practice owner'), ('clinician', 'Clinician'), ('supervisor', 'Supervisor'), ('front_desk', 'Front desk')], max_length=16)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='practice.practice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Practice owner"),
+                            ("clinician", "Clinician"),
+                            ("supervisor", "Supervisor"),
+                            ("front_desk", "Front desk"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="practice.practice"
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at',),
+                "ordering": ("-created_at",),
             },
         ),
     ]
