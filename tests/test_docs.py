@@ -87,4 +87,4 @@ def test_every_document_linked_from_the_readme_exists() -> None:
 
 if __name__ == "__main__":
     CLI_DOC.write_text(render_cli_reference(), encoding="utf-8")
-    print(f"wrote {CLI_DOC}")
+    print(f"wrote {CLI_DOC}")  # noqa: T201

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "confide.accounts",
     "confide.practice",
     "confide.keys",
+    "confide.audit",
+    "confide.records",
     "confide.api",
 ]
 
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "confide.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "confide.keys.web.VaultCookieMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "confide.accounts.middleware.RequireMfaMiddleware",
@@ -243,7 +246,10 @@ SITE_URL = envstr("CONFIDE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # django-allauth: e-mail sign-in, no open sign-up (staff are invited), MFA for everyone.
 ACCOUNT_ADAPTER = "confide.accounts.adapters.AccountAdapter"
 MFA_ADAPTER = "confide.accounts.adapters.MfaAdapter"
-ACCOUNT_FORMS = {"change_password": "confide.accounts.forms.ChangePasswordForm"}
+ACCOUNT_FORMS = {
+    "change_password": "confide.accounts.forms.ChangePasswordForm",
+    "login": "confide.accounts.forms.LoginForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django.db import transaction
 
 from confide.keys import services as keys
@@ -22,3 +23,26 @@ class ChangePasswordForm(AllauthChangePasswordForm):  # type: ignore[misc]
             if UserKeyPair.objects.filter(user_id=self.user.pk).exists():
                 keys.rewrap_private_key(self.user.pk, self.cleaned_data["oldpassword"], self.cleaned_data["password1"])
             return super().save()
+
+
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]
+    """allauth's sign-in form, which also unlocks the person's key while the password is at hand.
+
+    If MFA follows, the key waits wrapped in the (not yet signed-in) session; it is usable only
+    once sign-in completes, and is dropped with the session otherwise.
+    """
+
+    def clean(self) -> Any:
+        cleaned = super().clean()
+        user = getattr(self, "user", None)
+        if user is not None and self.request is not None and hasattr(user, "membership"):
+            from confide.keys import vault as keys
+            from confide.keys import web as vault_web
+
+            try:
+                vault = keys.vault_from_password(user.pk, user.membership.practice_id, cleaned["password"])
+            except Exception:
+                # Sign-in still works; the unlock page asks for the password when records are opened.
+                return cleaned
+            vault_web.start(self.request, vault)
+        return cleaned

@@ -42,3 +42,27 @@ def owner_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def vault_required(view: View) -> View:
+    """Require a signed-in staff member whose key is unlocked; passes `request.vault`.
+
+    A person who signed in with a passkey alone (no password) is asked for the password once.
+    """
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+
+        from confide.keys.vault import VaultLockedError
+        from confide.keys.web import get_vault
+
+        try:
+            request.vault = get_vault(request)  # type: ignore[attr-defined]
+        except VaultLockedError:
+            return redirect(f"/vault/unlock?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/sign-out-everywhere", views.sign_out_everywhere, name="sign-out-everywhere"),
     path("session/status", views.session_status, name="session-status"),
     path("session/keepalive", views.session_keepalive, name="session-keepalive"),
+    path("vault/unlock", views.vault_unlock, name="vault-unlock"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
+from confide.keys.web import unlock_with_password
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
@@ -148,6 +149,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         except services.InvalidInvitationError as exc:
             return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
         login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        unlock_with_password(request, form.cleaned_data["password1"])
         messages.success(request, "Welcome to Confide. Next, protect your account with a second factor.")
         return redirect("account-security")
     return render(
@@ -216,3 +218,26 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def password_reset_unavailable(request: HttpRequest) -> HttpResponse:
     """Explain why Confide cannot reset a forgotten password by e-mail, and what to do instead."""
     return render(request, "web/password_reset_unavailable.html")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def vault_unlock(request: HttpRequest) -> HttpResponse:
+    """Ask for the password to unlock the person's key (after a passkey-only sign-in, for example)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from confide import crypto
+
+    target = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    error = ""
+    if request.method == "POST":
+        try:
+            unlock_with_password(request, request.POST.get("password", ""))
+        except crypto.WrongPasswordError:
+            error = "That is not your password."
+        else:
+            return redirect(target)
+    return render(request, "web/vault_unlock.html", {"error": error, "next": target},
+                  status=400 if error else 200)

@@ -1,0 +1,240 @@
+"""The vault: a person's unlocked private key for one request, and the scope keys it opens.
+
+A `Vault` is built per request (from the session, a personal access token, or the recovery kit)
+and dropped with it; unwrapped keys are cached on the object, never longer. Services take a
+vault as an explicit argument: without a wrap for a key the vault cannot open it, whatever any
+permission check said.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from confide import crypto
+from confide.keys.models import KeyWrap, PersonalAccessToken, RecoveryKey, ScopeKeyVersion, UserKeyPair
+
+Scope = ScopeKeyVersion.Scope
+
+
+class NoKeyError(Exception):
+    """The person holds no wrap for the key this needs: treat as "not found"."""
+
+
+class VaultLockedError(Exception):
+    """The person is signed in but their private key is not unlocked in this session."""
+
+
+def recipient_id(user_id: int | None, practice_id: int) -> str:
+    """The recipient label bound into a wrap: a person, or the practice recovery key."""
+    return f"user:{user_id}" if user_id is not None else f"recovery:{practice_id}"
+
+
+def wrap_context(version: ScopeKeyVersion, practice_id: int, user_id: int | None) -> crypto.WrapContext:
+    """What a wrap of `version` to `user_id` (None: recovery) is bound to."""
+    return crypto.WrapContext(practice_id=str(practice_id), client_id=str(version.client.public_id),
+                              scope=crypto.Scope(version.scope), recipient_id=recipient_id(user_id, practice_id))
+
+
+def public_key_of(user_id: int) -> crypto.UserPublicKey:
+    """A person's public key."""
+    return crypto.load_public_key(bytes(UserKeyPair.objects.get(user_id=user_id).public_key))
+
+
+def recovery_public_key(practice_id: int) -> crypto.UserPublicKey:
+    """The practice recovery key's public half."""
+    return crypto.load_public_key(bytes(RecoveryKey.objects.get(practice_id=practice_id).public_key))
+
+
+@dataclass
+class Vault:
+    """One person's keys for the length of one request (or one CLI command)."""
+
+    user_id: int | None
+    practice_id: int
+    private_key: crypto.UserPrivateKey
+    _keys: dict[str, crypto.ScopeKey] = field(default_factory=dict, repr=False)
+
+    @property
+    def person_id(self) -> int:
+        """The signed-in person's user id (the recovery vault has none)."""
+        if self.user_id is None:
+            raise NoKeyError
+        return self.user_id
+
+    def _recipient_filter(self) -> dict[str, Any]:
+        return {"recipient_id": self.user_id} if self.user_id is not None else {"recipient__isnull": True}
+
+    def key_by_id(self, key_id: str) -> crypto.ScopeKey:
+        """Unwrap the scope key version `key_id`, or raise `NoKeyError`."""
+        cached = self._keys.get(key_id)
+        if cached is not None:
+            return cached
+        wrap = (KeyWrap.objects.select_related("key_version__client")
+                .filter(key_version__key_id=key_id, **self._recipient_filter()).first())
+        if wrap is None:
+            raise NoKeyError
+        key = crypto.unwrap_key(self.private_key, bytes(wrap.blob),
+                                wrap_context(wrap.key_version, self.practice_id, self.user_id))
+        self._keys[key_id] = key
+        return key
+
+    def key_for_blob(self, blob: bytes) -> crypto.ScopeKey:
+        """The key a sealed field needs (after a rotation it may be an older version)."""
+        return self.key_by_id(crypto.sealed_key_id(blob).hex())
+
+    def current_key(self, client_id: int, scope: str, author_id: int | None = None) -> crypto.ScopeKey:
+        """The key that seals new writes to `scope` of a client; `NoKeyError` without a wrap."""
+        version = current_version(client_id, scope, author_id)
+        if version is None:
+            raise NoKeyError
+        return self.key_by_id(version.key_id)
+
+    def holds(self, client_id: int, scope: str, author_id: int | None = None) -> bool:
+        """True when this person holds a wrap of the current key of that scope."""
+        version = current_version(client_id, scope, author_id)
+        return version is not None and version.wraps.filter(**self._recipient_filter()).exists()
+
+    def preload(self, key_ids: Iterable[str]) -> None:
+        """Unwrap many keys with one query (the caseload opens one admin key per client)."""
+        wanted = [k for k in set(key_ids) if k not in self._keys]
+        if not wanted:
+            return
+        wraps = (KeyWrap.objects.select_related("key_version__client")
+                 .filter(key_version__key_id__in=wanted, **self._recipient_filter()))
+        for wrap in wraps:
+            self._keys[wrap.key_version.key_id] = crypto.unwrap_key(
+                self.private_key, bytes(wrap.blob), wrap_context(wrap.key_version, self.practice_id, self.user_id))
+
+
+def current_version(client_id: int, scope: str, author_id: int | None = None) -> ScopeKeyVersion | None:
+    """The newest unretired version of a scope key."""
+    query = ScopeKeyVersion.objects.select_related("client").filter(client_id=client_id, scope=scope,
+                                                                    retired_at__isnull=True)
+    if scope == Scope.PRIVATE:
+        query = query.filter(author_id=author_id)
+    return query.order_by("-created_at", "-pk").first()
+
+
+def create_scope_key(client: Any, scope: str, holders: Iterable[int], *, author_id: int | None = None,
+                     ) -> tuple[ScopeKeyVersion, crypto.ScopeKey]:
+    """Create a new scope key version for a client, wrapped to `holders` and the recovery key.
+
+    Earlier versions of the same scope are retired: they keep opening what they sealed.
+    Only public keys are needed, so anyone may create a key for others.
+    """
+    key = crypto.ScopeKey.generate()
+    with transaction.atomic():
+        query = ScopeKeyVersion.objects.filter(client=client, scope=scope, retired_at__isnull=True)
+        if scope == Scope.PRIVATE:
+            query = query.filter(author_id=author_id)
+        query.update(retired_at=timezone.now())
+        version = ScopeKeyVersion.objects.create(client=client, scope=scope, author_id=author_id,
+                                                 key_id=key.key_id.hex())
+        practice_id = client.practice_id
+        wraps = [KeyWrap(key_version=version, recipient_id=None,
+                         blob=crypto.wrap_key_to(recovery_public_key(practice_id), key,
+                                                 wrap_context(version, practice_id, None)))]
+        for user_id in sorted(set(holders)):
+            wraps.append(KeyWrap(key_version=version, recipient_id=user_id,
+                                 blob=crypto.wrap_key_to(public_key_of(user_id), key,
+                                                         wrap_context(version, practice_id, user_id))))
+        KeyWrap.objects.bulk_create(wraps)
+    return version, key
+
+
+def grant_versions(vault: Vault, versions: Iterable[ScopeKeyVersion], user_id: int) -> int:
+    """Wrap every given key version the vault can open to `user_id`; returns how many were wrapped."""
+    public = public_key_of(user_id)
+    count = 0
+    for version in versions:
+        if version.wraps.filter(recipient_id=user_id).exists():
+            continue
+        key = vault.key_by_id(version.key_id)
+        KeyWrap.objects.create(key_version=version, recipient_id=user_id,
+                               blob=crypto.wrap_key_to(public, key, wrap_context(version, vault.practice_id, user_id)))
+        count += 1
+    return count
+
+
+# ----------------------------------------------------------------------------- unlocking
+
+
+def vault_from_password(user_id: int, practice_id: int, password: str) -> Vault:
+    """Unlock with the password (sign-in, the unlock page). Raises `crypto.WrongPasswordError`."""
+    pair = UserKeyPair.objects.get(user_id=user_id)
+    private = crypto.unwrap_private_key_with_password(bytes(pair.password_wrap), password, owner_id=str(user_id))
+    return Vault(user_id=user_id, practice_id=practice_id, private_key=private)
+
+
+def vault_from_recovery(practice_id: int, shares: list[str]) -> Vault:
+    """Unlock the practice recovery key with k shares (CLI recovery). Raises `crypto.RecoveryError`."""
+    recovery = RecoveryKey.objects.get(practice_id=practice_id)
+    private = crypto.open_recovery_private_key(bytes(recovery.encrypted_private_key), shares)
+    return Vault(user_id=None, practice_id=practice_id, private_key=private)
+
+
+def seal_session_key(vault: Vault) -> tuple[str, bytes]:
+    """Wrap the private key under a fresh session secret: (blob for the session, secret for the cookie)."""
+    assert vault.user_id is not None  # noqa: S101  (the recovery vault never lives in a web session)
+    secret = crypto.new_secret()
+    blob = crypto.wrap_private_key_with_secret(vault.private_key, secret, purpose=crypto.SecretPurpose.SESSION,
+                                               owner_id=str(vault.user_id))
+    return base64.b64encode(blob).decode("ascii"), secret
+
+
+def vault_from_session(user_id: int, practice_id: int, session_blob: str, secret: bytes) -> Vault:
+    """Reopen the private key from the session blob and the cookie secret."""
+    private = crypto.unwrap_private_key_with_secret(base64.b64decode(session_blob), secret,
+                                                    purpose=crypto.SecretPurpose.SESSION, owner_id=str(user_id))
+    return Vault(user_id=user_id, practice_id=practice_id, private_key=private)
+
+
+TOKEN_PREFIX = "cfd_"
+
+
+def _token_parts(token: str) -> tuple[str, bytes]:
+    if not token.startswith(TOKEN_PREFIX):
+        raise NoKeyError
+    try:
+        secret = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX):] + "==")
+    except (ValueError, TypeError):
+        raise NoKeyError from None
+    if len(secret) != 32:
+        raise NoKeyError
+    return hashlib.sha256(b"confide/pat/lookup\0" + secret).hexdigest(), secret
+
+
+def create_access_token(vault: Vault, name: str) -> str:
+    """Create a personal access token that unlocks this person's key for the API. Shown once."""
+    assert vault.user_id is not None  # noqa: S101
+    secret = secrets.token_bytes(32)
+    token = TOKEN_PREFIX + base64.urlsafe_b64encode(secret).decode("ascii").rstrip("=")
+    lookup, _ = _token_parts(token)
+    PersonalAccessToken.objects.create(
+        user_id=vault.user_id, name=name[:100], lookup_hash=lookup,
+        private_key_wrap=crypto.wrap_private_key_with_secret(
+            vault.private_key, secret, purpose=crypto.SecretPurpose.PERSONAL_ACCESS_TOKEN, owner_id=str(vault.user_id)),
+    )
+    return token
+
+
+def vault_from_token(token: str) -> tuple[PersonalAccessToken, Vault]:
+    """Find a live token and unlock its owner's key. Raises `NoKeyError` for anything else."""
+    lookup, secret = _token_parts(token)
+    record = (PersonalAccessToken.objects.select_related("user__membership")
+              .filter(lookup_hash=lookup, revoked_at__isnull=True, user__is_active=True).first())
+    if record is None:
+        raise NoKeyError
+    private = crypto.unwrap_private_key_with_secret(bytes(record.private_key_wrap), secret,
+                                                    purpose=crypto.SecretPurpose.PERSONAL_ACCESS_TOKEN,
+                                                    owner_id=str(record.user_id))
+    PersonalAccessToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
+    return record, Vault(user_id=record.user_id, practice_id=record.user.membership.practice_id, private_key=private)

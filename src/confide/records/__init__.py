@@ -1,0 +1,1 @@
+"""Clients, episodes, sessions, notes, plans and documents, sealed through `confide.keys`."""

@@ -1,0 +1,496 @@
+"""Services of the client record. Every read and write goes through a `Vault`.
+
+Access is checked twice: by the care-team rules here, and by key possession: without a wrap
+of the scope key, `Vault` cannot open the data even when a rule is wrong. Anyone without access
+gets `NotFoundError`, which faces turn into 404s that reveal nothing about what exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from confide import crypto
+from confide.keys import vault as keys
+from confide.keys.models import KeyWrap, ScopeKeyVersion
+from confide.keys.vault import NoKeyError, Vault
+from confide.practice.models import Membership, Role
+from confide.records.models import CareTeamMember, Client, Note
+
+Scope = ScopeKeyVersion.Scope
+
+MAX_NAME = 100
+MAX_NOTE_CHARS = 100_000
+
+
+class RecordError(Exception):
+    """A request the record rules refuse; the message is safe to show (it holds no client data)."""
+
+
+class NotFoundError(RecordError):
+    """The record does not exist, or this person has no access to it (the same answer on purpose)."""
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
+
+
+class StaleVersionError(RecordError):
+    """Someone saved a newer version first; nothing was overwritten."""
+
+
+class RecordIntegrityError(RecordError):
+    """A sealed field failed its integrity check: it was altered or moved. Nothing is shown."""
+
+
+# ----------------------------------------------------------------------------- sealing helpers
+
+
+def _context(client: Client, record_type: str, record_id: str, field_name: str, version: int,
+             scope: str) -> crypto.SealContext:
+    return crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
+                              record_type=record_type, record_id=record_id, field=field_name, version=version,
+                              scope=crypto.Scope(scope))
+
+
+def _seal(key: crypto.ScopeKey, value: Any, context: crypto.SealContext) -> bytes:
+    return crypto.seal_field(key, json.dumps(value, separators=(",", ":")).encode("utf-8"), context)
+
+
+def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
+    try:
+        key = vault.key_for_blob(bytes(blob))
+        return json.loads(crypto.open_field(key, bytes(blob), context))
+    except NoKeyError:
+        raise NotFoundError from None
+    except crypto.WrongKeyError:
+        raise RecordIntegrityError("This record failed its integrity check and was not opened.") from None
+    except crypto.IntegrityError:
+        raise RecordIntegrityError("This record failed its integrity check and was not opened.") from None
+
+
+# ----------------------------------------------------------------------------- clients
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """What the admin scope holds about a client."""
+
+    given_name: str
+    family_name: str
+    preferred_name: str = ""
+    pronouns: str = ""
+    date_of_birth: str = ""  # ISO date or empty
+    email: str = ""
+    phone: str = ""
+    emergency_contact: str = ""
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.given_name
+        return f"{first} {self.family_name}".strip()
+
+    def clean(self) -> Demographics:
+        """Return a normalised copy, or raise `RecordError` naming the bad field."""
+        values = {k: (v or "").strip() for k, v in asdict(self).items()}
+        for name in ("given_name", "family_name"):
+            if not values[name]:
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
+        for name, value in values.items():
+            limit = 300 if name == "emergency_contact" else MAX_NAME
+            if len(value) > limit:
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} is longer than {limit} characters.")
+            if any(ord(ch) < 32 for ch in value):
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} contains control characters.")
+        if values["date_of_birth"]:
+            try:
+                born = dt.date.fromisoformat(values["date_of_birth"])
+            except ValueError:
+                raise RecordError("Date of birth must be a date such as 1990-04-23.") from None
+            if born > timezone.localdate() or born.year < 1900:
+                raise RecordError("Date of birth must be a real date in the past.")
+        if values["email"]:
+            try:
+                validate_email(values["email"])
+            except ValidationError:
+                raise RecordError("E-mail address is not valid.") from None
+        if values["phone"] and not re.fullmatch(r"[+()0-9 .\-]{4,32}", values["phone"]):
+            raise RecordError("Phone number may hold digits, spaces, + ( ) . and - only.")
+        return Demographics(**values)
+
+
+def _staff(vault: Vault) -> Membership:
+    membership = Membership.objects.select_related("practice").filter(user_id=vault.person_id).first()
+    if membership is None or not membership.user.is_active:
+        raise NotFoundError
+    return membership
+
+
+def _admin_holders(practice_id: int) -> list[int]:
+    """Owners and front desk hold every client's admin key (scheduling, billing, care-team management)."""
+    return list(Membership.objects.filter(practice_id=practice_id, role__in=(Role.OWNER, Role.FRONT_DESK),
+                                          user__is_active=True).values_list("user_id", flat=True))
+
+
+@transaction.atomic
+def create_client(vault: Vault, demographics: Demographics, *, primary_clinician_id: int | None = None) -> Client:
+    """Register a client: seal the demographics and create the admin and clinical scope keys.
+
+    A clinician who registers a client becomes their primary clinician unless another is named.
+    Front desk and owners may register clients for a named clinician.
+    """
+    actor = _staff(vault)
+    if actor.role == Role.SUPERVISOR:
+        raise RecordError("Supervisors cannot register clients.")
+    clean = demographics.clean()
+    primary_id = primary_clinician_id
+    if primary_id is None and actor.role == Role.CLINICIAN:
+        primary_id = actor.user_id
+    if primary_id is not None and not Membership.objects.filter(
+            practice_id=actor.practice_id, user_id=primary_id, role__in=(Role.CLINICIAN, Role.OWNER),
+            user__is_active=True).exists():
+        raise RecordError("The primary clinician must be a clinician of this practice.")
+    client = Client.objects.create(practice_id=actor.practice_id, demographics=b"", created_by_id=actor.user_id)
+    admin_holders = {*_admin_holders(actor.practice_id), actor.user_id}
+    clinical_holders: set[int] = set()
+    if primary_id is not None:
+        admin_holders.add(primary_id)
+        clinical_holders.add(primary_id)
+        CareTeamMember.objects.create(client=client, user_id=primary_id, role=CareTeamMember.Role.PRIMARY,
+                                      clinical_access=True, added_by_id=actor.user_id)
+    _, admin_key = keys.create_scope_key(client, Scope.ADMIN, admin_holders)
+    keys.create_scope_key(client, Scope.CLINICAL, clinical_holders)
+    client.demographics = _seal(admin_key, asdict(clean), _demographics_context(client, 1))
+    client.save(update_fields=["demographics"])
+    return client
+
+
+def _demographics_context(client: Client, version: int) -> crypto.SealContext:
+    return _context(client, "client", str(client.public_id), "demographics", version, Scope.ADMIN)
+
+
+def _get_client(vault: Vault, client_id: uuid.UUID | str, scope: str = Scope.ADMIN) -> Client:
+    try:
+        public_id = uuid.UUID(str(client_id))
+    except ValueError:
+        raise NotFoundError from None
+    client = Client.objects.filter(public_id=public_id, practice_id=vault.practice_id).first()
+    if client is None or not vault.holds(client.pk, scope):
+        raise NotFoundError
+    return client
+
+
+def open_demographics(vault: Vault, client: Client) -> Demographics:
+    """Open a client's demographics (admin scope)."""
+    return Demographics(**_open(vault, bytes(client.demographics), _demographics_context(client,
+                                                                                          client.demographics_version)))
+
+
+def get_client(vault: Vault, client_id: uuid.UUID | str) -> tuple[Client, Demographics]:
+    """A client and their demographics, for anyone holding the admin key."""
+    client = _get_client(vault, client_id)
+    return client, open_demographics(vault, client)
+
+
+@transaction.atomic
+def update_demographics(vault: Vault, client_id: uuid.UUID | str, demographics: Demographics,
+                        expected_version: int) -> Client:
+    """Replace the demographics if nobody saved in between (`StaleVersionError` otherwise)."""
+    client = _get_client(vault, client_id)
+    clean = demographics.clean()
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.demographics_version != expected_version:
+        raise StaleVersionError("Someone else changed these details; reload to see their version.")
+    key = vault.current_key(locked.pk, Scope.ADMIN)
+    locked.demographics_version += 1
+    locked.demographics = _seal(key, asdict(clean), _demographics_context(locked, locked.demographics_version))
+    locked.save(update_fields=["demographics", "demographics_version"])
+    return locked
+
+
+@dataclass(frozen=True)
+class CaseloadEntry:
+    client: Client
+    demographics: Demographics
+    clinical_access: bool
+
+
+def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[CaseloadEntry]:
+    """The clients this person may see, searched by name after decryption (no blind index).
+
+    Clinicians and supervisors see their care teams; owners and front desk see every client
+    whose admin key they hold.
+    """
+    _staff(vault)
+    versions = (ScopeKeyVersion.objects.filter(scope=Scope.ADMIN, retired_at__isnull=True,
+                                               client__practice_id=vault.practice_id,
+                                               wraps__recipient_id=vault.person_id)
+                .select_related("client"))
+    versions_list = list(versions)
+    vault.preload(v.key_id for v in versions_list)
+    clinical = set(CareTeamMember.objects.filter(user_id=vault.person_id, clinical_access=True)
+                   .values_list("client_id", flat=True))
+    needle = query.strip().casefold()
+    entries = []
+    for version in versions_list:
+        client = version.client
+        try:
+            demographics = open_demographics(vault, client)
+        except RecordIntegrityError:
+            continue
+        if needle:
+            haystack = " ".join((demographics.given_name, demographics.family_name,
+                                 demographics.preferred_name)).casefold()
+            if needle not in haystack:
+                continue
+        entries.append(CaseloadEntry(client=client, demographics=demographics,
+                                     clinical_access=client.pk in clinical))
+    entries.sort(key=lambda e: (e.demographics.family_name.casefold(), e.demographics.given_name.casefold()))
+    return entries[:limit]
+
+
+# ----------------------------------------------------------------------------- notes
+
+
+@dataclass(frozen=True)
+class OpenedNote:
+    note: Note
+    body: str
+    addenda: list[tuple[Note, str]] = field(default_factory=list)
+
+
+def _note_scope(kind: str) -> str:
+    return Scope.PRIVATE if kind == Note.Kind.PSYCHOTHERAPY else Scope.CLINICAL
+
+
+def _note_context(note: Note, version: int) -> crypto.SealContext:
+    return _context(note.client, f"note:{note.kind}", str(note.public_id), "body", version, _note_scope(note.kind))
+
+
+def _clean_body(body: str) -> str:
+    if not isinstance(body, str):
+        raise RecordError("The note must be text.")
+    if len(body) > MAX_NOTE_CHARS:
+        raise RecordError(f"The note is longer than {MAX_NOTE_CHARS:,} characters.")
+    return body
+
+
+def _note_key(vault: Vault, client: Client, kind: str) -> crypto.ScopeKey:
+    if kind == Note.Kind.PSYCHOTHERAPY:
+        if keys.current_version(client.pk, Scope.PRIVATE, vault.user_id) is None:
+            # The first psychotherapy note of this author for this client creates their private key.
+            _, key = keys.create_scope_key(client, Scope.PRIVATE, [vault.user_id or 0], author_id=vault.user_id)
+            return key
+        return vault.current_key(client.pk, Scope.PRIVATE, vault.user_id)
+    return vault.current_key(client.pk, Scope.CLINICAL)
+
+
+@transaction.atomic
+def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str, body: str,
+                template: str = Note.Template.FREE, sign: bool = False) -> Note:
+    """Write a progress or psychotherapy note (a draft unless `sign`)."""
+    if kind not in Note.Kind.values:
+        raise RecordError("The kind must be progress or psychotherapy.")
+    if template not in Note.Template.values:
+        raise RecordError("Unknown note template.")
+    client = _get_client(vault, client_id, Scope.CLINICAL)
+    membership = _staff(vault)
+    if membership.role == Role.FRONT_DESK:
+        raise NotFoundError
+    if isinstance(session_date, str):
+        try:
+            session_date = dt.date.fromisoformat(session_date)
+        except ValueError:
+            raise RecordError("The session date must be a date such as 2026-11-26.") from None
+    if session_date > timezone.localdate() + dt.timedelta(days=1):
+        raise RecordError("The session date cannot be in the future.")
+    body = _clean_body(body)
+    key = _note_key(vault, client, kind)
+    note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
+                body=b"")
+    note.body = _seal(key, body, _note_context(note, 1))
+    if sign:
+        note.status, note.signed_at = Note.Status.SIGNED, timezone.now()
+    note.save()
+    return note
+
+
+def _visible_notes(vault: Vault, client: Client) -> QuerySet[Note]:
+    """Progress notes for the care team; psychotherapy notes only for their author."""
+    query = Q(kind=Note.Kind.PROGRESS) & (Q(status=Note.Status.SIGNED) | Q(author_id=vault.user_id))
+    query |= Q(kind=Note.Kind.PSYCHOTHERAPY, author_id=vault.user_id)
+    return Note.objects.filter(query, client=client).select_related("client")
+
+
+def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = None) -> list[Note]:
+    """Notes of a client this person may read (metadata only; bodies stay sealed)."""
+    client = _get_client(vault, client_id, Scope.CLINICAL)
+    notes = _visible_notes(vault, client).filter(parent__isnull=True)
+    if kind:
+        notes = notes.filter(kind=kind)
+    return list(notes)
+
+
+def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
+    client = _get_client(vault, client_id, Scope.CLINICAL)
+    try:
+        public_id = uuid.UUID(str(note_id))
+    except ValueError:
+        raise NotFoundError from None
+    note = _visible_notes(vault, client).filter(public_id=public_id).first()
+    if note is None:
+        raise NotFoundError
+    return note
+
+
+def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> OpenedNote:
+    """Open a note and its addenda."""
+    note = _get_note(vault, client_id, note_id)
+    body = _open(vault, bytes(note.body), _note_context(note, note.version))
+    addenda = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
+               for a in note.addenda.select_related("client").order_by("created_at")]
+    return OpenedNote(note=note, body=body, addenda=addenda)
+
+
+@transaction.atomic
+def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str,
+               expected_version: int, session_date: dt.date | None = None) -> Note:
+    """Autosave a draft. Refuses signed notes and stale versions, so concurrent edits lose nothing."""
+    note = _get_note(vault, client_id, note_id)
+    if note.author_id != vault.user_id:
+        raise NotFoundError
+    locked = Note.objects.select_for_update().select_related("client").get(pk=note.pk)
+    if locked.status != Note.Status.DRAFT:
+        raise RecordError("A signed note is locked; add an addendum instead.")
+    if locked.version != expected_version:
+        raise StaleVersionError("This draft was saved elsewhere in the meantime; reload it to continue.")
+    body = _clean_body(body)
+    key = _note_key(vault, locked.client, locked.kind)
+    locked.version += 1
+    locked.body = _seal(key, body, _note_context(locked, locked.version))
+    if session_date is not None:
+        locked.session_date = session_date
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["version", "body", "session_date", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, expected_version: int) -> Note:
+    """Sign and lock a draft."""
+    note = _get_note(vault, client_id, note_id)
+    if note.author_id != vault.user_id:
+        raise NotFoundError
+    locked = Note.objects.select_for_update().get(pk=note.pk)
+    if locked.status != Note.Status.DRAFT:
+        raise RecordError("This note is already signed.")
+    if locked.version != expected_version:
+        raise StaleVersionError("This draft changed since you opened it; review it before signing.")
+    locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
+    locked.save(update_fields=["status", "signed_at"])
+    return locked
+
+
+@transaction.atomic
+def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str) -> Note:
+    """Add a dated, signed addendum to a signed note; the original stays as it was."""
+    note = _get_note(vault, client_id, note_id)
+    if note.status != Note.Status.SIGNED:
+        raise RecordError("Only signed notes take addenda; edit the draft instead.")
+    if note.kind == Note.Kind.PSYCHOTHERAPY and note.author_id != vault.user_id:
+        raise NotFoundError
+    body = _clean_body(body)
+    if not body.strip():
+        raise RecordError("The addendum is empty.")
+    key = _note_key(vault, note.client, note.kind)
+    addendum = Note(client=note.client, author_id=vault.person_id, kind=note.kind, session_date=timezone.localdate(),
+                    parent=note, status=Note.Status.SIGNED, signed_at=timezone.now(), body=b"")
+    addendum.body = _seal(key, body, _note_context(addendum, 1))
+    addendum.save()
+    return addendum
+
+
+# ----------------------------------------------------------------------------- care team
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    member: CareTeamMember
+    fingerprint: str
+
+
+def care_team(vault: Vault, client_id: uuid.UUID | str) -> list[TeamMember]:
+    """The client's care team with each member's key fingerprint (compare it before trusting a grant)."""
+    client = _get_client(vault, client_id)
+    members = CareTeamMember.objects.filter(client=client).select_related("user__key_pair")
+    return [TeamMember(member=m, fingerprint=m.user.key_pair.fingerprint) for m in members]
+
+
+@transaction.atomic
+def grant_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int, role: str,
+                 clinical: bool = True) -> CareTeamMember:
+    """Add someone to the care team and wrap the scope keys they are entitled to.
+
+    The granter must hold the keys being granted. Front-desk staff never receive clinical keys.
+    """
+    client = _get_client(vault, client_id)
+    granter = _staff(vault)
+    if role not in CareTeamMember.Role.values or role == CareTeamMember.Role.PRIMARY:
+        raise RecordError("Choose a care-team role: clinician, supervisor or front desk.")
+    target = Membership.objects.filter(practice_id=vault.practice_id, user_id=user_id,
+                                       user__is_active=True).first()
+    if target is None:
+        raise RecordError("That person is not an active member of this practice.")
+    if target.role == Role.FRONT_DESK and (clinical or role != CareTeamMember.Role.FRONT_DESK):
+        raise RecordError("Front-desk staff see demographics and appointments only.")
+    on_team = CareTeamMember.objects.filter(client=client, user_id=vault.person_id, clinical_access=True).exists()
+    if clinical and not on_team:
+        raise NotFoundError
+    if not on_team and granter.role != Role.OWNER:
+        raise NotFoundError
+    member, _ = CareTeamMember.objects.update_or_create(
+        client=client, user_id=user_id,
+        defaults={"role": role, "clinical_access": clinical, "added_by_id": vault.user_id})
+    scopes = [Scope.ADMIN, Scope.CLINICAL] if clinical else [Scope.ADMIN]
+    versions = ScopeKeyVersion.objects.filter(client=client, scope__in=scopes).select_related("client")
+    keys.grant_versions(vault, versions, user_id)
+    return member
+
+
+@transaction.atomic
+def revoke_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int) -> None:
+    """Remove someone from the care team: delete their wraps and rotate the keys they held.
+
+    New writes use the rotated keys, which the removed person never receives.
+    """
+    client = _get_client(vault, client_id)
+    granter = _staff(vault)
+    member = CareTeamMember.objects.filter(client=client, user_id=user_id).first()
+    if member is None:
+        raise RecordError("That person is not on this care team.")
+    on_team = CareTeamMember.objects.filter(client=client, user_id=vault.person_id, clinical_access=True).exists()
+    if not on_team and granter.role != Role.OWNER:
+        raise NotFoundError
+    if member.role == CareTeamMember.Role.PRIMARY and user_id == vault.user_id:
+        raise RecordError("Name another primary clinician before leaving this care team.")
+    member.delete()
+    scopes = [Scope.CLINICAL]
+    if user_id not in _admin_holders(vault.practice_id):
+        scopes.append(Scope.ADMIN)  # owners and front desk keep the admin scope of every client
+    wraps = KeyWrap.objects.filter(key_version__client=client, recipient_id=user_id, key_version__scope__in=scopes)
+    held = set(wraps.values_list("key_version__scope", flat=True))
+    wraps.delete()
+    for scope in sorted(held):
+        current = keys.current_version(client.pk, scope)
+        holders = list(KeyWrap.objects.filter(key_version=current, recipient__isnull=False)
+                       .values_list("recipient_id", flat=True)) if current else []
+        keys.create_scope_key(client, scope, holders)
