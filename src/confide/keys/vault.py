@@ -197,7 +197,7 @@ def vault_from_session(user_id: int, practice_id: int, session_blob: str, secret
     return Vault(user_id=user_id, practice_id=practice_id, private_key=private)
 
 
-TOKEN_PREFIX = "cfd_"
+TOKEN_PREFIX = "cfd_"  # noqa: S105  (a public prefix, not a secret)
 
 
 def _token_parts(token: str) -> tuple[str, bytes]:

@@ -90,7 +90,7 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
     """Seal an upload into the file store and record it; a failure leaves neither file nor row."""
     client = _get_client(vault, client_id, Scope.CLINICAL)
     _staff(vault)
-    filename = os.path.basename(filename or "").strip()[:200] or "document"
+    filename = Path((filename or "").replace("\\", "/")).name.strip()[:200] or "document"
     if size <= 0:
         raise RecordError("The file is empty.")
     if size > MAX_DOCUMENT_BYTES:
@@ -120,7 +120,7 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
             os.fsync(out.fileno())
         document.meta = _seal(key, {"filename": filename, "content_type": content_type}, _meta_context(document))
         with transaction.atomic():
-            os.replace(partial, final)
+            partial.replace(final)
             document.save()
     except BaseException:
         partial.unlink(missing_ok=True)
