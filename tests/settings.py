@@ -16,3 +16,7 @@ from confide.settings import *  # noqa: F403
 
 # Argon2id with small parameters keeps the suite fast; production uses Django's defaults.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+# The test database lives on disk, like production SQLite (WAL mode), so tests can copy it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

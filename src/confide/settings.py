@@ -175,7 +175,10 @@ SECURE_SSL_REDIRECT = envbool("CONFIDE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("CONFIDE_HSTS_SECONDS", 63072000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: with no-referrer, browsers send `Origin: null` on form posts and
+# CSRF protection cannot tell our own forms from a forged one (docs/adr/0001-foundation.md).
+# Other sites still never receive a Referer.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -299,3 +302,14 @@ LOGGING = {
     # Django's request logger prints the path of failed requests; paths carry only opaque ids.
     "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }
+
+# Audit log
+# The Ed25519 key that signs the log's tree heads lives in a file, never in the database; keep
+# it out of database backups too (see docs/operators.md, "The audit log").
+CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
+    envstr("CONFIDE_AUDIT_SIGNING_KEY_FILE", "") or DATA_DIR / "audit-signing-key"
+).expanduser()
+# Signed tree heads are also written here, one file per published head, so that a rewritten
+# database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
+CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
+CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)

@@ -1,9 +1,9 @@
 """Fixtures for tests that drive Debian's Chromium against a real `confide serve`.
 
 Each test gets its own data directory, database, SMTP server and server process; the browser
-only talks HTTP to it, so these tests need no database access of their own. The Playwright
-driver lives for one test module only: its event loop must not outlive the browser tests and
-leak into the rest of the suite, where Django would refuse to touch the database from it.
+only talks HTTP to it, so these tests need no database access of their own. One Chromium
+serves a whole test module, and each person in a test gets a fresh browser context (their
+own cookies), so no test sees another's session.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import email
 import email.policy
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -128,7 +128,7 @@ def confide(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Iterator[Confide]:
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium, or deselect with -m 'not browser'")
     with sync_playwright() as driver:
         yield driver
 
@@ -147,17 +147,29 @@ class BrowserProblems:
     """Console errors, CSP violations and uncaught exceptions of every page opened in a test."""
 
     problems: list[str] = field(default_factory=list)
+    expected_error_pages: set[str] = field(default_factory=set)
+
+    def expect_error_page(self, url: str) -> None:
+        """The test opens `url` knowing that it answers with an error status (a 404 page, say)."""
+        self.expected_error_pages.add(url)
 
     def watch(self, context: BrowserContext) -> BrowserContext:
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("page", self._watch_page)
         return context
 
+    def assert_none(self) -> None:
+        assert not self.problems, "the browser reported problems:\n" + "\n".join(self.problems)
+
     def _watch_page(self, page: Page) -> None:
         page.on("console", lambda message: self._console(page, message))
         page.on("pageerror", lambda error: self._page_error(page, error))
 
     def _console(self, page: Page, message: ConsoleMessage) -> None:
+        # Chromium reports every error status as a failed load, the page's own status included.
+        failed_load = message.text.startswith("Failed to load resource")
+        if failed_load and message.location.get("url") in self.expected_error_pages:
+            return
         if message.type == "error" or "Content Security Policy" in message.text:
             self.problems.append(f"{page.url}: console {message.type}: {message.text}")
 
@@ -171,7 +183,7 @@ def problems() -> BrowserProblems:
 
 
 @pytest.fixture
-def new_context(browser: Browser, problems: BrowserProblems) -> Iterator[Any]:
+def new_context(browser: Browser, problems: BrowserProblems) -> Iterator[Callable[[], BrowserContext]]:
     """Open separate browser contexts (separate cookie jars: separate people), closed at the end."""
     contexts: list[BrowserContext] = []
 

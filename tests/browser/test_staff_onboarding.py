@@ -33,7 +33,7 @@ NewContext = Callable[[], BrowserContext]
 
 
 def current_totp_counter() -> int:
-    return next(iter(yield_hotp_counters_from_time()))
+    return int(next(iter(yield_hotp_counters_from_time())))
 
 
 def fresh_totp(secret: str, not_in_window: int | None = None) -> tuple[str, int]:
@@ -142,7 +142,8 @@ def test_the_owner_invites_a_clinician_who_joins_with_a_second_factor(
 
     # The link worked once.
     stranger = new_context().new_page()
-    stranger.goto(link)
+    problems.expect_error_page(link)
+    assert stranger.goto(link).status == 404  # type: ignore[union-attr]
     expect(stranger.get_by_role("heading", level=1)).to_have_text("This link does not work any more")
 
     sign_out(erin)
@@ -162,4 +163,43 @@ def test_the_owner_invites_a_clinician_who_joins_with_a_second_factor(
     expect(erin_row).to_contain_text("Active")
     shoot(alice, "staff")
 
-    assert problems.problems == []
+    problems.assert_none()
+
+
+def test_the_owner_adds_a_security_key_and_signs_in_with_it(
+    confide: Confide, new_context: NewContext, problems: BrowserProblems
+) -> None:
+    # WebAuthn ties a key to a domain name (the relying party id), never to an IP address.
+    host = "localhost"
+    context = new_context()
+    alice = context.new_page()
+    devtools = context.new_cdp_session(alice)
+    devtools.send("WebAuthn.enable")
+    authenticator = devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
+        "hasUserVerification": True, "isUserVerified": True,
+    }})["authenticatorId"]
+
+    sign_in_with_password(alice, confide, "alice@example.test", OWNER_PASSWORD, host)
+    alice.wait_for_url("**/account/security/")
+    enrol_totp(alice, OWNER_PASSWORD)
+
+    alice.goto(confide.at("/account/security/", host))
+    alice.get_by_role("link", name="Add a key").click()
+    alice.wait_for_url("**/accounts/2fa/webauthn/add/")
+    alice.locator("input[name=name]").fill("Desk key")
+    alice.get_by_role("button", name="Add", exact=True).click()
+    alice.wait_for_url(re.compile(r"/accounts/2fa/$"))
+    expect(alice.get_by_role("status")).to_contain_text("Security key added")
+    [credential] = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert credential["rpId"] == host and not credential["isResidentCredential"]
+    sign_out(alice)
+    sign_in_with_password(alice, confide, "alice@example.test", OWNER_PASSWORD, host)
+    alice.wait_for_url("**/accounts/2fa/authenticate/")
+    alice.get_by_role("button", name="Use a security key").click()
+    alice.wait_for_url(confide.at("/", host))
+    expect(alice.get_by_role("heading", level=1)).to_have_text("Quiet Harbour Counselling")
+    [used] = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert used["signCount"] > credential["signCount"], "the key signed the sign-in"
+
+    problems.assert_none()

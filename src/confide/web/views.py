@@ -89,7 +89,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
                 return redirect("staff-list")
         status = 400
-    members = Membership.objects.filter(practice=membership.practice).select_related("user")
+    members = Membership.objects.filter(practice=membership.practice).select_related("user").order_by(
+        "joined_at", "user__email"
+    )
     invitations = Invitation.objects.filter(practice=membership.practice, accepted_at=None)[:50]
     return render(
         request,
