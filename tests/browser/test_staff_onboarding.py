@@ -53,7 +53,7 @@ def sign_in_with_password(page: Page, confide: Confide, email: str, password: st
     page.goto(confide.at("/accounts/login/", host))
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def enrol_totp(page: Page, password: str) -> tuple[str, int]:
