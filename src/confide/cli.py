@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from confide import __version__
+from confide.audit.commands import add_audit_commands, ensure_signing_key
+from confide.keys.commands import add_token_commands
+from confide.records.commands import add_recovery_commands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -115,6 +118,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create a practice in a data directory: owner account, practice keys, recovery kit."""
     data_dir = _prepare_data_dir(args.data_dir, create=True)
     _ensure_secret_key(data_dir)
+    ensure_signing_key(data_dir)
     _setup_django()
     from django.core.exceptions import ValidationError
 
@@ -240,6 +244,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="confide-demo-"))
     _prepare_data_dir(str(data_dir), create=True)
     _ensure_secret_key(data_dir)
+    ensure_signing_key(data_dir)
     _setup_django()
     _migrate()
     from confide.demo import seed_demo_practice
@@ -325,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data_dir_arg(p_check)
     p_check.set_defaults(func=cmd_check)
+    add_audit_commands(sub, data_dir_arg)
+    add_token_commands(sub, data_dir_arg)
+    add_recovery_commands(sub, data_dir_arg)
     return parser
 
 

@@ -5,15 +5,22 @@ Every name here is invented. Passwords are generated per run and printed once.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from confide.accounts.models import User
 from confide.keys import services as keys
+from confide.keys.vault import Vault, vault_from_password
 from confide.practice import services
 from confide.practice.models import Membership, Role
+from confide.records import documents
+from confide.records import services as records
+from confide.records.services import Demographics
 
 _WORDS = (
     "harbour",
@@ -50,7 +57,7 @@ def _passphrase() -> str:
 
 @transaction.atomic
 def seed_demo_practice() -> list[DemoPerson]:
-    """Create the demo practice with an owner, a clinician, a supervisor and a front-desk person."""
+    """Create the demo practice: an owner, a clinician, a supervisor, a front-desk person and their clients."""
     people = [
         DemoPerson("owner", "owner@demo.confide.invalid", _passphrase()),
         DemoPerson("clinician", "clinician@demo.confide.invalid", _passphrase()),
@@ -68,8 +75,112 @@ def seed_demo_practice() -> list[DemoPerson]:
     owner.practice.mfa_required = False
     owner.practice.save(update_fields=["mfa_required"])
     names = {"clinician": "Sam Okafor, LMFT", "supervisor": "Dr. Ines Marlow", "front_desk": "Jo Finch"}
+    vaults = {"owner": vault_from_password(owner.user_id, owner.practice_id, people[0].password)}
     for person in people[1:]:
         user = User.objects.create_user(email=person.email, password=person.password, display_name=names[person.role])
         Membership.objects.create(practice=owner.practice, user=user, role=Role(person.role))
         keys.provision_user_keys(user.pk, owner.practice_id, person.password)
+        vaults[person.role] = vault_from_password(user.pk, owner.practice_id, person.password)
+    _seed_caseload(vaults)
     return people
+
+
+# ----------------------------------------------------------------------------- fictional clients
+
+_SOAP = """Subjective: {s}
+
+Objective: {o}
+
+Assessment: {a}
+
+Plan: {p}
+"""
+
+_DAP = """Data: {d}
+
+Assessment: {a}
+
+Plan: {p}
+"""
+
+_CLIENTS = (
+    Demographics(given_name="Margit", family_name="Lindqvist-Amare", preferred_name="Maggie", pronouns="she/her",
+                 date_of_birth="1991-06-02", email="maggie.la@example.invalid", phone="+1 555 0142",
+                 emergency_contact="Tomas Amare (partner), +1 555 0143"),
+    Demographics(given_name="Theodore", family_name="Brightwater", pronouns="he/him", date_of_birth="1984-11-19",
+                 email="t.brightwater@example.invalid", phone="+1 555 0177",
+                 emergency_contact="Ruth Brightwater (sister), +1 555 0178"),
+    Demographics(given_name="Priyanka", family_name="Oduya-Castell", preferred_name="Pri", pronouns="she/they",
+                 date_of_birth="2002-03-27", email="pri.oc@example.invalid", phone="+1 555 0119"),
+    Demographics(given_name="Aster", family_name="Vellacourt", pronouns="they/them", date_of_birth="1976-08-08",
+                 email="aster.v@example.invalid", phone="+1 555 0190",
+                 emergency_contact="Noor Vellacourt (spouse), +1 555 0191"),
+    Demographics(given_name="Casimir", family_name="Dunmore", pronouns="he/him", date_of_birth="1958-01-30",
+                 phone="+1 555 0105"),
+)
+
+
+def _note(vault: Vault, client_id: str, days_ago: int, body: str, *, template: str = "soap",
+          kind: str = "progress", sign: bool = True) -> None:
+    records.create_note(vault, client_id, kind=kind, template=template, body=body, sign=sign,
+                        session_date=timezone.localdate() - dt.timedelta(days=days_ago))
+
+
+def _seed_caseload(vaults: dict[str, Vault]) -> None:
+    """Fictional clients with signed notes, a draft, a psychotherapy note, a document and a supervisor."""
+    sam, owner = vaults["clinician"], vaults["owner"]
+    # Sam registers three clients of his own; the owner, who also sees clients, takes two.
+    maggie, theo, pri = (str(records.create_client(sam, d).public_id) for d in _CLIENTS[:3])
+    aster, casimir = (str(records.create_client(owner, d, primary_clinician_id=owner.user_id).public_id)
+                      for d in _CLIENTS[3:])
+    _note(sam, maggie, 21, _SOAP.format(
+        s="Intake follow-up. Reports worry 'most of the day' about work deadlines, sleep 5-6 hours. GAD-7: 14.",
+        o="On time, video session from home (confirmed private). Speech rapid at first, settled after 10 minutes.",
+        a="Generalised anxiety, moderate. No risk indicators; denies thoughts of self-harm.",
+        p="Psychoeducation on the worry cycle. Worry log daily. Weekly sessions, 50 minutes."))
+    _note(sam, maggie, 14, _SOAP.format(
+        s="Kept the worry log 5 of 7 days. Noticed worry peaks on Sunday evenings.",
+        o="Brought the log, engaged, some tearfulness when discussing her mother's illness.",
+        a="Good engagement; avoidance of family topics. Progress toward goal 1 (name worry triggers).",
+        p="Introduce scheduled worry time. Explore family stressors next session."))
+    _note(sam, maggie, 7, _SOAP.format(
+        s="Scheduled worry time 'helped a bit'. Sleep 6-7 hours. Work conflict with a manager this week.",
+        o="Calmer presentation, in person. GAD-7: 10.",
+        a="Symptoms reducing (GAD-7 14 to 10). Risk screen negative.",
+        p="Assertive communication role-play next session; continue worry time."))
+    _note(sam, maggie, 7, "Strong pull to reassure her when she spoke of her mother; notice my own history here. "
+          "Hypothesis: worry as a way to stay close to a mother she fears losing. Take to supervision "
+          "without identifying details.", template="free", kind="psychotherapy")
+    _note(sam, maggie, 0, _SOAP.format(s="Role-played the conversation with her manager.", o="", a="", p=""),
+          sign=False)
+    records.grant_access(sam, maggie, user_id=vaults["supervisor"].person_id, role="supervisor", clinical=True)
+    documents.upload_document(sam, maggie, filename="consent-to-treatment-signed.txt", size=len(_CONSENT),
+                              stream=io.BytesIO(_CONSENT))
+
+    _note(sam, theo, 10, _DAP.format(
+        d="Second session. Low mood since separation in spring; stopped running; PHQ-9: 16.",
+        a="Moderate depressive episode. Passive thoughts of 'not waking up' two weeks ago, none since; no plan, "
+          "no intent; protective factors: his daughter, his sister. Safety plan written together.",
+        p="Behavioural activation: two short runs this week. Review safety plan each session."), template="dap")
+    _note(sam, theo, 3, _DAP.format(
+        d="Ran twice. Spent Saturday with his daughter. PHQ-9: 13.",
+        a="Mood improving with activation. Denies suicidal thoughts; safety plan reviewed.",
+        p="Add one social contact per week. Continue weekly."), template="dap")
+
+    _note(sam, pri, 5, "Behavior: Arrived late, apologetic; described panic on the train.\n\n"
+          "Intervention: Paced breathing; interoceptive exposure explained.\n\n"
+          "Response: Breathing slowed; agreed to practise twice daily.\n\n"
+          "Plan: Graded exposure hierarchy next session.\n", template="birp")
+
+    _note(owner, aster, 12, _SOAP.format(
+        s="Grief after the death of their father in March; difficulty returning to work.",
+        o="Composed, reflective, low energy.", a="Adjustment disorder with depressed mood; no risk indicators.",
+        p="Fortnightly sessions; grief-focused work."))
+    _note(owner, casimir, 2, _SOAP.format(
+        s="Retired in January; reports loss of purpose and irritability at home.", o="Telephone session.",
+        a="Adjustment to retirement; no risk indicators.", p="Values exploration; invite spouse to one session."))
+
+
+_CONSENT = (b"Consent to treatment (fictional demo document)\n\n"
+            b"The client has read the practice policies, including the limits of confidentiality, "
+            b"and agrees to begin therapy.\n\nSigned electronically at intake.\n")

@@ -300,7 +300,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": envstr("CONFIDE_LOG_LEVEL", "INFO").upper()},
     # Django's request logger prints the path of failed requests; paths carry only opaque ids.
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+    # Django's request logger would print the path of every 4xx; paths carry only opaque ids, but
+    # whatever a caller types into one would land in the log, so only server errors are logged.
+    "loggers": {
+        "django.security.DisallowedHost": {"level": "ERROR"},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # Audit log

@@ -233,8 +233,12 @@ def vault_from_token(token: str) -> tuple[PersonalAccessToken, Vault]:
               .filter(lookup_hash=lookup, revoked_at__isnull=True, user__is_active=True).first())
     if record is None:
         raise NoKeyError
-    private = crypto.unwrap_private_key_with_secret(bytes(record.private_key_wrap), secret,
-                                                    purpose=crypto.SecretPurpose.PERSONAL_ACCESS_TOKEN,
-                                                    owner_id=str(record.user_id))
+    try:
+        private = crypto.unwrap_private_key_with_secret(bytes(record.private_key_wrap), secret,
+                                                        purpose=crypto.SecretPurpose.PERSONAL_ACCESS_TOKEN,
+                                                        owner_id=str(record.user_id))
+    except crypto.CryptoError:
+        # A wrap that does not open with its own token was altered: the token is no good.
+        raise NoKeyError from None
     PersonalAccessToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
     return record, Vault(user_id=record.user_id, practice_id=record.user.membership.practice_id, private_key=private)

@@ -328,7 +328,7 @@ def _visible_notes(vault: Vault, client: Client) -> QuerySet[Note]:
     """Progress notes for the care team; psychotherapy notes only for their author."""
     query = Q(kind=Note.Kind.PROGRESS) & (Q(status=Note.Status.SIGNED) | Q(author_id=vault.user_id))
     query |= Q(kind=Note.Kind.PSYCHOTHERAPY, author_id=vault.user_id)
-    return Note.objects.filter(query, client=client).select_related("client")
+    return Note.objects.filter(query, client=client).select_related("client", "author")
 
 
 def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = None) -> list[Note]:

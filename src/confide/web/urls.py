@@ -1,5 +1,6 @@
 from django.urls import path
 
+from confide.web import records_views as records
 from confide.web import views
 
 urlpatterns = [
@@ -15,4 +16,20 @@ urlpatterns = [
     path("session/keepalive", views.session_keepalive, name="session-keepalive"),
     path("vault/unlock", views.vault_unlock, name="vault-unlock"),
     path("healthz", views.healthz, name="healthz"),
+    # The client record. Only opaque UUIDs go into these paths: never a name or a search term.
+    path("clients/", records.caseload, name="clients"),
+    path("clients/summary", records.caseload_summary, name="clients-summary"),
+    path("clients/new", records.register_client, name="client-new"),
+    path("clients/<uuid:client_id>/", records.chart, name="client-chart"),
+    path("clients/<uuid:client_id>/details", records.edit_client, name="client-edit"),
+    path("clients/<uuid:client_id>/notes/new", records.new_note, name="note-new"),
+    path("clients/<uuid:client_id>/notes/autosave", records.autosave_new_note, name="note-autosave-new"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/", records.note, name="note"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", records.autosave_note, name="note-autosave"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/addenda", records.add_addendum, name="note-addendum"),
+    path("clients/<uuid:client_id>/psychotherapy-notes/", records.psychotherapy_notes, name="psychotherapy-notes"),
+    path("clients/<uuid:client_id>/team/", records.care_team, name="care-team"),
+    path("clients/<uuid:client_id>/team/revoke", records.revoke_access, name="care-team-revoke"),
+    path("clients/<uuid:client_id>/documents/", records.upload_document, name="documents"),
+    path("clients/<uuid:client_id>/documents/<uuid:document_id>", records.download_document, name="document"),
 ]

@@ -1,0 +1,112 @@
+"""The stored audit log: entries with their signed tree heads, subtree hashes, keys and heads.
+
+The layout follows docs/adr/0003-audit-log-merkle-tree.md. `LogEntry.entry` and the signed
+head beside it are the evidence; everything else on a row (`tag`, `actor_id`, `client_id`,
+`occurred_at`) is an untrusted copy kept only so that the access history can be queried with an
+index. The verifier never reads those copies. Rows are never updated or deleted by Confide.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class LogEntry(models.Model):
+    """One audit event at its position in the log, with the signed tree head of size position + 1."""
+
+    position = models.BigIntegerField(primary_key=True)
+    entry = models.BinaryField()
+    leaf_hash = models.BinaryField(max_length=32)
+    root_hash = models.BinaryField(max_length=32)
+    signed_at = models.DateTimeField()
+    key_id = models.BinaryField(max_length=32)
+    signature = models.BinaryField(max_length=64)
+    # Untrusted, derived copies of fields inside `entry`, for indexed look-ups only. They hold
+    # opaque ids and typed tags, never a name: whatever identifies a person is in the entry's
+    # sealed detail, encrypted by the caller.
+    tag = models.CharField(max_length=100)
+    actor_id = models.CharField(max_length=128)
+    client_id = models.CharField(max_length=128, blank=True, default="")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_entry"
+        indexes = [
+            models.Index(fields=["client_id", "position"], name="audit_entry_client_idx"),
+            models.Index(fields=["actor_id", "position"], name="audit_entry_actor_idx"),
+            models.Index(fields=["tag", "position"], name="audit_entry_tag_idx"),
+            models.Index(fields=["occurred_at"], name="audit_entry_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit entry {self.position} ({self.tag})"
+
+
+class LogNode(models.Model):
+    """The hash of a complete subtree: 2**level leaves starting at leaf index * 2**level."""
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "audit_node"
+
+    def __str__(self) -> str:
+        return f"Audit subtree ({self.level}, {self.index})"
+
+
+class SigningKey(models.Model):
+    """A public key that has signed tree heads. The private key is never in the database.
+
+    Rows here are a directory, not a trust anchor: someone who can write the database can add a
+    key, so `confide audit verify` trusts only the key file and keys given on its command line.
+    """
+
+    key_id = models.BinaryField(max_length=32, unique=True)
+    public_key = models.BinaryField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "audit_signing_key"
+
+    def __str__(self) -> str:
+        return f"Audit signing key {bytes(self.key_id).hex()[:16]}"
+
+
+class PublishedHead(models.Model):
+    """A signed tree head that was handed out of the system (a file in the head directory)."""
+
+    size = models.BigIntegerField()
+    signed_at = models.DateTimeField()
+    root_hash = models.BinaryField(max_length=32)
+    key_id = models.BinaryField(max_length=32)
+    signature = models.BinaryField(max_length=64)
+    published_to = models.CharField(max_length=500)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "audit_published_head"
+        ordering = ("-size",)
+
+    def __str__(self) -> str:
+        return f"Published audit head of size {self.size}"
+
+
+class LogLock(models.Model):
+    """A single row that appenders lock (SELECT ... FOR UPDATE) so that appends run one at a time.
+
+    It holds no data: the log's size is always read from `LogEntry`, so nothing here can
+    disagree with the entries.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+
+    class Meta:
+        db_table = "audit_log_head"
+
+    def __str__(self) -> str:
+        return "Audit log append lock"

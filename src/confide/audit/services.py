@@ -1,0 +1,471 @@
+"""The audit log's services: append an event, read entries with proofs, verify, publish heads.
+
+Every other app records what it does through `record_event`. Views, the API and the CLI read
+the log only through `read_entries`, which logs the read itself first. See
+docs/adr/0003-audit-log-merkle-tree.md for the layout and what it proves.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from confide.audit import signing
+from confide.audit.models import LogEntry, PublishedHead, SigningKey
+from confide.audit.store import (
+    DatabaseLog,
+    NewestRow,
+    fetch_nodes,
+    head_from_row,
+    insert_rows,
+    load_frontier,
+    lock_log,
+    newest_row,
+)
+from confide.audit.tags import Tag
+from confide.auditlog import (
+    AuditEvent,
+    AuditLogError,
+    CompactRange,
+    LogIntegrityError,
+    LogRecord,
+    Node,
+    Outcome,
+    PurposeOfUse,
+    SignatureError,
+    SignedTreeHead,
+    VerifiedLog,
+    append_record,
+    decode_entry,
+    hash_leaf,
+    inclusion_proof,
+    key_id,
+    nodes_for_inclusion_proof,
+    public_key_to_bytes,
+    verify_inclusion,
+    verify_log,
+    verify_tree_head,
+)
+
+__all__ = [
+    "AuditAppendError",
+    "LogExcerpt",
+    "ReadEntry",
+    "RecordedEvent",
+    "current_signing_key",
+    "latest_head",
+    "new_event",
+    "publish_head",
+    "read_entries",
+    "record_event",
+    "record_events",
+    "verify_stored_log",
+]
+
+_REMEMBERED_ROOTS = 256
+
+
+class AuditAppendError(Exception):
+    """An event could not be written to the audit log.
+
+    Whatever the event records must then not happen: a write rolls back with it, and a read is not
+    served. The message names the cause (database, signing key, a damaged log), never client data.
+    """
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """Where an event landed: its position and the signed tree head of the log right after it."""
+
+    position: int
+    head: SignedTreeHead
+
+
+# ----------------------------------------------------------------------------- signing key
+
+
+def current_signing_key() -> signing.SigningKeyFile:
+    """Return the signing key from `CONFIDE_AUDIT_SIGNING_KEY_FILE` (read again when the file changes).
+
+    Outside production a missing key file is created, so that development and test set-ups work
+    without a step; production refuses to start
+    without one (see confide/audit/checks.py).
+    """
+    path = Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        if settings.PRODUCTION:
+            return signing.load_signing_key_file(path)  # raises SigningKeyError naming the file
+        signing.ensure_signing_key_file(path)
+        stat = path.stat()
+    cache_key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _state_lock:
+        cached = _key_cache.get(cache_key)
+    if cached is None:
+        cached = signing.load_signing_key_file(path)
+        with _state_lock:
+            _key_cache.clear()
+            _key_cache[cache_key] = cached
+    return cached
+
+
+_state_lock = threading.Lock()
+_key_cache: dict[tuple[str, int, int, int], signing.SigningKeyFile] = {}
+# Public keys this process has seen registered in a committed transaction.
+_registered_keys: set[bytes] = set()
+# Roots this process signed and saw committed, by tree size. A frontier loaded from the
+# database whose root is one of these needs no signature check: this process made it.
+_committed_roots: OrderedDict[int, bytes] = OrderedDict()
+
+
+def _remember_root(size: int, root: bytes) -> None:
+    with _state_lock:
+        _committed_roots[size] = root
+        _committed_roots.move_to_end(size)
+        while len(_committed_roots) > _REMEMBERED_ROOTS:
+            _committed_roots.popitem(last=False)
+
+
+def _is_remembered_root(size: int, root: bytes) -> bool:
+    with _state_lock:
+        return _committed_roots.get(size) == root
+
+
+def _remember_key(kid: bytes) -> None:
+    with _state_lock:
+        _registered_keys.add(kid)
+
+
+# ----------------------------------------------------------------------------- appending
+
+
+def _outcome(value: Outcome | str) -> Outcome:
+    try:
+        return Outcome(value)
+    except ValueError:
+        raise ValueError(f"outcome {value!r} is not one of {', '.join(Outcome)}") from None
+
+
+def new_event(
+    tag: Tag | str,
+    *,
+    actor_id: str,
+    purpose: PurposeOfUse | str,
+    outcome: Outcome | str,
+    client_id: str | uuid.UUID | None = None,
+    sealed_detail: bytes | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEvent:
+    """Build and check an event for `record_events`; the arguments are those of `record_event`."""
+    for name, value in (("actor_id", actor_id), ("client_id", client_id)):
+        if isinstance(value, str) and "@" in value:
+            raise ValueError(f"{name} must be an opaque id, not an e-mail address")
+    return AuditEvent(
+        tag=str(tag),
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=actor_id,
+        purpose=str(purpose),
+        outcome=_outcome(outcome),
+        client_id=None if client_id is None else str(client_id),
+        sealed_detail=sealed_detail,
+    )
+
+
+def record_event(
+    tag: Tag | str,
+    *,
+    actor_id: str,
+    purpose: PurposeOfUse | str,
+    outcome: Outcome | str,
+    client_id: str | uuid.UUID | None = None,
+    sealed_detail: bytes | None = None,
+    occurred_at: datetime | None = None,
+) -> RecordedEvent:
+    """Append one event to the audit log, inside the caller's transaction, and return where it went.
+
+    `actor_id` and `client_id` are opaque ids (`actor_id_for(user)`, a client's public id), never
+    names or e-mail addresses. Anything that could identify someone goes in `sealed_detail`, which
+    the caller seals under the client's scope key before it gets here.
+
+    The contract, which every caller relies on:
+
+    * **Writes** call this inside the transaction that makes the change. The append runs in a
+      savepoint; if it fails, `AuditAppendError` is raised and the caller's transaction must roll
+      back (letting the exception propagate out of `transaction.atomic()` does that). So a change
+      is never stored without its event.
+    * **Reads** call this *before* handing any data to the user, and serve nothing if it raises.
+      A read that cannot be logged is not served.
+    * Appends are serialised: on PostgreSQL by a row lock on the one-row `audit_log_head` table,
+      held until the caller's transaction ends; on SQLite by the IMMEDIATE transaction that
+      already holds the write lock. Keep transactions that log short. This assumes Django's
+      default READ COMMITTED isolation on PostgreSQL.
+
+    Bad arguments (a malformed tag or id, an id that looks like an e-mail address) raise
+    `ValueError` (`confide.auditlog.AuditFormatError` for the core's checks) before anything
+    is written.
+    """
+    event = new_event(
+        tag,
+        actor_id=actor_id,
+        purpose=purpose,
+        outcome=outcome,
+        client_id=client_id,
+        sealed_detail=sealed_detail,
+        occurred_at=occurred_at,
+    )
+    return record_events([event])[0]
+
+
+def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
+    """Append several events (built with `new_event`) at once, with the contract of `record_event`.
+
+    One lock, one frontier load and one insert for all of them: the way to log many accesses
+    made by one action (a list of charts, a bulk export) without paying for each.
+    """
+    if not events:
+        return []
+    try:
+        keys = current_signing_key()
+    except signing.SigningKeyError as exc:
+        raise AuditAppendError(str(exc)) from None
+    try:
+        with transaction.atomic():
+            return _append(events, keys)
+    except DatabaseError as exc:
+        raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
+    except (AuditLogError, LookupError) as exc:
+        raise AuditAppendError(f"The audit log refuses to grow: {exc}. Run `confide audit verify`.") from exc
+
+
+def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.SigningKeyFile) -> None:
+    """Refuse to extend a tree that the signing key did not sign.
+
+    Without this check, someone who rewrote the stored subtree hashes could have Confide sign a
+    head over a history of their choosing. The newest row's head must carry the frontier's root
+    and a valid signature from a trusted key (the key file's, never one from the database).
+    """
+    root = frontier.root()
+    if newest.root_hash != root:
+        raise LogIntegrityError(
+            newest.position, "the stored subtree hashes do not lead to the root of the newest signed tree head"
+        )
+    if _is_remembered_root(frontier.size, root):
+        return
+    if newest.signed_at is None:
+        raise LogIntegrityError(newest.position, "the newest signed tree head has no valid time")
+    head = head_from_row(frontier.size, root, newest.signed_at, newest.key_id, newest.signature)
+    trusted = {key_id(key): key for key in keys.trusted_public_keys()}
+    public_key = trusted.get(head.key_id)
+    if public_key is None:
+        raise SignatureError(f"the newest tree head is signed by key {head.key_id.hex()[:16]}…, which is not trusted")
+    verify_tree_head(public_key, head)
+    _remember_root(frontier.size, root)
+
+
+def _register_key(keys: signing.SigningKeyFile) -> None:
+    """Record the current public key (and retire the others) the first time it signs."""
+    kid = keys.key_id
+    with _state_lock:
+        if kid in _registered_keys:
+            return
+    if not SigningKey.objects.filter(key_id=kid).exists():
+        now = timezone.now()
+        SigningKey.objects.filter(retired_at=None).update(retired_at=now)
+        SigningKey.objects.create(key_id=kid, public_key=public_key_to_bytes(keys.public_key), created_at=now)
+    transaction.on_commit(partial(_remember_key, kid))
+
+
+def _append(events: Sequence[AuditEvent], keys: signing.SigningKeyFile) -> list[RecordedEvent]:
+    lock_log()
+    newest = newest_row()
+    size = 0 if newest is None else newest.position + 1
+    frontier = load_frontier(size)
+    if newest is not None:
+        _check_frontier(frontier, newest, keys)
+    _register_key(keys)
+    appended: list[tuple[LogRecord, AuditEvent]] = []
+    nodes: list[Node] = []
+    for event in events:
+        record, new_nodes = append_record(frontier, event, keys.private_key, timezone.now())
+        appended.append((record, event))
+        nodes += new_nodes
+    insert_rows(appended, nodes)
+    recorded = [RecordedEvent(record.position, record.head) for record, _ in appended]
+    transaction.on_commit(partial(_after_commit, [item.head for item in recorded]), robust=True)
+    return recorded
+
+
+def _after_commit(heads: list[SignedTreeHead]) -> None:
+    _remember_root(heads[-1].size, heads[-1].root_hash)
+    if settings.CONFIDE_AUDIT_HEAD_DIR:
+        for head in heads:
+            if head.size % settings.CONFIDE_AUDIT_PUBLISH_EVERY == 0:
+                publish_head(head)
+
+
+# ----------------------------------------------------------------------------- heads
+
+
+def latest_head() -> SignedTreeHead | None:
+    """Return the signed tree head stored with the newest entry, or None for an empty log.
+
+    It is returned as stored; `verify_stored_log` is what checks it.
+    """
+    newest = (
+        LogEntry.objects.order_by("-position")
+        .values_list("position", "root_hash", "signed_at", "key_id", "signature")
+        .first()
+    )
+    if newest is None:
+        return None
+    position, root_hash, signed_at, kid, signature = newest
+    return head_from_row(position + 1, root_hash, signed_at, kid, signature)
+
+
+def publish_head(head: SignedTreeHead | None = None, directory: Path | None = None) -> Path:
+    """Write a signed tree head (default: the latest) to `head-<size>.txt` in the head directory.
+
+    The directory defaults to `CONFIDE_AUDIT_HEAD_DIR`. A head names no client, so it may go
+    anywhere; the more places hold one, the harder a rewritten database is to hide. Raises
+    `ValueError` when there is no head or no directory, `OSError` when the file cannot be written.
+    """
+    head = head or latest_head()
+    if head is None:
+        raise ValueError("The audit log is empty; there is no tree head to publish yet.")
+    target = directory or (Path(settings.CONFIDE_AUDIT_HEAD_DIR) if settings.CONFIDE_AUDIT_HEAD_DIR else None)
+    if target is None:
+        raise ValueError("No head directory: set CONFIDE_AUDIT_HEAD_DIR or pass one.")
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"head-{head.size}.txt"
+    temporary = target / f".head-{head.size}.{secrets.token_hex(6)}.tmp"
+    try:
+        with temporary.open("x", encoding="ascii") as handle:
+            handle.write(head.to_text())
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    PublishedHead.objects.create(
+        size=head.size,
+        signed_at=head.timestamp,
+        root_hash=head.root_hash,
+        key_id=head.key_id,
+        signature=head.signature,
+        published_to=str(path),
+    )
+    return path
+
+
+def published_head_files(directory: Path) -> list[Path]:
+    """List the head files in a head directory, smallest tree first."""
+    files = [path for path in directory.glob("head-*.txt") if path.stem.removeprefix("head-").isdigit()]
+    return sorted(files, key=lambda path: int(path.stem.removeprefix("head-")))
+
+
+# ----------------------------------------------------------------------------- verifying
+
+
+def verify_stored_log(
+    *, against: Iterable[SignedTreeHead] = (), extra_public_keys: Sequence[bytes] = ()
+) -> VerifiedLog:
+    """Recompute the tree from every stored entry and check it against the signed heads.
+
+    Trusted keys are the key file's current and retired keys plus `extra_public_keys` (raw
+    32-byte Ed25519 keys); keys registered in the database are never trusted, since whoever can
+    write the database could add one. `against` are heads kept outside the database; heads in
+    `CONFIDE_AUDIT_HEAD_DIR` are added automatically.
+
+    Raises `LogIntegrityError` (with the first bad position), `SignatureError` (a head given
+    from outside is not validly signed) or `signing.SigningKeyError` (no trusted key at all).
+    """
+    from confide.auditlog import public_key_from_bytes
+
+    trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
+    try:
+        trusted += current_signing_key().trusted_public_keys()
+    except signing.SigningKeyError:
+        if not trusted:
+            raise
+    heads = list(against)
+    if settings.CONFIDE_AUDIT_HEAD_DIR and Path(settings.CONFIDE_AUDIT_HEAD_DIR).is_dir():
+        for path in published_head_files(Path(settings.CONFIDE_AUDIT_HEAD_DIR)):
+            heads.append(SignedTreeHead.from_text(path.read_text(encoding="ascii")))
+    return verify_log(DatabaseLog(), heads, trusted)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class ReadEntry:
+    """One entry as read back, with its inclusion proof in the excerpt's signed head."""
+
+    position: int
+    entry: bytes
+    event: AuditEvent
+    proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class LogExcerpt:
+    """Entries read from the log and the signed head that every proof leads to."""
+
+    head: SignedTreeHead
+    entries: list[ReadEntry]
+
+
+def read_entries(
+    *,
+    actor_id: str,
+    purpose: PurposeOfUse | str,
+    client_id: str | uuid.UUID | None = None,
+    limit: int = 100,
+) -> LogExcerpt:
+    """Read the newest entries (about one client, or all), logging the read itself first.
+
+    The `audit:log:read` event is appended before anything is read; if that fails,
+    `AuditAppendError` is raised and nothing is returned. Each entry comes with its inclusion
+    proof against the head of the log right after the read event, and is checked against it
+    here, so a tampered entry raises `LogIntegrityError` instead of being shown as genuine.
+    Callers check that `actor_id` may read what they ask for; this function does not.
+    """
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit must be between 1 and 1000")
+    wanted_client = None if client_id is None else str(client_id)
+    with transaction.atomic():
+        read = record_event(
+            Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS, client_id=wanted_client
+        )
+        rows = LogEntry.objects.filter(position__lt=read.position).order_by("-position")
+        if wanted_client is not None:
+            rows = rows.filter(client_id=wanted_client)
+        found = [(position, bytes(entry)) for position, entry in rows.values_list("position", "entry")[:limit]]
+        size = read.head.size
+        wanted_nodes = {node for position, _ in found for node in nodes_for_inclusion_proof(position, size)}
+        store = fetch_nodes(size, wanted_nodes)
+    entries = []
+    for position, entry in found:
+        try:
+            proof = inclusion_proof(store, position, size)
+            verify_inclusion(hash_leaf(entry), position, size, proof, read.head.root_hash)
+            event = decode_entry(entry)
+        except (AuditLogError, LookupError) as exc:
+            raise LogIntegrityError(position, f"the entry does not match the signed log ({exc})") from None
+        if wanted_client is not None and event.client_id != wanted_client:
+            raise LogIntegrityError(position, "the entry's client index does not match the entry")
+        entries.append(ReadEntry(position, entry, event, proof))
+    return LogExcerpt(read.head, entries)

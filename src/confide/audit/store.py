@@ -1,0 +1,231 @@
+"""The database side of the audit-log core: rows in, `LogRecord`s and subtree hashes out.
+
+This is the one module of the app layer that turns stored rows into the core's types. It never
+trusts a row: a row that cannot even be turned into a tree head is handed to the verifier as a
+head that cannot verify, so that the verifier reports its position instead of crashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from confide.audit.models import LogEntry, LogLock, LogNode
+from confide.auditlog import (
+    AuditEvent,
+    AuditFormatError,
+    CompactRange,
+    LogRecord,
+    Node,
+    NodeMap,
+    SignedTreeHead,
+    nodes_for_root,
+)
+
+__all__ = [
+    "DatabaseLog",
+    "NewestRow",
+    "fetch_nodes",
+    "head_from_row",
+    "insert_rows",
+    "load_frontier",
+    "lock_log",
+    "newest_row",
+]
+
+_FIRST_CHUNK = 256
+_MAX_CHUNK = 8192
+_INSERT_CHUNK = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _bytes(value: Any) -> bytes:
+    # PostgreSQL hands binary columns over as memoryview, SQLite as bytes.
+    return bytes(value) if value is not None else b""
+
+
+def head_from_row(size: int, root_hash: Any, signed_at: datetime, key_id: Any, signature: Any) -> SignedTreeHead:
+    """Build the signed tree head stored on a row; raise `AuditFormatError` if it is malformed."""
+    return SignedTreeHead(
+        size=size,
+        timestamp=signed_at,
+        root_hash=_bytes(root_hash),
+        key_id=_bytes(key_id),
+        signature=_bytes(signature),
+    )
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        # SQLite holds Django's datetimes as naive UTC text.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _record(row: tuple[Any, ...]) -> LogRecord:
+    position, entry, leaf_hash, root_hash, signed_at, key_id, signature = row
+    try:
+        timestamp = _timestamp(signed_at)
+        if timestamp is None:
+            raise AuditFormatError("the signing time is not a time")
+        head = head_from_row(position + 1, root_hash, timestamp, key_id, signature)
+    except AuditFormatError:
+        # A head that was damaged beyond parsing cannot verify; this stand-in cannot either.
+        head = SignedTreeHead(position + 1, _EPOCH, bytes(32), bytes(32), bytes(64))
+    return LogRecord(position=position, entry=_bytes(entry), leaf_hash=_bytes(leaf_hash), head=head)
+
+
+def _select_rows() -> str:
+    """SQL for a chunk of rows, read as raw column values whatever someone stored in them.
+
+    SQLite lets any column hold any type, so a tampered entry could come back as text that is
+    not even UTF-8; casting makes every value arrive as bytes, for the verifier to judge.
+    """
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    if connection.vendor == "sqlite":
+        binary = "CAST({} AS BLOB)"
+        stamp = "CAST(signed_at AS TEXT)"
+    else:
+        binary, stamp = "{}", "signed_at"
+    columns = ", ".join(
+        ["position", *(binary.format(name) for name in ("entry", "leaf_hash", "root_hash")), stamp]
+        + [binary.format(name) for name in ("key_id", "signature")]
+    )
+    return f"SELECT {columns} FROM {table} WHERE position >= %s ORDER BY position LIMIT %s"  # noqa: S608 (no input)
+
+
+class DatabaseLog:
+    """The stored rows as the core's `LogReader`: read in position order, a chunk at a time."""
+
+    def records(self, start: int = 0) -> Iterator[LogRecord]:
+        """Yield the rows whose position is at least `start`, in position order."""
+        query = _select_rows()
+        cursor_position, chunk = start, _FIRST_CHUNK
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(query, [cursor_position, chunk])
+                rows = cursor.fetchall()
+            for row in rows:
+                yield _record(tuple(row))
+            if len(rows) < chunk:
+                return
+            cursor_position = rows[-1][0] + 1
+            chunk = min(chunk * 2, _MAX_CHUNK)
+
+
+# The append path below uses plain SQL: it runs while every other appender waits for the lock, so
+# the time Django's query compiler would take there is paid by all of them.
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def lock_log() -> None:
+    """Take the append lock: a row lock on PostgreSQL; SQLite's IMMEDIATE transaction already has it."""
+    suffix = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    table = _quote(LogLock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE id = 1{suffix}")  # noqa: S608 (no input)
+        if cursor.fetchone() is None:
+            # Only a database whose tables were emptied (as test suites do) lacks the row.
+            cursor.execute(f"INSERT INTO {table} (id) VALUES (1) ON CONFLICT DO NOTHING")  # noqa: S608
+            cursor.execute(f"SELECT id FROM {table} WHERE id = 1{suffix}")  # noqa: S608
+
+
+class NewestRow(NamedTuple):
+    """The newest stored row's position and signed head, as stored (unchecked)."""
+
+    position: int
+    root_hash: bytes
+    signed_at: datetime | None
+    key_id: bytes
+    signature: bytes
+
+
+def newest_row() -> NewestRow | None:
+    """Return the newest row's head columns, or None for an empty log."""
+    table = _quote(LogEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT position, root_hash, signed_at, key_id, signature FROM {table} "  # noqa: S608 (no input)
+            "ORDER BY position DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    position, root_hash, signed_at, key_id, signature = row
+    return NewestRow(position, _bytes(root_hash), _timestamp(signed_at), _bytes(key_id), _bytes(signature))
+
+
+def insert_rows(appended: Sequence[tuple[LogRecord, AuditEvent]], nodes: Sequence[Node]) -> None:
+    """Insert new rows (each record with the event it encodes, for the index columns) and subtree hashes."""
+    adapt = connection.ops.adapt_datetimefield_value
+    entry_columns = (
+        "position", "entry", "leaf_hash", "root_hash", "signed_at", "key_id", "signature",
+        "tag", "actor_id", "client_id", "occurred_at",
+    )  # fmt: skip
+    entry_values: list[tuple[Any, ...]] = [
+        (
+            record.position,
+            record.entry,
+            record.leaf_hash,
+            record.head.root_hash,
+            adapt(record.head.timestamp),
+            record.head.key_id,
+            record.head.signature,
+            event.tag,
+            event.actor_id,
+            event.client_id or "",
+            adapt(event.occurred_at),
+        )
+        for record, event in appended
+    ]
+    node_values: list[tuple[Any, ...]] = [(node.level, node.index, node.hash) for node in nodes]
+    with connection.cursor() as cursor:
+        for table, columns, values in (
+            (LogEntry._meta.db_table, entry_columns, entry_values),
+            (LogNode._meta.db_table, ("level", "index", "hash"), node_values),
+        ):
+            placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            names = ", ".join(_quote(column) for column in columns)
+            for start in range(0, len(values), _INSERT_CHUNK):
+                chunk = values[start : start + _INSERT_CHUNK]
+                cursor.execute(
+                    f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([placeholders] * len(chunk))}",  # noqa: S608
+                    [value for row in chunk for value in row],
+                )
+
+
+def fetch_nodes(size: int, wanted: Iterable[tuple[int, int]]) -> NodeMap:
+    """Fetch the listed subtree hashes in one query and return them as a `NodeMap`."""
+    keys = sorted(set(wanted))
+    hashes: dict[tuple[int, int], bytes] = {}
+    if keys:
+        pairs = ", ".join(["(%s, %s)"] * len(keys))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT level, {_quote('index')}, hash FROM {_quote(LogNode._meta.db_table)} "  # noqa: S608
+                f"WHERE (level, {_quote('index')}) IN ({pairs})",
+                [number for key in keys for number in key],
+            )
+            for level, index, value in cursor.fetchall():
+                hashes[level, index] = _bytes(value)
+    return NodeMap(size, hashes)
+
+
+def load_frontier(size: int) -> CompactRange:
+    """Load the frontier of the first `size` leaves with one query (one row per set bit of size).
+
+    Raises `LookupError` when a subtree hash the frontier needs is missing.
+    """
+    return CompactRange.from_store(fetch_nodes(size, nodes_for_root(size)), size)

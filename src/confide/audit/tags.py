@@ -1,0 +1,61 @@
+"""The typed tags of audit events: `<scope>:<resource>:<action>`.
+
+Code passes these rather than spelling tags out, so a typo cannot create a new kind of event.
+Tags are readable by anyone holding the database: they name kinds of access, never a person.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
+__all__ = ["UNKNOWN_ACTOR", "Tag", "actor_id_for", "mfa_tag", "subject_detail"]
+
+# The actor of an event whose person is not known, such as a sign-in attempt for an address that
+# has no account. The address typed is never stored.
+UNKNOWN_ACTOR = "unknown"
+
+
+class Tag(StrEnum):
+    """Every kind of event Confide writes to the audit log."""
+
+    SIGNIN_SUCCEEDED = "auth:signin:succeeded"
+    SIGNIN_FAILED = "auth:signin:failed"
+    SIGNOUT_SUCCEEDED = "auth:signout:succeeded"
+    MFA_FAILED = "auth:mfa:failed"
+    MFA_TOTP_ADDED = "auth:mfa_totp:added"
+    MFA_TOTP_REMOVED = "auth:mfa_totp:removed"
+    MFA_RECOVERY_CODES_ADDED = "auth:mfa_recovery_codes:added"
+    MFA_RECOVERY_CODES_REMOVED = "auth:mfa_recovery_codes:removed"
+    MFA_WEBAUTHN_ADDED = "auth:mfa_webauthn:added"
+    MFA_WEBAUTHN_REMOVED = "auth:mfa_webauthn:removed"
+    PRACTICE_CREATED = "practice:practice:created"
+    PRACTICE_SETTINGS_CHANGED = "practice:settings:changed"
+    STAFF_INVITED = "practice:invitation:sent"
+    STAFF_INVITATION_REVOKED = "practice:invitation:revoked"
+    STAFF_INVITATION_ACCEPTED = "practice:invitation:accepted"
+    STAFF_SUSPENDED = "practice:member:suspended"
+    STAFF_RESTORED = "practice:member:restored"
+    AUDIT_LOG_READ = "audit:log:read"
+
+
+def mfa_tag(authenticator_type: str, action: str) -> str:
+    """Return the tag for an MFA change, e.g. `auth:mfa_totp:added`, from allauth's type names."""
+    return f"auth:mfa_{authenticator_type}:{action}"
+
+
+def actor_id_for(user: AbstractBaseUser | AnonymousUser | None) -> str:
+    """Return the opaque actor id of a person: `user:<id>`, or `unknown` when there is nobody."""
+    if user is None or user.pk is None:
+        return UNKNOWN_ACTOR
+    return f"user:{user.pk}"
+
+
+def subject_detail(user: AbstractBaseUser) -> bytes:
+    """Return the detail naming the staff member an event is about, e.g. `subject=user:5`.
+
+    It is not encrypted: like the actor, it is an opaque staff id, and names no client.
+    """
+    return f"subject={actor_id_for(user)}".encode("ascii")
