@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "confide.keys.web.VaultCookieMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "confide.accounts.middleware.ThrottledUserSessionsMiddleware",
     "confide.accounts.middleware.RequireMfaMiddleware",
 ]
 

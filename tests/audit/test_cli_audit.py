@@ -90,7 +90,9 @@ def test_verify_names_the_first_bad_position_and_against_catches_truncation(
 def test_publish_writes_heads_that_verify_then_uses(practice_env: dict[str, str], tmp_path: Path) -> None:
     heads = tmp_path / "heads"
     env = {**practice_env, "CONFIDE_AUDIT_HEAD_DIR": str(heads), "CONFIDE_AUDIT_PUBLISH_EVERY": "10"}
-    run_appender(env, 25)
+    head = confide("audit", "head", env=env, check=True).stdout
+    before = int(next(line for line in head.splitlines() if line.startswith("size: ")).split()[1])
+    run_appender(env, 25 - before)
     assert sorted(p.name for p in heads.iterdir()) == ["head-10.txt", "head-20.txt"]
     assert "head-25.txt" in confide("audit", "publish", env=env, check=True).stdout
     tamper(env, "DELETE FROM audit_entry WHERE position >= 22")

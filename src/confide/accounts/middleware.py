@@ -11,9 +11,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from confide.accounts.policy import idle_timeout_seconds, needs_mfa_enrolment
+from confide.accounts.policy import idle_timeout_seconds, needs_mfa_enrolment, request_membership
 
 LAST_ACTIVITY_KEY = "confide_last_activity"
+ACTIVITY_RESOLUTION_SECONDS = 30
 
 # Paths a signed-in person without MFA may still reach: enrolment itself, signing out, assets.
 MFA_ENROLMENT_PATHS = (
@@ -41,7 +42,7 @@ class IdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = time.time()
-            timeout = idle_timeout_seconds(user)
+            timeout = idle_timeout_seconds(user, request_membership(request))
             last = request.session.get(LAST_ACTIVITY_KEY)
             if isinstance(last, (int, float)) and now - last > timeout:
                 logout(request)
@@ -49,8 +50,13 @@ class IdleTimeoutMiddleware:
                     return JsonResponse({"signed_in": False}, status=401)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(f"{settings.LOGIN_URL}?expired=1")
-            if request.path != "/session/status":
+            # Written at most every 30 seconds: each write is a database write of the session.
+            if request.path != "/session/status" and (
+                not isinstance(last, (int, float)) or now - last >= ACTIVITY_RESOLUTION_SECONDS
+                or request.path == "/session/keepalive"
+            ):
                 request.session[LAST_ACTIVITY_KEY] = now
+                request._confide_activity_recorded = True  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
@@ -66,7 +72,26 @@ class RequireMfaMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(MFA_ENROLMENT_PATHS)
-            and needs_mfa_enrolment(user)
+            and needs_mfa_enrolment(user, request_membership(request))
         ):
             return redirect("account-security")
+        return self.get_response(request)
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session tracking, but only when the idle timer recorded activity (every 30 s at most).
+
+    allauth would write the session's "last seen" row on every request; the list of signed-in
+    devices does not need that precision, and each write costs a database transaction.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from allauth.usersessions.internal import usersessionkit
+
+        if getattr(request, "_confide_activity_recorded", False):
+            usersessionkit.track_activity(request, user=getattr(request, "user", None),
+                                          session=getattr(request, "session", None))
         return self.get_response(request)

@@ -9,11 +9,25 @@ from allauth.mfa.models import Authenticator
 DEFAULT_IDLE_MINUTES = 15
 
 
-def idle_timeout_seconds(user: Any) -> int:
+def request_membership(request: Any) -> Any:
+    """The signed-in person's membership, fetched once per request and shared by every layer."""
+    if not hasattr(request, "_confide_membership"):
+        from confide.practice.models import Membership
+
+        user = getattr(request, "user", None)
+        request._confide_membership = (
+            Membership.objects.filter(user=user).select_related("practice", "user").first()
+            if user is not None and user.is_authenticated else None
+        )
+    return request._confide_membership
+
+
+def idle_timeout_seconds(user: Any, membership: Any = None) -> int:
     """Return the idle timeout for the user's practice, in seconds."""
     from confide.practice.models import Membership
 
-    membership = Membership.objects.filter(user=user).select_related("practice").first()
+    if membership is None:
+        membership = Membership.objects.filter(user=user).select_related("practice").first()
     minutes = membership.practice.session_idle_minutes if membership else DEFAULT_IDLE_MINUTES
     return int(minutes) * 60
 
@@ -26,10 +40,11 @@ def has_mfa(user: Any) -> bool:
     return enrolled
 
 
-def needs_mfa_enrolment(user: Any) -> bool:
+def needs_mfa_enrolment(user: Any, membership: Any = None) -> bool:
     """True when the user's practice requires MFA and the user has not enrolled a factor."""
     from confide.practice.models import Membership
 
-    membership = Membership.objects.filter(user=user).select_related("practice").first()
+    if membership is None:
+        membership = Membership.objects.filter(user=user).select_related("practice").first()
     required = membership.practice.mfa_required if membership else True
     return required and not has_mfa(user)

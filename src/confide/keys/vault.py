@@ -102,6 +102,14 @@ class Vault:
         version = current_version(client_id, scope, author_id)
         return version is not None and version.wraps.filter(**self._recipient_filter()).exists()
 
+    def adopt(self, wraps: Iterable[KeyWrap]) -> None:
+        """Unwrap wraps already fetched (with `key_version__client`) into this request's cache."""
+        for wrap in wraps:
+            key_id = wrap.key_version.key_id
+            if key_id not in self._keys and wrap.recipient_id == self.user_id:
+                self._keys[key_id] = crypto.unwrap_key(
+                    self.private_key, bytes(wrap.blob), wrap_context(wrap.key_version, self.practice_id, self.user_id))
+
     def preload(self, key_ids: Iterable[str]) -> None:
         """Unwrap many keys with one query (the caseload opens one admin key per client)."""
         wanted = [k for k in set(key_ids) if k not in self._keys]

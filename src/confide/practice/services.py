@@ -17,6 +17,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from confide.accounts.models import User
+from confide.audit.services import record_event
+from confide.audit.tags import Tag, actor_id_for, subject_detail
+from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys import services as keys
 from confide.practice import jurisdictions
 from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Invitation, Membership, Practice, Role
@@ -45,6 +48,17 @@ def _clean_email(email: str) -> str:
     except ValidationError:
         raise PracticeError("Enter a valid e-mail address.") from None
     return email
+
+
+def _audit(tag: Tag, actor: User, subject: User | None = None) -> None:
+    """Write a practice-management event to the audit log, in the caller's transaction."""
+    record_event(
+        tag,
+        actor_id=actor_id_for(actor),
+        purpose=PurposeOfUse.OPERATIONS,
+        outcome=Outcome.SUCCESS,
+        sealed_detail=None if subject is None else subject_detail(subject),
+    )
 
 
 def membership_of(user: User) -> Membership | None:
@@ -99,6 +113,7 @@ def create_practice(
     owner = User.objects.create_user(email=email, password=owner_password, display_name=owner_name.strip())
     membership = Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
     keys.provision_user_keys(owner.pk, practice.pk, owner_password)
+    _audit(Tag.PRACTICE_CREATED, owner)
     return CreatedPractice(membership=membership, recovery_kit=kit)
 
 
@@ -137,6 +152,7 @@ def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
             invited_by=inviter,
             expires_at=now + timedelta(hours=settings.CONFIDE_INVITATION_TTL_HOURS),
         )
+        _audit(Tag.STAFF_INVITED, inviter)
         link = f"{settings.SITE_URL}/invite/{token}/"
         context = {
             "practice": membership.practice,
@@ -181,9 +197,11 @@ def accept_invitation(*, token: str, password: str, display_name: str = "") -> U
     keys.provision_user_keys(user.pk, invitation.practice_id, password)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    _audit(Tag.STAFF_INVITATION_ACCEPTED, user)
     return user
 
 
+@transaction.atomic
 def revoke_invitation(*, actor: User, invitation_id: int) -> None:
     """Withdraw a pending invitation of the owner's practice."""
     membership = _require_owner(actor)
@@ -192,8 +210,10 @@ def revoke_invitation(*, actor: User, invitation_id: int) -> None:
     ).update(revoked_at=timezone.now())
     if not updated:
         raise PracticeError("There is no pending invitation to withdraw.")
+    _audit(Tag.STAFF_INVITATION_REVOKED, actor)
 
 
+@transaction.atomic
 def update_practice_settings(*, actor: User, name: str, mfa_required: bool, session_idle_minutes: int) -> Practice:
     """Change the practice's name and security policy (owner only)."""
     membership = _require_owner(actor)
@@ -207,9 +227,11 @@ def update_practice_settings(*, actor: User, name: str, mfa_required: bool, sess
     practice.mfa_required = mfa_required
     practice.session_idle_minutes = session_idle_minutes
     practice.save(update_fields=["name", "mfa_required", "session_idle_minutes"])
+    _audit(Tag.PRACTICE_SETTINGS_CHANGED, actor)
     return practice
 
 
+@transaction.atomic
 def set_member_active(*, actor: User, member_id: int, active: bool) -> Membership:
     """Suspend or restore a staff member's sign-in (owner only; never the owner themself)."""
     owner = _require_owner(actor)
@@ -220,4 +242,5 @@ def set_member_active(*, actor: User, member_id: int, active: bool) -> Membershi
         raise PracticeError("You cannot suspend your own account.")
     member.user.is_active = active
     member.user.save(update_fields=["is_active"])
+    _audit(Tag.STAFF_RESTORED if active else Tag.STAFF_SUSPENDED, actor, subject=member.user)
     return member

@@ -129,7 +129,7 @@ class Demographics:
 
 
 def _staff(vault: Vault) -> Membership:
-    membership = Membership.objects.select_related("practice").filter(user_id=vault.person_id).first()
+    membership = Membership.objects.select_related("practice", "user").filter(user_id=vault.person_id).first()
     if membership is None or not membership.user.is_active:
         raise NotFoundError
     return membership
@@ -231,18 +231,18 @@ def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[Caseloa
     whose admin key they hold.
     """
     _staff(vault)
-    versions = (ScopeKeyVersion.objects.filter(scope=Scope.ADMIN, retired_at__isnull=True,
-                                               client__practice_id=vault.practice_id,
-                                               wraps__recipient_id=vault.person_id)
-                .select_related("client"))
-    versions_list = list(versions)
-    vault.preload(v.key_id for v in versions_list)
+    # One query brings each current admin key's wrap for this person together with the client row.
+    wraps = list(KeyWrap.objects.filter(recipient_id=vault.person_id, key_version__scope=Scope.ADMIN,
+                                        key_version__retired_at__isnull=True,
+                                        key_version__client__practice_id=vault.practice_id)
+                 .select_related("key_version__client"))
+    vault.adopt(wraps)
     clinical = set(CareTeamMember.objects.filter(user_id=vault.person_id, clinical_access=True)
                    .values_list("client_id", flat=True))
     needle = query.strip().casefold()
     entries = []
-    for version in versions_list:
-        client = version.client
+    for wrap in wraps:
+        client = wrap.key_version.client
         try:
             demographics = open_demographics(vault, client)
         except RecordIntegrityError:

@@ -13,9 +13,9 @@ def confide(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"confide_mode": settings.MODE}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from confide.practice.services import membership_of
+        from confide.accounts.policy import request_membership
 
-        membership = membership_of(user)
+        membership = request_membership(request)
         context["membership"] = membership
         if membership is not None:
             context["idle_seconds"] = membership.practice.session_idle_minutes * 60

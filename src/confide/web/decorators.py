@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 from confide.practice.models import Membership, Role
-from confide.practice.services import membership_of
+from confide.accounts.policy import request_membership
 
 View = Callable[..., HttpResponse]
 
@@ -21,7 +21,7 @@ def staff_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = membership_of(request.user)  # type: ignore[arg-type]
+        membership = request_membership(request)
         if membership is None:
             raise Http404
         request.membership = membership  # type: ignore[attr-defined]
