@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from confide.practice.models import Membership, Role
 from confide.accounts.policy import request_membership
+from confide.practice.models import Membership, Role
 
 View = Callable[..., HttpResponse]
 
