@@ -39,6 +39,31 @@ class Tag(StrEnum):
     STAFF_SUSPENDED = "practice:member:suspended"
     STAFF_RESTORED = "practice:member:restored"
     AUDIT_LOG_READ = "audit:log:read"
+    # The client record. Each carries the client's opaque id; none carries a name.
+    CLIENT_CREATED = "record:client:created"
+    CLIENT_READ = "record:client:read"
+    CLIENT_UPDATED = "record:client:updated"
+    CASELOAD_LISTED = "record:caseload:listed"
+    NOTES_LISTED = "record:notes:listed"
+    NOTE_CREATED = "record:note:created"
+    NOTE_READ = "record:note:read"
+    NOTE_UPDATED = "record:note:updated"
+    NOTE_SIGNED = "record:note:signed"
+    NOTE_ADDENDUM_ADDED = "record:note:addended"
+    PSYCHOTHERAPY_NOTE_CREATED = "record:psychotherapy_note:created"
+    PSYCHOTHERAPY_NOTE_READ = "record:psychotherapy_note:read"
+    PSYCHOTHERAPY_NOTE_UPDATED = "record:psychotherapy_note:updated"
+    PSYCHOTHERAPY_NOTE_SIGNED = "record:psychotherapy_note:signed"
+    PSYCHOTHERAPY_NOTE_ADDENDUM_ADDED = "record:psychotherapy_note:addended"
+    DOCUMENT_UPLOADED = "record:document:uploaded"
+    DOCUMENT_READ = "record:document:read"
+    DOCUMENTS_LISTED = "record:documents:listed"
+    INTEGRITY_FAILED = "record:integrity:failed"
+    CARE_TEAM_READ = "access:careteam:read"
+    CARE_TEAM_GRANTED = "access:careteam:granted"
+    CARE_TEAM_REVOKED = "access:careteam:revoked"
+    RECOVERY_REASSIGNED = "access:recovery:reassigned"
+    RECOVERY_PASSWORD_RESET = "access:recovery:password_reset"  # noqa: S105  (an event tag)
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 
 from confide import crypto
+from confide.audit.tags import Tag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.records.models import Document
@@ -33,6 +34,7 @@ from confide.records.services import (
     _open,
     _seal,
     _staff,
+    audit,
 )
 
 Scope = ScopeKeyVersion.Scope
@@ -122,6 +124,7 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
         with transaction.atomic():
             partial.replace(final)
             document.save()
+            audit(vault, Tag.DOCUMENT_UPLOADED, client)
     except BaseException:
         partial.unlink(missing_ok=True)
         if not Document.objects.filter(storage_name=document.storage_name).exists():
@@ -137,6 +140,7 @@ def list_documents(vault: Vault, client_id: uuid.UUID | str) -> list[tuple[Docum
     for document in client.documents.select_related("client").order_by("-created_at"):
         meta = _open(vault, bytes(document.meta), _meta_context(document))
         result.append((document, DocumentMeta(**meta)))
+    audit(vault, Tag.DOCUMENTS_LISTED, client)
     return result
 
 
@@ -153,6 +157,7 @@ def open_document(vault: Vault, client_id: uuid.UUID | str,
         raise NotFoundError
     meta = DocumentMeta(**_open(vault, bytes(document.meta), _meta_context(document)))
     path = _store_dir() / document.storage_name
+    audit(vault, Tag.DOCUMENT_READ, client)
 
     def chunks() -> Iterator[bytes]:
         try:

@@ -12,12 +12,13 @@ from django.db import transaction
 
 from confide import crypto
 from confide.accounts.models import User
+from confide.audit.tags import Tag
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, PersonalAccessToken, ScopeKeyVersion, UserKeyPair
 from confide.keys.services import kdf_params
 from confide.practice.models import Membership, Role
 from confide.records.models import CareTeamMember
-from confide.records.services import RecordError
+from confide.records.services import RecordError, audit
 
 Scope = ScopeKeyVersion.Scope
 
@@ -59,6 +60,8 @@ def reassign_clients(recovery: keys.Vault, *, from_email: str, to_email: str) ->
         holders = KeyWrap.objects.filter(key_version=current, recipient__isnull=False) \
             .values_list("recipient_id", flat=True) if current else []
         keys.create_scope_key(client, Scope.CLINICAL, list(holders))
+        audit(recovery, Tag.RECOVERY_REASSIGNED, client,
+              detail=f"from=user:{source.user_id};to=user:{target.user_id}".encode("ascii"))
     return len(memberships)
 
 
@@ -90,6 +93,7 @@ def reset_forgotten_password(recovery: keys.Vault, *, email: str, new_password: 
         renewed += 1
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    audit(recovery, Tag.RECOVERY_PASSWORD_RESET, detail=f"subject=user:{user.pk}".encode("ascii"))
     PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).delete()
     from allauth.usersessions.models import UserSession
 

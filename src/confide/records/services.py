@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from confide import crypto
+from confide.audit.tags import Tag
+from confide.auditlog import PurposeOfUse
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import NoKeyError, Vault
@@ -28,6 +32,7 @@ from confide.practice.models import Membership, Role
 from confide.records.models import CareTeamMember, Client, Note
 
 Scope = ScopeKeyVersion.Scope
+logger = logging.getLogger(__name__)
 
 MAX_NAME = 100
 MAX_NOTE_CHARS = 100_000
@@ -52,6 +57,55 @@ class RecordIntegrityError(RecordError):
     """A sealed field failed its integrity check: it was altered or moved. Nothing is shown."""
 
 
+# ----------------------------------------------------------------------------- audit
+
+
+def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str = "success",
+          detail: bytes | None = None) -> None:
+    """Write an audit event for an access by this vault's holder.
+
+    Reads call this before returning data, so a read that cannot be logged is not served
+    (`AuditAppendError` propagates). Writes call it inside their transaction.
+    """
+    from confide.audit.services import record_event
+
+    actor = f"user:{vault.user_id}" if vault.user_id is not None else "recovery-kit"
+    purpose = PurposeOfUse.TREATMENT if vault.user_id is not None else PurposeOfUse.OPERATIONS
+    record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome,
+                 client_id=str(client.public_id) if client is not None else None, sealed_detail=detail)
+
+
+def _integrity_failure(vault: Vault, context: crypto.SealContext) -> RecordIntegrityError:
+    """Log and report a sealed field that failed to open; returns the error to raise."""
+    client = Client.objects.filter(public_id=context.client_id).first()
+    try:
+        with transaction.atomic():
+            audit(vault, Tag.INTEGRITY_FAILED, client, outcome="failure")
+    except Exception:
+        logger.exception("Could not write the audit event for an integrity failure")
+    alert_integrity_failure(vault.practice_id)
+    return RecordIntegrityError("This record failed its integrity check and was not opened.")
+
+
+def alert_integrity_failure(practice_id: int) -> None:
+    """E-mail the practice owners that a record failed its integrity check (no client data)."""
+    owners = list(Membership.objects.filter(practice_id=practice_id, role=Role.OWNER, user__is_active=True)
+                  .values_list("user__email", flat=True))
+    logger.error("A sealed record failed its integrity check; the practice owners are alerted.")
+    if not owners:
+        return
+    try:
+        send_mail(
+            subject="Confide: a record failed its integrity check",
+            message=("A record in your practice failed its integrity check and was not shown. It may have been "
+                     "altered in the database or restored from a damaged backup.\n\nRun `confide audit verify` "
+                     "on the server and review the audit log for record:integrity:failed events. "
+                     "This message contains no client information.\n\n— Confide"),
+            from_email=None, recipient_list=owners)
+    except Exception:
+        logger.exception("Could not send the integrity alert")
+
+
 # ----------------------------------------------------------------------------- sealing helpers
 
 
@@ -72,10 +126,8 @@ def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
         return json.loads(crypto.open_field(key, bytes(blob), context))
     except NoKeyError:
         raise NotFoundError from None
-    except crypto.WrongKeyError:
-        raise RecordIntegrityError("This record failed its integrity check and was not opened.") from None
-    except crypto.IntegrityError:
-        raise RecordIntegrityError("This record failed its integrity check and was not opened.") from None
+    except (crypto.WrongKeyError, crypto.IntegrityError):
+        raise _integrity_failure(vault, context) from None
 
 
 # ----------------------------------------------------------------------------- clients
@@ -171,6 +223,7 @@ def create_client(vault: Vault, demographics: Demographics, *, primary_clinician
     keys.create_scope_key(client, Scope.CLINICAL, clinical_holders)
     client.demographics = _seal(admin_key, asdict(clean), _demographics_context(client, 1))
     client.save(update_fields=["demographics"])
+    audit(vault, Tag.CLIENT_CREATED, client)
     return client
 
 
@@ -198,7 +251,9 @@ def open_demographics(vault: Vault, client: Client) -> Demographics:
 def get_client(vault: Vault, client_id: uuid.UUID | str) -> tuple[Client, Demographics]:
     """A client and their demographics, for anyone holding the admin key."""
     client = _get_client(vault, client_id)
-    return client, open_demographics(vault, client)
+    demographics = open_demographics(vault, client)
+    audit(vault, Tag.CLIENT_READ, client)
+    return client, demographics
 
 
 @transaction.atomic
@@ -214,6 +269,7 @@ def update_demographics(vault: Vault, client_id: uuid.UUID | str, demographics: 
     locked.demographics_version += 1
     locked.demographics = _seal(key, asdict(clean), _demographics_context(locked, locked.demographics_version))
     locked.save(update_fields=["demographics", "demographics_version"])
+    audit(vault, Tag.CLIENT_UPDATED, locked)
     return locked
 
 
@@ -255,6 +311,9 @@ def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[Caseloa
         entries.append(CaseloadEntry(client=client, demographics=demographics,
                                      clinical_access=client.pk in clinical))
     entries.sort(key=lambda e: (e.demographics.family_name.casefold(), e.demographics.given_name.casefold()))
+    # One event for the list (names only), not one per client: the per-client access history
+    # records charts and notes opened, which is what a client asks about.
+    audit(vault, Tag.CASELOAD_LISTED, detail=f"shown={min(len(entries), limit)}".encode("ascii"))
     return entries[:limit]
 
 
@@ -321,7 +380,15 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     if sign:
         note.status, note.signed_at = Note.Status.SIGNED, timezone.now()
     note.save()
+    audit(vault, _note_tag(kind, "created"), client)
+    if sign:
+        audit(vault, _note_tag(kind, "signed"), client)
     return note
+
+
+def _note_tag(kind: str, action: str) -> str:
+    prefix = "record:psychotherapy_note" if kind == Note.Kind.PSYCHOTHERAPY else "record:note"
+    return f"{prefix}:{action}"
 
 
 def _visible_notes(vault: Vault, client: Client) -> QuerySet[Note]:
@@ -337,7 +404,9 @@ def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = N
     notes = _visible_notes(vault, client).filter(parent__isnull=True)
     if kind:
         notes = notes.filter(kind=kind)
-    return list(notes)
+    result = list(notes)
+    audit(vault, Tag.NOTES_LISTED, client)
+    return result
 
 
 def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
@@ -358,6 +427,7 @@ def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
     body = _open(vault, bytes(note.body), _note_context(note, note.version))
     addenda = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
                for a in note.addenda.select_related("client").order_by("created_at")]
+    audit(vault, _note_tag(note.kind, "read"), note.client)
     return OpenedNote(note=note, body=body, addenda=addenda)
 
 
@@ -381,6 +451,7 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
         locked.session_date = session_date
     locked.updated_at = timezone.now()
     locked.save(update_fields=["version", "body", "session_date", "updated_at"])
+    audit(vault, _note_tag(locked.kind, "updated"), locked.client)
     return locked
 
 
@@ -397,6 +468,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
+    audit(vault, _note_tag(note.kind, "signed"), note.client)
     return locked
 
 
@@ -416,6 +488,7 @@ def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | 
                     parent=note, status=Note.Status.SIGNED, signed_at=timezone.now(), body=b"")
     addendum.body = _seal(key, body, _note_context(addendum, 1))
     addendum.save()
+    audit(vault, _note_tag(note.kind, "addended"), note.client)
     return addendum
 
 
@@ -432,6 +505,7 @@ def care_team(vault: Vault, client_id: uuid.UUID | str) -> list[TeamMember]:
     """The client's care team with each member's key fingerprint (compare it before trusting a grant)."""
     client = _get_client(vault, client_id)
     members = CareTeamMember.objects.filter(client=client).select_related("user__key_pair")
+    audit(vault, Tag.CARE_TEAM_READ, client)
     return [TeamMember(member=m, fingerprint=m.user.key_pair.fingerprint) for m in members]
 
 
@@ -463,6 +537,7 @@ def grant_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int, role
     scopes = [Scope.ADMIN, Scope.CLINICAL] if clinical else [Scope.ADMIN]
     versions = ScopeKeyVersion.objects.filter(client=client, scope__in=scopes).select_related("client")
     keys.grant_versions(vault, versions, user_id)
+    audit(vault, Tag.CARE_TEAM_GRANTED, client, detail=f"subject=user:{user_id}".encode("ascii"))
     return member
 
 
@@ -494,3 +569,4 @@ def revoke_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int) -> 
         holders = list(KeyWrap.objects.filter(key_version=current, recipient__isnull=False)
                        .values_list("recipient_id", flat=True)) if current else []
         keys.create_scope_key(client, scope, holders)
+    audit(vault, Tag.CARE_TEAM_REVOKED, client, detail=f"subject=user:{user_id}".encode("ascii"))

@@ -1,0 +1,142 @@
+"""Every route that returns client data writes its audit event; a new route must be classified.
+
+The route list comes from the URL configuration (`tests.routes`), so a route added without an
+entry here fails `test_every_route_is_classified`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.test import Client
+
+from confide.audit.models import LogEntry
+from confide.audit.services import verify_stored_log
+from confide.records import documents, services
+from confide.records.models import Client as ClientRecord
+from tests.accounts.test_signin import sign_in
+from tests.api.conftest import token_of
+from tests.conftest import Person
+from tests.records.conftest import vault_of
+from tests.routes import _walk
+
+# Routes that show or return client data, with the event a GET must write.
+CLIENT_DATA_ROUTES: dict[str, str] = {
+    "clients/": "record:caseload:listed",
+    "clients/<uuid:client_id>/": "record:client:read",
+    "clients/<uuid:client_id>/details": "record:client:read",
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/": "record:note:read",
+    "clients/<uuid:client_id>/psychotherapy-notes/": "record:notes:listed",
+    "clients/<uuid:client_id>/team/": "access:careteam:read",
+    "clients/<uuid:client_id>/documents/<uuid:document_id>": "record:document:read",
+    "clients/<uuid:client_id>/notes/new": "record:client:read",
+    "clients/summary": "record:caseload:listed",
+    "api/v1/clients": "record:caseload:listed",
+    "api/v1/clients/<client_id>": "record:client:read",
+    "api/v1/clients/<client_id>/notes": "record:notes:listed",
+    "api/v1/clients/<client_id>/notes/<note_id>": "record:note:read",
+    "api/v1/clients/<client_id>/care-team": "access:careteam:read",
+}
+
+# Routes that write client data (their events are checked in the service tests) or act on one
+# member of a care team; GET is not how they are used.
+CLIENT_WRITE_ROUTES = {
+    "clients/new", "clients/<uuid:client_id>/documents/",
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/addenda",
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", "clients/<uuid:client_id>/notes/autosave",
+    "clients/<uuid:client_id>/team/revoke", "api/v1/clients/search",
+    "api/v1/clients/<client_id>/care-team/<user_id>",
+}
+
+# Routes that never show client data.
+NO_CLIENT_DATA = {
+    "", "account/security/", "account/sign-out-everywhere", "api/v1/", "api/v1/health", "api/v1/openapi.json",
+    "healthz", "invite/<str:token>/", "practice/invitations/<int:invitation_id>/revoke", "practice/settings/",
+    "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
+    "vault/unlock",
+}
+
+
+def _patterns() -> set[str]:
+    from django.urls import get_resolver
+
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_route_is_classified(db: None) -> None:
+    unclassified = sorted(
+        p for p in _patterns()
+        if not p.startswith("accounts/")  # allauth's sign-in and MFA pages hold no client data
+        and p not in CLIENT_DATA_ROUTES and p not in CLIENT_WRITE_ROUTES and p not in NO_CLIENT_DATA
+    )
+    assert not unclassified, f"classify these routes in {__file__}: {unclassified}"
+    stale = sorted((CLIENT_DATA_ROUTES.keys() | CLIENT_WRITE_ROUTES | NO_CLIENT_DATA) - _patterns())
+    assert not stale, f"these classified routes no longer exist: {stale}"
+
+
+@pytest.fixture
+def record(bob: Person, relaxed: object) -> dict[str, str]:
+    vault = vault_of(bob)
+    client = services.create_client(vault, services.Demographics(given_name="Ada", family_name="Brook"))
+    note = services.create_note(vault, client.public_id, kind="progress", session_date="2026-11-20",
+                                body="Session.", sign=True)
+    services.create_note(vault, client.public_id, kind="psychotherapy", session_date="2026-11-20", body="Mine.")
+    content = b"%PDF-1.4 fictional test document"
+    doc = documents.upload_document(vault, client.public_id, filename="intake.pdf", stream=io.BytesIO(content),
+                                    size=len(content))
+    return {"client_id": str(client.public_id), "note_id": str(note.public_id), "document_id": str(doc.public_id),
+            "user_id": str(bob.user.pk)}
+
+
+@pytest.mark.parametrize(("pattern", "tag"), sorted(CLIENT_DATA_ROUTES.items()))
+def test_reading_client_data_writes_its_audit_event(bob: Person, record: dict[str, str], pattern: str,
+                                                    tag: str) -> None:
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: record[m.group(1)], pattern)
+    http = Client()
+    headers = {}
+    if pattern.startswith("api/"):
+        headers = {"Authorization": f"Bearer {token_of(bob)}"}
+    else:
+        sign_in(http, bob.email, bob.password)
+    before = LogEntry.objects.count()
+    response = http.get(path, headers=headers)
+    assert response.status_code == 200, (pattern, response.status_code)
+    written = LogEntry.objects.filter(position__gte=before)
+    assert written.filter(tag=tag, actor_id=f"user:{bob.user.pk}").exists(), (
+        f"GET {pattern} wrote {list(written.values_list('tag', flat=True))}, not {tag}")
+    if "client_id" in pattern:
+        assert written.filter(tag=tag, client_id=record["client_id"]).exists()
+
+
+def test_writes_are_logged_in_their_transaction_and_the_log_verifies(bob: Person, carol: Person,
+                                                                      record: dict[str, str]) -> None:
+    vault = vault_of(bob)
+    client_id = record["client_id"]
+    services.grant_access(vault, client_id, user_id=carol.user.pk, role="supervisor")
+    services.revoke_access(vault, client_id, user_id=carol.user.pk)
+    tags = list(LogEntry.objects.filter(client_id=client_id).values_list("tag", flat=True))
+    for expected in ("record:client:created", "record:note:created", "record:note:signed",
+                     "record:psychotherapy_note:created", "record:document:uploaded", "access:careteam:granted",
+                     "access:careteam:revoked"):
+        assert expected in tags
+    verify_stored_log()
+
+
+def test_no_client_data_is_in_the_audit_log(bob: Person, record: dict[str, str]) -> None:
+    rows = b"".join(bytes(e) for e in LogEntry.objects.values_list("entry", flat=True))
+    for text in ("Ada", "Brook", "intake.pdf", "Session.", "Mine."):
+        assert text.encode() not in rows
+
+
+def test_an_integrity_failure_is_logged_and_alerts_the_owner(alice: Person, bob: Person,
+                                                             record: dict[str, str]) -> None:
+    from django.core import mail
+
+    ClientRecord.objects.filter(public_id=record["client_id"]).update(demographics_version=7)
+    with pytest.raises(services.RecordIntegrityError):
+        services.get_client(vault_of(bob), record["client_id"])
+    assert LogEntry.objects.filter(tag="record:integrity:failed", client_id=record["client_id"]).exists()
+    assert mail.outbox and mail.outbox[-1].to == [alice.email]
+    assert "Ada" not in mail.outbox[-1].body and record["client_id"] not in mail.outbox[-1].body
