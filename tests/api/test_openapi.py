@@ -12,6 +12,7 @@ ENDPOINTS = {
     ("post", "/api/v1/clients/{client_id}/notes"),
     ("get", "/api/v1/clients/{client_id}/notes"),
     ("get", "/api/v1/clients/{client_id}/notes/{note_id}"),
+    ("get", "/api/v1/clients/{client_id}/access-log"),
     ("get", "/api/v1/clients/{client_id}/care-team"),
     ("post", "/api/v1/clients/{client_id}/care-team"),
     ("delete", "/api/v1/clients/{client_id}/care-team"),

@@ -33,6 +33,8 @@ CLIENT_DATA_ROUTES: dict[str, str] = {
     "clients/<uuid:client_id>/documents/<uuid:document_id>": "record:document:read",
     "clients/<uuid:client_id>/notes/new": "record:client:read",
     "clients/summary": "record:caseload:listed",
+    "clients/<uuid:client_id>/access-log/": "audit:log:read",
+    "api/v1/clients/<client_id>/access-log": "audit:log:read",
     "api/v1/clients": "record:caseload:listed",
     "api/v1/clients/<client_id>": "record:client:read",
     "api/v1/clients/<client_id>/notes": "record:notes:listed",

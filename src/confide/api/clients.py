@@ -16,6 +16,7 @@ from ninja import Path, Router, Status
 from confide.api.auth import caller_vault
 from confide.api.problems import Problem
 from confide.api.schemas import (
+    AccessLogOut,
     MAX_ID,
     CareTeamMemberOut,
     ClientIn,
@@ -31,6 +32,7 @@ from confide.api.schemas import (
 from confide.keys.vault import Vault
 from confide.practice.models import Membership
 from confide.records import services
+from confide.records.access_history import access_history
 from confide.records.models import CareTeamMember, Client, Note
 
 router = Router(tags=["clients"])
@@ -197,6 +199,19 @@ def _note_out(opened: services.OpenedNote) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- care team
+
+
+@router.get("/clients/{client_id}/access-log", response={200: AccessLogOut, **ERRORS},
+            summary="Who accessed a client's record")
+def get_access_log(request: HttpRequest, client_id: ClientId) -> dict[str, Any]:
+    """Every access to the record, newest first, in plain words, each with its inclusion proof."""
+    history = access_history(caller_vault(request), client_id)
+    return {
+        "tree_head": history.head_text, "tree_size": history.tree_size,
+        "entries": [{"at": e.at, "who": e.who, "what": e.what, "why": e.why, "outcome": e.outcome, "tag": e.tag,
+                     "leaf_index": e.position, "leaf_hash": e.leaf_hash, "inclusion_proof": e.proof}
+                    for e in history.entries],
+    }
 
 
 @router.get("/clients/{client_id}/care-team", response={200: list[CareTeamMemberOut], **ERRORS},

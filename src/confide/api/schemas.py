@@ -178,3 +178,25 @@ class CareTeamMemberOut(Schema):
     clinical_access: bool
     key_fingerprint: str
     added_at: dt.datetime
+
+
+class AccessEntryOut(Schema):
+    """One access to a client's record, with its RFC 9162 inclusion proof."""
+
+    at: dt.datetime
+    who: str
+    what: str
+    why: str
+    outcome: str
+    tag: str
+    leaf_index: int
+    leaf_hash: str = Field(description="SHA-256 leaf hash (hex) of the entry.")
+    inclusion_proof: list[str] = Field(description="Base64 node hashes, leaf to root (RFC 9162 §2.1.3).")
+
+
+class AccessLogOut(Schema):
+    """A client's access history and the signed tree head every proof leads to."""
+
+    tree_head: str = Field(description="The signed tree head, in the text form `confide audit head` prints.")
+    tree_size: int
+    entries: list[AccessEntryOut]

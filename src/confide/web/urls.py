@@ -1,7 +1,7 @@
 from django.urls import path
 
 from confide.web import records_views as records
-from confide.web import views
+from confide.web import access_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,6 +29,7 @@ urlpatterns = [
     path("clients/<uuid:client_id>/notes/<uuid:note_id>/addenda", records.add_addendum, name="note-addendum"),
     path("clients/<uuid:client_id>/psychotherapy-notes/", records.psychotherapy_notes, name="psychotherapy-notes"),
     path("clients/<uuid:client_id>/team/", records.care_team, name="care-team"),
+    path("clients/<uuid:client_id>/access-log/", access_views.access_log, name="access-log"),
     path("clients/<uuid:client_id>/team/revoke", records.revoke_access, name="care-team-revoke"),
     path("clients/<uuid:client_id>/documents/", records.upload_document, name="documents"),
     path("clients/<uuid:client_id>/documents/<uuid:document_id>", records.download_document, name="document"),

@@ -1,0 +1,109 @@
+"""A client's access history: who opened which part of the record, when and why, in plain words.
+
+Each entry comes with its RFC 9162 inclusion proof against the signed tree head of the moment it
+was read, so anyone holding the head and the practice's public signing key can check that the
+entry is in the log and was not altered (docs/audit-log.md explains how).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from confide.accounts.models import User
+from confide.audit.services import read_entries
+from confide.auditlog import PurposeOfUse, hash_leaf
+from confide.keys.vault import Vault
+from confide.records.services import _get_client
+
+# What each kind of event means to a client, in words a client uses.
+_WHAT = {
+    "record:client:created": "registered you as a client",
+    "record:client:read": "opened your chart",
+    "record:client:updated": "changed your contact details",
+    "record:notes:listed": "looked at the list of your notes",
+    "record:note:created": "wrote a progress note",
+    "record:note:read": "read a progress note",
+    "record:note:updated": "edited a draft progress note",
+    "record:note:signed": "signed a progress note",
+    "record:note:addended": "added a correction to a progress note",
+    "record:psychotherapy_note:created": "wrote a private psychotherapy note",
+    "record:psychotherapy_note:read": "read their own psychotherapy note",
+    "record:psychotherapy_note:updated": "edited their own psychotherapy note",
+    "record:psychotherapy_note:signed": "signed their own psychotherapy note",
+    "record:psychotherapy_note:addended": "added to their own psychotherapy note",
+    "record:document:uploaded": "added a document",
+    "record:document:read": "opened a document",
+    "record:documents:listed": "looked at the list of your documents",
+    "record:integrity:failed": "tried to open a part of your record that failed its integrity check",
+    "access:careteam:read": "looked at who is on your care team",
+    "access:careteam:granted": "gave someone access to your record",
+    "access:careteam:revoked": "removed someone's access to your record",
+    "access:recovery:reassigned": "moved your record to another clinician using the practice recovery kit",
+    "audit:log:read": "looked at this access history",
+}
+_WHY = {
+    PurposeOfUse.TREATMENT.value: "your care",
+    PurposeOfUse.EMERGENCY_TREATMENT.value: "an emergency",
+    PurposeOfUse.OPERATIONS.value: "running the practice",
+    PurposeOfUse.PAYMENT.value: "billing",
+    PurposeOfUse.PATIENT_REQUEST.value: "your request",
+    PurposeOfUse.LEGAL.value: "a legal requirement",
+}
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One access, described for a client, with what is needed to check it."""
+
+    at: datetime
+    who: str
+    what: str
+    why: str
+    outcome: str
+    tag: str
+    position: int
+    leaf_hash: str
+    proof: list[str]
+
+
+@dataclass(frozen=True)
+class AccessHistory:
+    head_text: str
+    tree_size: int
+    entries: list[AccessEntry]
+
+
+def describe_actor(actor_id: str, names: dict[str, str]) -> str:
+    """A staff member's name and role, or a plain description of a system actor."""
+    if actor_id == "recovery-kit":
+        return "The practice, using its recovery kit"
+    return names.get(actor_id, "A former staff member")
+
+
+def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200) -> AccessHistory:
+    """The accesses to a client's record, newest first, each with its inclusion proof.
+
+    Reading the history is itself logged (`audit:log:read`) before anything is returned.
+    """
+    client = _get_client(vault, client_id)
+    excerpt = read_entries(actor_id=f"user:{vault.person_id}", purpose=PurposeOfUse.TREATMENT,
+                           client_id=str(client.public_id), limit=limit)
+    actor_ids = {e.event.actor_id for e in excerpt.entries if e.event.actor_id.startswith("user:")}
+    users = User.objects.filter(pk__in=[int(a.split(":", 1)[1]) for a in actor_ids]).select_related("membership")
+    names = {}
+    for user in users:
+        role = user.membership.get_role_display().lower() if hasattr(user, "membership") else "staff"
+        names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
+    entries = [
+        AccessEntry(
+            at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
+            what=_WHAT.get(e.event.tag, e.event.tag), why=_WHY.get(e.event.purpose, e.event.purpose),
+            outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
+            leaf_hash=hash_leaf(e.entry).hex(), proof=[base64.b64encode(p).decode("ascii") for p in e.proof],
+        )
+        for e in excerpt.entries
+    ]
+    return AccessHistory(head_text=excerpt.head.to_text(), tree_size=excerpt.head.size, entries=entries)
