@@ -189,7 +189,7 @@ def test_the_services_answer_as_the_matrix_says(world: World, persona: str, reso
 
 @pytest.mark.parametrize(("persona", "resource"), CELLS)
 def test_listings_show_only_what_opens(world: World, persona: str, resource: str) -> None:
-    """A note or document nobody may open is not listed either (the id alone is not handed out)."""
+    """What someone may not open is not listed to them either: notes, documents, and the client in the caseload."""
     vault = vault_of(world.person(persona))
     cid = world.client.public_id
     allowed = MATRIX[persona][resource] == ALLOWED

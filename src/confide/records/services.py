@@ -287,18 +287,18 @@ def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[Caseloa
     whose admin key they hold.
     """
     _staff(vault)
-    # One query brings each current admin key's wrap for this person together with the client row.
-    wraps = list(KeyWrap.objects.filter(recipient_id=vault.person_id, key_version__scope=Scope.ADMIN,
-                                        key_version__retired_at__isnull=True,
-                                        key_version__client__practice_id=vault.practice_id)
-                 .select_related("key_version__client"))
-    vault.adopt(wraps)
+    # Two queries: this person's wraps of every current admin key, then the clients they open.
+    rows = list(KeyWrap.objects.filter(recipient_id=vault.person_id, key_version__scope=Scope.ADMIN,
+                                       key_version__retired_at__isnull=True,
+                                       key_version__client__practice_id=vault.practice_id)
+                .values_list("key_version__key_id", "blob", "key_version__client_id"))
+    clients = Client.objects.in_bulk([client_pk for _, _, client_pk in rows])
+    vault.adopt_rows(((key_id, blob, clients[client_pk]) for key_id, blob, client_pk in rows), Scope.ADMIN)
     clinical = set(CareTeamMember.objects.filter(user_id=vault.person_id, clinical_access=True)
                    .values_list("client_id", flat=True))
     needle = query.strip().casefold()
     entries = []
-    for wrap in wraps:
-        client = wrap.key_version.client
+    for client in clients.values():
         try:
             demographics = open_demographics(vault, client)
         except RecordIntegrityError:
