@@ -14,7 +14,7 @@ from django.test import Client
 
 from confide.audit.models import LogEntry
 from confide.audit.services import verify_stored_log
-from confide.records import documents, services
+from confide.records import care, documents, services
 from confide.records.models import Client as ClientRecord
 from tests.accounts.test_signin import sign_in
 from tests.api.conftest import token_of
@@ -33,6 +33,12 @@ CLIENT_DATA_ROUTES: dict[str, str] = {
     "clients/<uuid:client_id>/documents/<uuid:document_id>": "record:document:read",
     "clients/<uuid:client_id>/notes/new": "record:client:read",
     "clients/summary": "record:caseload:listed",
+    "clients/<uuid:client_id>/episodes/": "record:episodes:listed",
+    "clients/<uuid:client_id>/sessions/": "record:appointments:listed",
+    "clients/<uuid:client_id>/sessions/new": "record:client:read",
+    "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/": "record:appointment:read",
+    "clients/<uuid:client_id>/plan/": "record:plan:read",
+    "clients/<uuid:client_id>/plan/edit": "record:plan:read",
     "clients/<uuid:client_id>/access-log/": "audit:log:read",
     "api/v1/clients/<client_id>/access-log": "audit:log:read",
     "api/v1/clients": "record:caseload:listed",
@@ -48,7 +54,7 @@ CLIENT_WRITE_ROUTES = {
     "clients/new", "clients/<uuid:client_id>/documents/",
     "clients/<uuid:client_id>/notes/<uuid:note_id>/addenda",
     "clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", "clients/<uuid:client_id>/notes/autosave",
-    "clients/<uuid:client_id>/team/revoke", "api/v1/clients/search",
+    "clients/<uuid:client_id>/team/revoke", "clients/<uuid:client_id>/episodes/close", "api/v1/clients/search",
     "api/v1/clients/<client_id>/care-team/<user_id>",
 }
 
@@ -88,8 +94,10 @@ def record(bob: Person, relaxed: object) -> dict[str, str]:
     content = b"%PDF-1.4 fictional test document"
     doc = documents.upload_document(vault, client.public_id, filename="intake.pdf", stream=io.BytesIO(content),
                                     size=len(content))
+    appointment = care.create_appointment(vault, client.public_id, starts_at="2026-11-20T10:00", duration_minutes=50,
+                                          modality="video")
     return {"client_id": str(client.public_id), "note_id": str(note.public_id), "document_id": str(doc.public_id),
-            "user_id": str(bob.user.pk)}
+            "user_id": str(bob.user.pk), "appointment_id": str(appointment.public_id)}
 
 
 @pytest.mark.parametrize(("pattern", "tag"), sorted(CLIENT_DATA_ROUTES.items()))

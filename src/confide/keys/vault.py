@@ -110,7 +110,7 @@ class Vault:
                 self._keys[key_id] = crypto.unwrap_key(
                     self.private_key, bytes(wrap.blob), wrap_context(wrap.key_version, self.practice_id, self.user_id))
 
-    def adopt_rows(self, rows: Iterable[tuple[str, bytes, Any]], scope: str) -> None:
+    def adopt_rows(self, rows: Iterable[tuple[str, bytes | memoryview, Any]], scope: str) -> None:
         """Unwrap (key id, wrap blob, client) rows of this person's wraps of one scope into the cache.
 
         The caseload uses it with plain rows instead of model instances: building hundreds of

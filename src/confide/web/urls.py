@@ -33,4 +33,12 @@ urlpatterns = [
     path("clients/<uuid:client_id>/team/revoke", records.revoke_access, name="care-team-revoke"),
     path("clients/<uuid:client_id>/documents/", records.upload_document, name="documents"),
     path("clients/<uuid:client_id>/documents/<uuid:document_id>", records.download_document, name="document"),
+    path("clients/<uuid:client_id>/episodes/", records.episodes, name="episodes"),
+    path("clients/<uuid:client_id>/episodes/close", records.close_episode, name="episode-close"),
+    path("clients/<uuid:client_id>/sessions/", records.appointments, name="appointments"),
+    path("clients/<uuid:client_id>/sessions/new", records.new_appointment, name="appointment-new"),
+    path("clients/<uuid:client_id>/sessions/<uuid:appointment_id>/", records.edit_appointment,
+         name="appointment"),
+    path("clients/<uuid:client_id>/plan/", records.treatment_plan, name="treatment-plan"),
+    path("clients/<uuid:client_id>/plan/edit", records.edit_treatment_plan, name="treatment-plan-edit"),
 ]
