@@ -70,3 +70,14 @@ def test_the_page_shows_the_history_to_the_care_team_only(bob: Person, charlie: 
     assert stranger.get(f"/clients/{client_id}/access-log/").status_code == 404
     assert Client().get(f"/api/v1/clients/{client_id}/access-log",
                         headers={"Authorization": f"Bearer {token_of(charlie)}"}).status_code == 404
+
+
+def test_every_record_event_has_plain_words() -> None:
+    from confide.audit.tags import Tag
+    from confide.records.access_history import _WHAT
+
+    client_tags = [t.value for t in Tag if t.value.startswith(("record:", "access:")) or t == Tag.AUDIT_LOG_READ]
+    # These two never carry a client id, so they never appear in a client's history.
+    no_client = {"access:recovery:password_reset", "record:caseload:listed"}
+    missing = [t for t in client_tags if t not in _WHAT and t not in no_client]
+    assert not missing, f"describe these events for clients in access_history._WHAT: {missing}"

@@ -16,8 +16,8 @@ from ninja import Path, Router, Status
 from confide.api.auth import caller_vault
 from confide.api.problems import Problem
 from confide.api.schemas import (
-    AccessLogOut,
     MAX_ID,
+    AccessLogOut,
     CareTeamMemberOut,
     ClientIn,
     ClientOut,

@@ -43,6 +43,15 @@ _WHAT = {
     "access:careteam:revoked": "removed someone's access to your record",
     "access:recovery:reassigned": "moved your record to another clinician using the practice recovery kit",
     "audit:log:read": "looked at this access history",
+    "record:episode:opened": "opened an episode of care",
+    "record:episode:closed": "closed an episode of care",
+    "record:episodes:listed": "looked at your episodes of care",
+    "record:appointment:created": "booked a session",
+    "record:appointment:read": "looked at a session",
+    "record:appointment:updated": "changed a session",
+    "record:appointments:listed": "looked at your sessions",
+    "record:plan:read": "read your treatment plan",
+    "record:plan:updated": "changed your treatment plan",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from confide.web import records_views as records
 from confide.web import access_views, views
+from confide.web import records_views as records
 
 urlpatterns = [
     path("", views.home, name="home"),
