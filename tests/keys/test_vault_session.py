@@ -42,3 +42,35 @@ def test_the_cookie_is_removed_after_sign_out(client: Client, alice: Person, rel
     client.post("/accounts/logout/")
     client.get("/accounts/login/")
     assert client.cookies[cookie_name()].value == ""
+
+
+def test_the_caseload_fills_the_keyring_once_and_then_skips_the_kem(bob: Person, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from confide import crypto
+    from confide.keys.models import KeyWrap
+    from confide.records import services
+    from tests.records.conftest import vault_of
+
+    vault = vault_of(bob)
+    for name in ("Ada", "Bea", "Cy"):
+        services.create_client(vault, services.Demographics(given_name=name, family_name="Brook"))
+    assert not KeyWrap.objects.filter(recipient=bob.user, keyring_blob__isnull=False).exists()
+    assert len(services.caseload(vault_of(bob))) == 3
+    assert KeyWrap.objects.filter(recipient=bob.user, key_version__scope="admin",
+                                  keyring_blob__isnull=False).count() == 3
+    calls = []
+    real = crypto.unwrap_key
+    monkeypatch.setattr(crypto, "unwrap_key", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert [e.demographics.given_name for e in services.caseload(vault_of(bob))] == ["Ada", "Bea", "Cy"]
+    assert calls == [], "the second caseload opens every admin key through the keyring"
+
+
+def test_an_altered_keyring_wrap_falls_back_to_the_hpke_wrap(bob: Person) -> None:
+    from confide.keys.models import KeyWrap
+    from confide.records import services
+    from tests.records.conftest import vault_of
+
+    services.create_client(vault_of(bob), services.Demographics(given_name="Ada", family_name="Brook"))
+    services.caseload(vault_of(bob))
+    wrap = KeyWrap.objects.get(recipient=bob.user, key_version__scope="admin")
+    KeyWrap.objects.filter(pk=wrap.pk).update(keyring_blob=bytes(wrap.keyring_blob)[:-1] + b"\0")
+    assert [e.demographics.given_name for e in services.caseload(vault_of(bob))] == ["Ada"]

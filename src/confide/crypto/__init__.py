@@ -22,6 +22,7 @@ from confide.crypto.errors import (
     WrongPasswordError,
     WrongSecretError,
 )
+from confide.crypto.keyring import Keyring, keyring_for, unwrap_key_from_keyring, wrap_key_to_keyring
 from confide.crypto.keys import (
     DEFAULT_SUITE,
     KeySuite,
@@ -69,6 +70,7 @@ __all__ = [
     "IntegrityError",
     "KdfParams",
     "KeySuite",
+    "Keyring",
     "RecoveryError",
     "RecoveryKit",
     "RecoveryShare",
@@ -87,6 +89,7 @@ __all__ = [
     "create_recovery_kit",
     "fingerprint",
     "generate_user_keypair",
+    "keyring_for",
     "load_public_key",
     "new_secret",
     "open_field",
@@ -99,10 +102,12 @@ __all__ = [
     "unsafe_load_private_key",
     "unsafe_serialize_private_key",
     "unwrap_key",
+    "unwrap_key_from_keyring",
     "unwrap_private_key_from",
     "unwrap_private_key_with_password",
     "unwrap_private_key_with_secret",
     "wrap_key_to",
+    "wrap_key_to_keyring",
     "wrap_private_key_to",
     "wrap_private_key_with_password",
     "wrap_private_key_with_secret",

@@ -59,6 +59,7 @@ class Kind(IntEnum):
     PRIVATE_KEY_WRAP = 6
     PRIVATE_KEY = 7
     PUBLIC_KEY = 8
+    SCOPE_KEY_SELF_WRAP = 9
 
     @property
     def label(self) -> str:

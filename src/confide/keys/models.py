@@ -80,6 +80,9 @@ class KeyWrap(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                                   related_name="key_wraps")
     blob = models.BinaryField()
+    # The same key wrapped under the recipient's keyring (crypto/keyring.py), written the first
+    # time they open it: later opens cost one AES-GCM decryption instead of a KEM decapsulation.
+    keyring_blob = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -61,6 +61,32 @@ class Vault:
     practice_id: int
     private_key: crypto.UserPrivateKey
     _keys: dict[str, crypto.ScopeKey] = field(default_factory=dict, repr=False)
+    _keyring: crypto.Keyring | None = field(default=None, repr=False)
+
+    @property
+    def keyring(self) -> crypto.Keyring:
+        """This person's keyring key, derived once per request from the private key."""
+        if self._keyring is None:
+            self._keyring = crypto.keyring_for(self.private_key)
+        return self._keyring
+
+    def _open_wrap(self, wrap_pk: int, blob: bytes, keyring_blob: bytes | None,
+                   context: crypto.WrapContext, pending: list[tuple[int, bytes]]) -> crypto.ScopeKey:
+        """Open a wrap through the keyring when possible; otherwise HPKE, and queue a keyring wrap."""
+        if keyring_blob is not None and self.user_id is not None:
+            try:
+                return crypto.unwrap_key_from_keyring(self.keyring, bytes(keyring_blob), context)
+            except crypto.CryptoError:
+                pass  # a keyring from an earlier key pair, or an altered copy: use the HPKE wrap
+        key = crypto.unwrap_key(self.private_key, bytes(blob), context)
+        if self.user_id is not None:
+            pending.append((wrap_pk, crypto.wrap_key_to_keyring(self.keyring, key, context)))
+        return key
+
+    @staticmethod
+    def _save_keyring_wraps(pending: list[tuple[int, bytes]]) -> None:
+        for wrap_pk, keyring_blob in pending:
+            KeyWrap.objects.filter(pk=wrap_pk).update(keyring_blob=keyring_blob)
 
     @property
     def person_id(self) -> int:
@@ -81,8 +107,11 @@ class Vault:
                 .filter(key_version__key_id=key_id, **self._recipient_filter()).first())
         if wrap is None:
             raise NoKeyError
-        key = crypto.unwrap_key(self.private_key, bytes(wrap.blob),
-                                wrap_context(wrap.key_version, self.practice_id, self.user_id))
+        pending: list[tuple[int, bytes]] = []
+        ring = None if wrap.keyring_blob is None else bytes(wrap.keyring_blob)
+        key = self._open_wrap(wrap.pk, bytes(wrap.blob), ring,
+                              wrap_context(wrap.key_version, self.practice_id, self.user_id), pending)
+        self._save_keyring_wraps(pending)
         self._keys[key_id] = key
         return key
 
@@ -102,38 +131,24 @@ class Vault:
         version = current_version(client_id, scope, author_id)
         return version is not None and version.wraps.filter(**self._recipient_filter()).exists()
 
-    def adopt(self, wraps: Iterable[KeyWrap]) -> None:
-        """Unwrap wraps already fetched (with `key_version__client`) into this request's cache."""
-        for wrap in wraps:
-            key_id = wrap.key_version.key_id
-            if key_id not in self._keys and wrap.recipient_id == self.user_id:
-                self._keys[key_id] = crypto.unwrap_key(
-                    self.private_key, bytes(wrap.blob), wrap_context(wrap.key_version, self.practice_id, self.user_id))
-
-    def adopt_rows(self, rows: Iterable[tuple[str, bytes | memoryview, Any]], scope: str) -> None:
-        """Unwrap (key id, wrap blob, client) rows of this person's wraps of one scope into the cache.
+    def adopt_rows(self, rows: Iterable[tuple[int, str, bytes | memoryview, bytes | memoryview | None, Any]],
+                   scope: str) -> None:
+        """Unwrap (wrap id, key id, wrap blob, keyring blob, client) rows of one scope into the cache.
 
         The caseload uses it with plain rows instead of model instances: building hundreds of
         model objects per request costs more than the decryption.
         """
         recipient = recipient_id(self.user_id, self.practice_id)
-        for key_id, blob, client in rows:
+        pending: list[tuple[int, bytes]] = []
+        for wrap_pk, key_id, blob, keyring_blob, client in rows:
             if key_id in self._keys:
                 continue
             context = crypto.WrapContext(practice_id=str(self.practice_id), client_id=str(client.public_id),
                                          scope=crypto.Scope(scope), recipient_id=recipient)
-            self._keys[key_id] = crypto.unwrap_key(self.private_key, bytes(blob), context)
-
-    def preload(self, key_ids: Iterable[str]) -> None:
-        """Unwrap many keys with one query (the caseload opens one admin key per client)."""
-        wanted = [k for k in set(key_ids) if k not in self._keys]
-        if not wanted:
-            return
-        wraps = (KeyWrap.objects.select_related("key_version__client")
-                 .filter(key_version__key_id__in=wanted, **self._recipient_filter()))
-        for wrap in wraps:
-            self._keys[wrap.key_version.key_id] = crypto.unwrap_key(
-                self.private_key, bytes(wrap.blob), wrap_context(wrap.key_version, self.practice_id, self.user_id))
+            self._keys[key_id] = self._open_wrap(wrap_pk, bytes(blob),
+                                                 None if keyring_blob is None else bytes(keyring_blob),
+                                                 context, pending)
+        self._save_keyring_wraps(pending)
 
 
 def current_version(client_id: int, scope: str, author_id: int | None = None) -> ScopeKeyVersion | None:

@@ -89,7 +89,8 @@ def reset_forgotten_password(recovery: keys.Vault, *, email: str, new_password: 
     for wrap in KeyWrap.objects.filter(recipient=user).select_related("key_version__client"):
         key = recovery.key_by_id(wrap.key_version.key_id)
         wrap.blob = crypto.wrap_key_to(public, key, keys.wrap_context(wrap.key_version, recovery.practice_id, user.pk))
-        wrap.save(update_fields=["blob"])
+        wrap.keyring_blob = None  # the old keyring belonged to the old key pair
+        wrap.save(update_fields=["blob", "keyring_blob"])
         renewed += 1
     user.set_password(new_password)
     user.save(update_fields=["password"])

@@ -291,9 +291,10 @@ def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[Caseloa
     rows = list(KeyWrap.objects.filter(recipient_id=vault.person_id, key_version__scope=Scope.ADMIN,
                                        key_version__retired_at__isnull=True,
                                        key_version__client__practice_id=vault.practice_id)
-                .values_list("key_version__key_id", "blob", "key_version__client_id"))
-    clients = Client.objects.in_bulk([client_pk for _, _, client_pk in rows])
-    vault.adopt_rows(((key_id, blob, clients[client_pk]) for key_id, blob, client_pk in rows), Scope.ADMIN)
+                .values_list("pk", "key_version__key_id", "blob", "keyring_blob", "key_version__client_id"))
+    clients = Client.objects.in_bulk([row[4] for row in rows])
+    vault.adopt_rows(((pk, key_id, blob, ring, clients[client_pk]) for pk, key_id, blob, ring, client_pk in rows),
+                     Scope.ADMIN)
     clinical = set(CareTeamMember.objects.filter(user_id=vault.person_id, clinical_access=True)
                    .values_list("client_id", flat=True))
     needle = query.strip().casefold()
