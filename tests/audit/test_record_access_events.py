@@ -150,3 +150,30 @@ def test_an_integrity_failure_is_logged_and_alerts_the_owner(alice: Person, bob:
     assert LogEntry.objects.filter(tag="record:integrity:failed", client_id=record["client_id"]).exists()
     assert mail.outbox and mail.outbox[-1].to == [alice.email]
     assert "Ada" not in mail.outbox[-1].body and record["client_id"] not in mail.outbox[-1].body
+
+
+def test_the_chart_logs_all_its_reads_together(bob: Person, record: dict[str, str]) -> None:
+    http = Client()
+    sign_in(http, bob.email, bob.password)
+    before = LogEntry.objects.count()
+    assert http.get(f"/clients/{record['client_id']}/").status_code == 200
+    tags = set(LogEntry.objects.filter(position__gte=before).values_list("tag", flat=True))
+    assert {"record:client:read", "record:notes:listed", "record:note:read", "access:careteam:read",
+            "record:documents:listed"} <= tags
+    verify_stored_log()
+
+
+def test_a_chart_whose_reads_cannot_be_logged_is_not_shown(bob: Person, record: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from confide.audit import services as audit_services
+
+    http = Client(raise_request_exception=False)
+    sign_in(http, bob.email, bob.password)
+
+    def broken(events: object) -> None:
+        raise audit_services.AuditAppendError("the log is unavailable")
+
+    monkeypatch.setattr(audit_services, "record_events", broken)
+    response = http.get(f"/clients/{record['client_id']}/")
+    assert response.status_code == 500
+    assert b"Ada" not in response.content and b"Brook" not in response.content

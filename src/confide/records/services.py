@@ -12,6 +12,9 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,19 +63,52 @@ class RecordIntegrityError(RecordError):
 # ----------------------------------------------------------------------------- audit
 
 
+_PENDING_EVENTS: ContextVar[list[Any] | None] = ContextVar("confide_pending_audit_events", default=None)
+
+
 def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str = "success",
           detail: bytes | None = None) -> None:
     """Write an audit event for an access by this vault's holder.
 
     Reads call this before returning data, so a read that cannot be logged is not served
-    (`AuditAppendError` propagates). Writes call it inside their transaction.
+    (`AuditAppendError` propagates). Writes call it inside their transaction. Inside
+    `audit_batch()` the event waits and is appended with the others when the batch closes.
     """
-    from confide.audit.services import record_event
+    from confide.audit.services import new_event, record_event
 
     actor = f"user:{vault.user_id}" if vault.user_id is not None else "recovery-kit"
     purpose = PurposeOfUse.TREATMENT if vault.user_id is not None else PurposeOfUse.OPERATIONS
-    record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome,
-                 client_id=str(client.public_id) if client is not None else None, sealed_detail=detail)
+    client_id = str(client.public_id) if client is not None else None
+    pending = _PENDING_EVENTS.get()
+    if pending is not None:
+        pending.append(new_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id,
+                                 sealed_detail=detail))
+        return
+    record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id, sealed_detail=detail)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Collect the read events of a page made of several reads and append them in one go.
+
+    For read-only pages such as the chart: the events are appended, in order, under one lock and
+    one transaction when the block ends, and the caller renders only after that, so nothing is
+    shown unless it was logged. If the block raises, the events gathered so far are still
+    appended (the reads did happen) and the error propagates.
+    """
+    from confide.audit.services import record_events
+
+    if _PENDING_EVENTS.get() is not None:
+        yield
+        return
+    events: list[Any] = []
+    token = _PENDING_EVENTS.set(events)
+    try:
+        yield
+    finally:
+        _PENDING_EVENTS.reset(token)
+        if events:
+            record_events(events)
 
 
 def _integrity_failure(vault: Vault, context: crypto.SealContext) -> RecordIntegrityError:

@@ -411,13 +411,16 @@ def load_chart(vault: Vault, client_id: str) -> Chart:
 
 def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadForm | None = None,
                   status: int = 200) -> HttpResponse:
-    chart = load_chart(_vault(request), client_id)
+    # The chart is many reads; their audit events are appended together before anything renders.
+    with services.audit_batch():
+        chart = load_chart(_vault(request), client_id)
+        care = load_care(_vault(request), chart)
     return render(request, "web/records/chart.html", {
         "chart": chart, "d": chart.demographics, "client": chart.client,
         "age": age_on(chart.demographics.date_of_birth, timezone.localdate()),
         "upload_form": upload_form or UploadForm(),
         "is_front_desk": _membership(request).role == Role.FRONT_DESK,
-        "care": load_care(_vault(request), chart),
+        "care": care,
     }, status=status)
 
 
