@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client as Browser
 
 from confide.keys.models import KeyWrap
@@ -742,3 +743,24 @@ def test_urls_on_client_pages_carry_only_ids(bob: Person, client_record: Client,
     for url in re.findall(r'(?:href|action|hx-post|hx-get)="([^"]*)"', html):
         assert NAME not in url and "Wilhelmina" not in url and "intake" not in url, url
         assert "?" not in url or url.startswith("/vault/"), url
+
+
+def test_an_upload_without_a_csrf_token_is_refused(bob: Person, client_record: Client) -> None:
+    """The upload view sets its upload handler before Django reads the body, then checks CSRF itself."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    practice = bob.user.membership.practice
+    practice.mfa_required = False
+    practice.save(update_fields=["mfa_required"])
+    browser = Browser(enforce_csrf_checks=True)
+    sign_in_page = browser.get("/accounts/login/")
+    token = sign_in_page.cookies.get(settings.CSRF_COOKIE_NAME) or browser.cookies[settings.CSRF_COOKIE_NAME]
+    browser.post("/accounts/login/", {"login": bob.email, "password": bob.password,
+                                      "csrfmiddlewaretoken": token.value})
+    response = browser.post(paths(client_record)["upload"], {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
+    assert response.status_code == 403
+    assert not Document.objects.exists()
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    accepted = browser.post(paths(client_record)["upload"], {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x"),
+                                                             "csrfmiddlewaretoken": token})
+    assert accepted.status_code == 302 and Document.objects.count() == 1
