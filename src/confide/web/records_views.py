@@ -115,6 +115,26 @@ def attach_service_error(form: forms.Form, message: str) -> None:
     form.add_error(None, message)
 
 
+def save_versioned(form: forms.Form, context: dict[str, Any], save: Callable[[], object]) -> int | None:
+    """Run a save that checks the record's version; None when it worked, else the status to answer.
+
+    A stale version (someone saved in between) is 409 with the form kept; a refused save is 400
+    with the message next to its field. No access and integrity failures propagate as usual.
+    """
+    try:
+        save()
+    except StaleVersionError as exc:
+        form.add_error(None, str(exc))
+        context["stale"] = True
+        return 409
+    except (NotFoundError, RecordIntegrityError):
+        raise
+    except RecordError as exc:
+        attach_service_error(form, str(exc))
+        return 400
+    return None
+
+
 def _problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
     return render(request, "web/records/problem.html", {"message": message}, status=status)
 
@@ -446,20 +466,12 @@ def edit_client(request: HttpRequest, client_id: str) -> HttpResponse:
     context["form"] = form
     status = 400
     if form.is_valid():
-        try:
-            services.update_demographics(vault, client.public_id, form.demographics(),
-                                         expected_version=form.cleaned_data["version"])
-        except StaleVersionError as exc:
-            form.add_error(None, str(exc))
-            context["stale"] = True
-            status = 409
-        except NotFoundError:
-            raise
-        except RecordError as exc:
-            attach_service_error(form, str(exc))
-        else:
+        failed = save_versioned(form, context, lambda: services.update_demographics(
+            vault, client.public_id, form.demographics(), expected_version=form.cleaned_data["version"]))
+        if failed is None:
             messages.success(request, "Client details saved.")
             return redirect("client-chart", client_id=client.public_id)
+        status = failed
     return render(request, "web/records/client_form.html", context, status=status)
 
 
@@ -1080,21 +1092,14 @@ def edit_appointment(request: HttpRequest, client_id: str, appointment_id: str) 
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            care.update_appointment(vault, client.public_id, current.public_id, starts_at=data["starts_at"],
-                                    duration_minutes=data["duration"], modality=data["modality"],
-                                    attendance=data["attendance"], expected_version=data["version"])
-        except StaleVersionError as exc:
-            form.add_error(None, str(exc))
-            context["stale"] = True
-            status = 409
-        except (NotFoundError, RecordIntegrityError):
-            raise
-        except RecordError as exc:
-            attach_service_error(form, str(exc))
-        else:
+        failed = save_versioned(form, context, lambda: care.update_appointment(
+            vault, client.public_id, current.public_id, starts_at=data["starts_at"],
+            duration_minutes=data["duration"], modality=data["modality"], attendance=data["attendance"],
+            expected_version=data["version"]))
+        if failed is None:
             messages.success(request, "Session saved.")
             return redirect(reverse("client-chart", args=[client.public_id]) + "#sessions")
+        status = failed
     return render(request, "web/records/appointment_form.html", context, status=status)
 
 
@@ -1185,18 +1190,10 @@ def edit_treatment_plan(request: HttpRequest, client_id: str) -> HttpResponse:
     context["form"] = form
     status = 400
     if form.is_valid():
-        try:
-            care.save_treatment_plan(vault, client.public_id, form.content(),
-                                     expected_version=form.cleaned_data["version"])
-        except StaleVersionError as exc:
-            form.add_error(None, str(exc))
-            context["stale"] = True
-            status = 409
-        except (NotFoundError, RecordIntegrityError):
-            raise
-        except RecordError as exc:
-            attach_service_error(form, str(exc))
-        else:
+        failed = save_versioned(form, context, lambda: care.save_treatment_plan(
+            vault, client.public_id, form.content(), expected_version=form.cleaned_data["version"]))
+        if failed is None:
             messages.success(request, "Treatment plan saved.")
             return redirect("treatment-plan", client_id=client.public_id)
+        status = failed
     return render(request, "web/records/plan_form.html", context, status=status)
