@@ -73,6 +73,9 @@ class Tag(StrEnum):
     CARE_TEAM_REVOKED = "access:careteam:revoked"
     RECOVERY_REASSIGNED = "access:recovery:reassigned"
     RECOVERY_PASSWORD_RESET = "access:recovery:password_reset"  # noqa: S105  (an event tag)
+    JURISDICTION_CHANGED = "practice:jurisdiction:changed"
+    JURISDICTION_CONFIRMED = "practice:jurisdiction:confirmed"
+    CONSENT_POLICY_CHANGED = "practice:consent_policy:changed"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:
