@@ -138,9 +138,13 @@ def test_the_pdf_carries_the_version_hash() -> None:
 def test_a_signed_pdf_shows_the_signature_and_the_signed_hash() -> None:
     text = build_consent_text(load_pack("UK"), NOTHING)
     signature = SignatureInfo(
-        signed_name="Pat Example", signed_at=datetime(2026, 5, 4, 10, 30, tzinfo=UTC), version=3, document_hash="ab" * 32
+        signed_name="Pat Example",
+        signed_at=datetime(2026, 5, 4, 10, 30, tzinfo=UTC),
+        version=3,
+        document_hash="ab" * 32,
     )
-    content = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_consent_pdf(text, signature))).pages)
+    pdf = render_consent_pdf(text, signature)
+    content = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     flat = content.replace("\n", "")
     assert "Pat Example" in content and "Consent version: 3" in content
     assert "ab" * 32 in flat and text.fingerprint in flat
