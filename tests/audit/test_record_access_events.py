@@ -65,6 +65,10 @@ NO_CLIENT_DATA = {
     "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
     "vault/unlock",
 }
+# Owner pages of the jurisdiction pack and consent policies: practice-level, never client data.
+NO_CLIENT_DATA |= {
+    "practice/jurisdiction/", "practice/consent/", "practice/consent/preview", "practice/consent/preview.pdf",
+}
 
 
 def _patterns() -> set[str]:
