@@ -72,6 +72,8 @@ def test_a_stale_page_cannot_confirm_a_changed_pack(owner: Client, practice: Pra
     response = owner.post(URL, {"action": "confirm", "code": "US-CA", "fingerprint": "0" * 64, "reviewed": "on"})
     assert response.status_code == 400
     assert "The rules changed since this page was shown" in response.content.decode()
+    # The page shown again carries the current version, so the owner can confirm what they now see.
+    assert f'name="fingerprint" value="{load_pack("US-CA").fingerprint}"' in response.content.decode()
     assert not PackConfirmation.objects.exists()
 
 

@@ -29,11 +29,11 @@ def review(request: HttpRequest) -> HttpResponse:
             choose_form = ChooseJurisdictionForm(request.POST)
             if choose_form.is_valid():
                 try:
-                    pack = services.choose_jurisdiction(actor=request.user, code=choose_form.cleaned_data["code"])  # type: ignore[arg-type]
+                    chosen = services.choose_jurisdiction(actor=request.user, code=choose_form.cleaned_data["code"])  # type: ignore[arg-type]
                 except services.JurisdictionError as exc:
                     choose_form.add_error("code", str(exc))
                 else:
-                    messages.success(request, f"Jurisdiction set to {pack.name}. Review its rules, then confirm.")
+                    messages.success(request, f"Jurisdiction set to {chosen.name}. Review its rules, then confirm.")
                     return redirect("jurisdiction-review")
             status = 400
         elif action == "confirm":
@@ -53,13 +53,11 @@ def review(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             return HttpResponse("Unknown action.", status=400)
+    # The hidden code and fingerprint are always the pack's current ones (see the template), so a
+    # page rendered after a failed confirmation confirms what it shows.
     pack = services.practice_pack(practice)
-    if pack is not None and confirm_form is None:
-        confirm_form = ConfirmPackForm(initial={"code": pack.code, "fingerprint": pack.fingerprint})
-    elif pack is not None and confirm_form is not None:
-        # Re-render with the pack's current identity, so a stale page cannot be confirmed twice.
-        confirm_form.data = confirm_form.data.copy()
-        confirm_form.data["code"], confirm_form.data["fingerprint"] = pack.code, pack.fingerprint
+    if confirm_form is None:
+        confirm_form = ConfirmPackForm()
     confirmation = services.current_confirmation(practice)
     groups = []
     if pack is not None:
