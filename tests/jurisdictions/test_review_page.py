@@ -133,3 +133,31 @@ def test_a_practice_with_the_old_gb_code_gets_the_uk_pack(practice: Practice) ->
     practice.jurisdiction = "GB"
     practice.save()
     assert practice_pack(practice).code == "UK"  # type: ignore[union-attr]
+
+
+def test_the_owner_home_page_asks_for_confirmation_until_it_is_given(owner: Client, alice: Person) -> None:
+    assert "rules are not confirmed" in owner.get("/").content.decode()
+    ca = load_pack("US-CA")
+    jurisdictions.confirm_pack(actor=alice.user, code=ca.code, fingerprint=ca.fingerprint)
+    assert "rules are not confirmed" not in owner.get("/").content.decode()
+
+
+def test_a_practice_may_be_created_in_any_pack_jurisdiction(db: None) -> None:
+    from confide.practice import services as practice_services
+
+    created = practice_services.create_practice(
+        name="Cedar Counselling",
+        jurisdiction="US-WA",
+        owner_email="wren@example.test",
+        owner_password="correct horse battery staple lantern",
+        owner_name="",
+    )
+    assert practice_pack(created.membership.practice).code == "US-WA"  # type: ignore[union-attr]
+    with pytest.raises(practice_services.PracticeError, match="Unknown jurisdiction"):
+        practice_services.create_practice(
+            name="Nowhere",
+            jurisdiction="XX",
+            owner_email="nobody@example.test",
+            owner_password="correct horse battery staple lantern",
+            owner_name="",
+        )

@@ -26,7 +26,10 @@ from confide.web.forms import AcceptInvitationForm, InviteForm, PracticeSettings
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    return render(request, "web/home.html", {"practice": membership.practice})
+    from confide.jurisdictions import pack_confirmed
+
+    unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
+    return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed})
 
 
 @staff_required
