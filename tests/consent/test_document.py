@@ -158,3 +158,16 @@ def test_build_consent_document_uses_the_practices_pack_and_stored_policy(practi
     after = build_consent_document(practice)
     assert after.fingerprint != before.fingerprint
     assert "If you use health insurance" in after.as_plain_text()
+
+
+def test_a_typed_name_is_printed_as_text_not_markup() -> None:
+    text = build_consent_text(load_pack("US"), NOTHING)
+    signature = SignatureInfo(
+        signed_name="<b>Sam</b> & Co",
+        signed_at=datetime(2026, 5, 4, 10, 30, tzinfo=UTC),
+        version=1,
+        document_hash="c" * 64,
+    )
+    pdf = render_consent_pdf(text, signature)
+    content = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "<b>Sam</b> & Co" in content
