@@ -73,6 +73,15 @@ class Tag(StrEnum):
     CARE_TEAM_REVOKED = "access:careteam:revoked"
     RECOVERY_REASSIGNED = "access:recovery:reassigned"
     RECOVERY_PASSWORD_RESET = "access:recovery:password_reset"  # noqa: S105  (an event tag)
+    BREAKGLASS_OPENED = "access:breakglass:opened"
+    BREAKGLASS_DENIED = "access:breakglass:denied"
+    BREAKGLASS_ENDED = "access:breakglass:ended"
+    BREAKGLASS_SEARCHED = "access:breakglass:searched"
+    BREAKGLASS_REVIEWED = "access:breakglass:reviewed"
+    EMERGENCY_HOLDER_DESIGNATED = "practice:emergency_holder:designated"
+    EMERGENCY_HOLDER_REVOKED = "practice:emergency_holder:revoked"
+    ALERT_RAISED = "oversight:alert:raised"
+    ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:
