@@ -56,7 +56,8 @@ def test_designation_wraps_the_keys_the_owner_holds_and_the_rest_when_the_care_t
     records.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-20",
                         body="Catch-up.")
     assert services.list_holders(alice.user.membership.practice_id)[0].complete
-    assert LogEntry.objects.filter(tag="practice:emergency_holder:designated", actor_id=f"user:{alice.user.pk}").exists()
+    assert LogEntry.objects.filter(tag="practice:emergency_holder:designated",
+                                   actor_id=f"user:{alice.user.pk}").exists()
 
 
 def test_a_new_client_is_wrapped_to_holders_at_once(alice: Person, bob: Person, frank: Person) -> None:
@@ -99,7 +100,8 @@ def test_a_holder_opens_with_a_reason_reads_the_chart_and_everything_is_on_the_r
     with django_capture_on_commit_callbacks(execute=True):
         session = services.open_break_glass(vault_of(frank), client_record.public_id, REASON)
     vault = vault_of(frank)
-    assert records.open_note(vault, client_record.public_id, note.public_id).body == "Discussed the safety plan in detail."
+    opened_note = records.open_note(vault, client_record.public_id, note.public_id)
+    assert opened_note.body == "Discussed the safety plan in detail."
     _, demographics = records.get_client(vault, client_record.public_id)
     assert demographics.family_name == "Quastenbrook"
 

@@ -80,6 +80,7 @@ class Tag(StrEnum):
     BREAKGLASS_REVIEWED = "access:breakglass:reviewed"
     EMERGENCY_HOLDER_DESIGNATED = "practice:emergency_holder:designated"
     EMERGENCY_HOLDER_REVOKED = "practice:emergency_holder:revoked"
+    EMERGENCY_HOLDERS_COMPLETED = "practice:emergency_holder:completed"
     ALERT_RAISED = "oversight:alert:raised"
     ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
 
