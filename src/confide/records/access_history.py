@@ -56,6 +56,7 @@ _WHAT = {
     "access:breakglass:ended": "closed their emergency access to your record",
     "access:breakglass:denied": "tried to open your record in an emergency and was refused",
     "access:breakglass:reviewed": "reviewed the reason given for an emergency access to your record",
+    "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
