@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "confide.web.context_processors.confide",
+                "confide.oversight.context_processors.emergency",
             ],
         },
     },

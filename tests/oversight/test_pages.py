@@ -92,6 +92,8 @@ def test_a_holder_opens_a_record_with_a_reason_and_reads_the_chart(alice: Person
     page = browser.get(chart)
     assert page.status_code == 200 and b"Discussed the safety plan" in page.content
     assert b"Emergency access is open until" in page.content
+    assert b"Emergency access to this record until" in page.content  # the banner, on every page of the record
+    assert b"Emergency access to this record until" in browser.get(chart + "plan/").content
     assert LogEntry.objects.filter(tag="access:breakglass:opened", actor_id=f"user:{holder.user.pk}").exists()
     assert REASON not in opened["Location"] and NAME not in opened["Location"]
 
@@ -133,6 +135,7 @@ def test_a_holder_ends_the_access_early(holder: Person, client_record: Client) -
     session = BreakGlassSession.objects.get()
     assert browser.post(f"/emergency/{session.public_id}/end").status_code == 302
     assert browser.get(f"/clients/{client_record.public_id}/").status_code == 404
+    assert b"Emergency access to this record" not in browser.get(f"/clients/{client_record.public_id}/").content
     assert browser.post(f"/emergency/{UNKNOWN}/end").status_code == 404
 
 
