@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "confide.jurisdictions",
     "confide.consent",
     "confide.api",
+    "confide.oversight",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "confide.accounts.middleware.ThrottledUserSessionsMiddleware",
     "confide.accounts.middleware.RequireMfaMiddleware",
+    "confide.oversight.devices.DeviceCookieMiddleware",
 ]
 
 ROOT_URLCONF = "confide.urls"
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "confide.web.context_processors.confide",
+                "confide.oversight.context_processors.emergency",
             ],
         },
     },
@@ -320,3 +323,11 @@ CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
+
+# Break-glass and anomaly alerts (confide.oversight; docs/operators.md).
+CONFIDE_BREAKGLASS_MINUTES = envint("CONFIDE_BREAKGLASS_MINUTES", 60, minimum=5, maximum=24 * 60)
+CONFIDE_ALERT_CHARTS_COUNT = envint("CONFIDE_ALERT_CHARTS_COUNT", 5, minimum=1, maximum=10_000)
+CONFIDE_ALERT_CHARTS_MINUTES = envint("CONFIDE_ALERT_CHARTS_MINUTES", 60, minimum=1, maximum=7 * 24 * 60)
+CONFIDE_ALERT_EXPORTS_COUNT = envint("CONFIDE_ALERT_EXPORTS_COUNT", 20, minimum=1, maximum=100_000)
+CONFIDE_ALERT_EXPORTS_MINUTES = envint("CONFIDE_ALERT_EXPORTS_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
+CONFIDE_ALERT_NEW_DEVICE = envbool("CONFIDE_ALERT_NEW_DEVICE", True)

@@ -56,6 +56,15 @@ CLIENT_WRITE_ROUTES = {
     "clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", "clients/<uuid:client_id>/notes/autosave",
     "clients/<uuid:client_id>/team/revoke", "clients/<uuid:client_id>/episodes/close", "api/v1/clients/search",
     "api/v1/clients/<client_id>/care-team/<user_id>",
+    # Break-glass (tests/oversight): opening and ending an emergency access, the holders' search by
+    # name (a POST, logged as access:breakglass:searched), withdrawing a holder (rotates client keys).
+    "clients/<uuid:client_id>/emergency", "emergency/", "emergency/<uuid:session_id>/end",
+    "practice/emergency-access/revoke",
+}
+
+# Owner-only routes that show client data, with the event a GET by the owner must write.
+OWNER_CLIENT_DATA_ROUTES: dict[str, str] = {
+    "alerts/<int:alert_id>/": "access:breakglass:reviewed",
 }
 
 # Routes that never show client data.
@@ -64,6 +73,7 @@ NO_CLIENT_DATA = {
     "healthz", "invite/<str:token>/", "practice/invitations/<int:invitation_id>/revoke", "practice/settings/",
     "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
     "vault/unlock",
+    "practice/emergency-access/", "alerts/", "alerts/<int:alert_id>/acknowledge",
 }
 # Owner pages of the jurisdiction pack and consent policies: practice-level, never client data.
 NO_CLIENT_DATA |= {
@@ -82,9 +92,11 @@ def test_every_route_is_classified(db: None) -> None:
         p for p in _patterns()
         if not p.startswith("accounts/")  # allauth's sign-in and MFA pages hold no client data
         and p not in CLIENT_DATA_ROUTES and p not in CLIENT_WRITE_ROUTES and p not in NO_CLIENT_DATA
+        and p not in OWNER_CLIENT_DATA_ROUTES
     )
     assert not unclassified, f"classify these routes in {__file__}: {unclassified}"
-    stale = sorted((CLIENT_DATA_ROUTES.keys() | CLIENT_WRITE_ROUTES | NO_CLIENT_DATA) - _patterns())
+    stale = sorted((CLIENT_DATA_ROUTES.keys() | CLIENT_WRITE_ROUTES | NO_CLIENT_DATA
+                    | OWNER_CLIENT_DATA_ROUTES.keys()) - _patterns())
     assert not stale, f"these classified routes no longer exist: {stale}"
 
 
@@ -181,3 +193,24 @@ def test_a_chart_whose_reads_cannot_be_logged_is_not_shown(bob: Person, record: 
     response = http.get(f"/clients/{record['client_id']}/")
     assert response.status_code == 500
     assert b"Ada" not in response.content and b"Brook" not in response.content
+
+
+@pytest.mark.parametrize(("pattern", "tag"), sorted(OWNER_CLIENT_DATA_ROUTES.items()))
+def test_the_owners_client_data_routes_write_their_audit_event(alice: Person, bob: Person, pattern: str,
+                                                              tag: str, relaxed: object) -> None:
+    from confide.oversight import services as oversight
+    from confide.oversight.models import Alert
+
+    vault = vault_of(bob)
+    client = services.create_client(vault, services.Demographics(given_name="Ada", family_name="Brook"))
+    oversight.designate_holder(vault_of(alice), user_id=alice.user.pk, fingerprint=alice.user.key_pair.fingerprint)
+    services.create_note(vault, client.public_id, kind="progress", session_date="2026-11-20", body="Opens the key.")
+    oversight.open_break_glass(vault_of(alice), client.public_id, "A fictional emergency.")
+    values = {"alert_id": str(Alert.objects.get(kind=Alert.Kind.BREAK_GLASS).pk)}
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], pattern)
+    http = Client()
+    sign_in(http, alice.email, alice.password)
+    before = LogEntry.objects.count()
+    assert http.get(path).status_code == 200
+    written = LogEntry.objects.filter(position__gte=before)
+    assert written.filter(tag=tag, actor_id=f"user:{alice.user.pk}", client_id=str(client.public_id)).exists()

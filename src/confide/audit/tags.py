@@ -76,6 +76,16 @@ class Tag(StrEnum):
     JURISDICTION_CHANGED = "practice:jurisdiction:changed"
     JURISDICTION_CONFIRMED = "practice:jurisdiction:confirmed"
     CONSENT_POLICY_CHANGED = "practice:consent_policy:changed"
+    BREAKGLASS_OPENED = "access:breakglass:opened"
+    BREAKGLASS_DENIED = "access:breakglass:denied"
+    BREAKGLASS_ENDED = "access:breakglass:ended"
+    BREAKGLASS_SEARCHED = "access:breakglass:searched"
+    BREAKGLASS_REVIEWED = "access:breakglass:reviewed"
+    EMERGENCY_HOLDER_DESIGNATED = "practice:emergency_holder:designated"
+    EMERGENCY_HOLDER_REVOKED = "practice:emergency_holder:revoked"
+    EMERGENCY_HOLDERS_COMPLETED = "practice:emergency_holder:completed"
+    ALERT_RAISED = "oversight:alert:raised"
+    ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +53,41 @@ def recovery_public_key(practice_id: int) -> crypto.UserPublicKey:
     return crypto.load_public_key(bytes(RecoveryKey.objects.get(practice_id=practice_id).public_key))
 
 
+class EmergencyAccess(Protocol):
+    """Break-glass access, provided by `confide.oversight` (this module imports nothing of it).
+
+    Emergency-access holders get every admin and clinical scope key wrapped to them in wraps kept
+    apart from `KeyWrap`, so that holding them grants nothing by itself: a vault opens them only
+    for the clients of the holder's live break-glass sessions.
+    """
+
+    def active_clients(self, user_id: int) -> frozenset[int]:
+        """The client pks this person has a live break-glass session for."""
+
+    def emergency_wrap(self, user_id: int, key_id: str) -> tuple[bytes, ScopeKeyVersion] | None:
+        """This person's emergency wrap of a key version, if there is one."""
+
+    def key_created(self, version: ScopeKeyVersion, key: crypto.ScopeKey) -> None:
+        """Wrap a new scope key version to the emergency-access holders."""
+
+    def key_opened(self, version: ScopeKeyVersion, key: crypto.ScopeKey) -> None:
+        """Wrap an existing key version to holders who lack it (catch-up after a designation)."""
+
+
+_emergency: EmergencyAccess | None = None
+
+
+def register_emergency_access(provider: EmergencyAccess | None) -> None:
+    """Install the break-glass provider (called once from the oversight app's `ready`)."""
+    global _emergency
+    _emergency = provider
+
+
+def emergency_recipient_id(user_id: int) -> str:
+    """The recipient label bound into an emergency wrap: never valid as an ordinary wrap."""
+    return f"emergency:{user_id}"
+
+
 @dataclass
 class Vault:
     """One person's keys for the length of one request (or one CLI command)."""
@@ -62,6 +97,28 @@ class Vault:
     private_key: crypto.UserPrivateKey
     _keys: dict[str, crypto.ScopeKey] = field(default_factory=dict, repr=False)
     _keyring: crypto.Keyring | None = field(default=None, repr=False)
+    _emergency_clients: frozenset[int] | None = field(default=None, repr=False)
+
+    @property
+    def emergency_client_ids(self) -> frozenset[int]:
+        """Clients this person may open under a live break-glass session (looked up once per request)."""
+        if self._emergency_clients is None:
+            self._emergency_clients = (_emergency.active_clients(self.user_id)
+                                       if _emergency is not None and self.user_id is not None else frozenset())
+        return self._emergency_clients
+
+    def _emergency_key(self, key_id: str) -> crypto.ScopeKey | None:
+        """Open an emergency wrap, only for a client under a live break-glass session."""
+        if _emergency is None or self.user_id is None or not self.emergency_client_ids:
+            return None
+        found = _emergency.emergency_wrap(self.user_id, key_id)
+        if found is None or found[1].client_id not in self.emergency_client_ids:
+            return None
+        blob, version = found
+        context = crypto.WrapContext(practice_id=str(self.practice_id), client_id=str(version.client.public_id),
+                                     scope=crypto.Scope(version.scope),
+                                     recipient_id=emergency_recipient_id(self.user_id))
+        return crypto.unwrap_key(self.private_key, blob, context)
 
     @property
     def keyring(self) -> crypto.Keyring:
@@ -106,12 +163,18 @@ class Vault:
         wrap = (KeyWrap.objects.select_related("key_version__client")
                 .filter(key_version__key_id=key_id, **self._recipient_filter()).first())
         if wrap is None:
-            raise NoKeyError
+            emergency = self._emergency_key(key_id)
+            if emergency is None:
+                raise NoKeyError
+            self._keys[key_id] = emergency
+            return emergency
         pending: list[tuple[int, bytes]] = []
         ring = None if wrap.keyring_blob is None else bytes(wrap.keyring_blob)
         key = self._open_wrap(wrap.pk, bytes(wrap.blob), ring,
                               wrap_context(wrap.key_version, self.practice_id, self.user_id), pending)
         self._save_keyring_wraps(pending)
+        if _emergency is not None and wrap.key_version.scope != Scope.PRIVATE:
+            _emergency.key_opened(wrap.key_version, key)
         self._keys[key_id] = key
         return key
 
@@ -129,7 +192,12 @@ class Vault:
     def holds(self, client_id: int, scope: str, author_id: int | None = None) -> bool:
         """True when this person holds a wrap of the current key of that scope."""
         version = current_version(client_id, scope, author_id)
-        return version is not None and version.wraps.filter(**self._recipient_filter()).exists()
+        if version is None:
+            return False
+        if version.wraps.filter(**self._recipient_filter()).exists():
+            return True
+        return (scope != Scope.PRIVATE and client_id in self.emergency_client_ids and _emergency is not None
+                and self.user_id is not None and _emergency.emergency_wrap(self.user_id, version.key_id) is not None)
 
     def adopt_rows(self, rows: Iterable[tuple[int, str, bytes | memoryview, bytes | memoryview | None, Any]],
                    scope: str) -> None:
@@ -184,6 +252,8 @@ def create_scope_key(client: Any, scope: str, holders: Iterable[int], *, author_
                                  blob=crypto.wrap_key_to(public_key_of(user_id), key,
                                                          wrap_context(version, practice_id, user_id))))
         KeyWrap.objects.bulk_create(wraps)
+        if _emergency is not None and scope != Scope.PRIVATE:
+            _emergency.key_created(version, key)
     return version, key
 
 

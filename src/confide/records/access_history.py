@@ -52,6 +52,11 @@ _WHAT = {
     "record:appointments:listed": "looked at your sessions",
     "record:plan:read": "read your treatment plan",
     "record:plan:updated": "changed your treatment plan",
+    "access:breakglass:opened": "opened your record in an emergency, outside your care team, giving a reason",
+    "access:breakglass:ended": "closed their emergency access to your record",
+    "access:breakglass:denied": "tried to open your record in an emergency and was refused",
+    "access:breakglass:reviewed": "reviewed the reason given for an emergency access to your record",
+    "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",

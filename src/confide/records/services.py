@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
@@ -65,6 +65,10 @@ class RecordIntegrityError(RecordError):
 
 _PENDING_EVENTS: ContextVar[list[Any] | None] = ContextVar("confide_pending_audit_events", default=None)
 
+# Called after each access is logged, with (vault, tag, client): `confide.oversight` watches
+# for break-glass reads and bulk exports here (records imports nothing of it).
+ACCESS_OBSERVERS: list[Callable[[Vault, str, Client | None], None]] = []
+
 
 def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str = "success",
           detail: bytes | None = None) -> None:
@@ -78,13 +82,18 @@ def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str 
 
     actor = f"user:{vault.user_id}" if vault.user_id is not None else "recovery-kit"
     purpose = PurposeOfUse.TREATMENT if vault.user_id is not None else PurposeOfUse.OPERATIONS
+    if client is not None and client.pk in vault.emergency_client_ids:
+        purpose = PurposeOfUse.EMERGENCY_TREATMENT  # a read or write under a break-glass session
     client_id = str(client.public_id) if client is not None else None
     pending = _PENDING_EVENTS.get()
     if pending is not None:
         pending.append(new_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id,
                                  sealed_detail=detail))
-        return
-    record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id, sealed_detail=detail)
+    else:
+        record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id,
+                     sealed_detail=detail)
+    for observer in ACCESS_OBSERVERS:
+        observer(vault, tag, client)
 
 
 @contextmanager

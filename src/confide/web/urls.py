@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from confide.oversight import views as oversight
 from confide.web import access_views, views
 from confide.web import records_views as records
 
@@ -42,4 +43,13 @@ urlpatterns = [
          name="appointment"),
     path("clients/<uuid:client_id>/plan/", records.treatment_plan, name="treatment-plan"),
     path("clients/<uuid:client_id>/plan/edit", records.edit_treatment_plan, name="treatment-plan-edit"),
+    # Break-glass emergency access and the owner's alerts (confide.oversight).
+    path("practice/emergency-access/", oversight.holders, name="emergency-holders"),
+    path("practice/emergency-access/revoke", oversight.revoke_holder, name="emergency-holders-revoke"),
+    path("emergency/", oversight.emergency, name="emergency"),
+    path("emergency/<uuid:session_id>/end", oversight.end_emergency, name="emergency-end"),
+    path("clients/<uuid:client_id>/emergency", oversight.open_emergency, name="emergency-open"),
+    path("alerts/", oversight.alert_list, name="alerts"),
+    path("alerts/<int:alert_id>/", oversight.alert_detail, name="alert"),
+    path("alerts/<int:alert_id>/acknowledge", oversight.acknowledge_alert, name="alert-acknowledge"),
 ]

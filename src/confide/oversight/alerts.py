@@ -1,0 +1,136 @@
+"""Anomaly alerts for the practice owner, evaluated when the event happens (no scheduled job).
+
+The owner sees each alert on the alerts page and gets an e-mail that holds no client data and
+no staff name: only that something happened and where to sign in to review it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from confide.accounts.models import User
+from confide.audit.services import record_event
+from confide.audit.tags import Tag, actor_id_for
+from confide.auditlog import Outcome, PurposeOfUse
+from confide.keys.vault import Vault
+from confide.oversight.models import ActivityMark, Alert, BreakGlassSession
+from confide.practice.models import Membership, Role
+from confide.records.models import CareTeamMember, Client
+
+logger = logging.getLogger(__name__)
+
+# Reads that copy client data out of Confide: each one counts towards the bulk-export alert.
+EXPORT_TAGS = frozenset({Tag.DOCUMENT_READ.value, "record:export:created", "record:export:downloaded"})
+
+_SUBJECTS = {
+    Alert.Kind.BREAK_GLASS: "Confide: an emergency access occurred",
+    Alert.Kind.CHARTS_OUTSIDE_CASELOAD: "Confide: many records opened outside a caseload",
+    Alert.Kind.NEW_DEVICE: "Confide: a sign-in from a new device",
+    Alert.Kind.BULK_EXPORT: "Confide: many downloads of client data",
+}
+
+
+def _owner_addresses(practice_id: int) -> list[str]:
+    return list(Membership.objects.filter(practice_id=practice_id, role=Role.OWNER, user__is_active=True)
+                .values_list("user__email", flat=True))
+
+
+def _send(practice_id: int, kind: str) -> None:
+    """E-mail the owners that there is an alert to review. No client data, no staff name."""
+    owners = _owner_addresses(practice_id)
+    if not owners:
+        return
+    body = (f"{_SUBJECTS[Alert.Kind(kind)].removeprefix('Confide: ').capitalize()} in your practice.\n\n"
+            f"Sign in to review it: {settings.SITE_URL}/alerts/\n\n"
+            "This message contains no client information.\n\n— Confide")
+    try:
+        send_mail(subject=_SUBJECTS[Alert.Kind(kind)], message=body, from_email=None, recipient_list=owners)
+    except Exception:
+        # The alert is on the alerts page and in the audit log whatever happens to the e-mail.
+        logger.exception("Could not send an alert e-mail")
+
+
+def raise_alert(practice_id: int, kind: str, subject_id: int, *, count: int = 1, window_minutes: int = 0,
+                detail: str = "", session: BreakGlassSession | None = None) -> Alert:
+    """Record an alert (audited in the same transaction) and e-mail the owners once it is committed."""
+    with transaction.atomic():
+        alert = Alert.objects.create(practice_id=practice_id, kind=kind, subject_id=subject_id, count=count,
+                                     window_minutes=window_minutes, detail=detail[:200], session=session)
+        record_event(Tag.ALERT_RAISED, actor_id=f"user:{subject_id}", purpose=PurposeOfUse.OPERATIONS,
+                     outcome=Outcome.SUCCESS, sealed_detail=f"kind={kind};alert={alert.pk}".encode("ascii"))
+        transaction.on_commit(lambda: _send(practice_id, kind))
+    return alert
+
+
+def _recently_alerted(subject_id: int, kind: str, since: dt.datetime) -> bool:
+    return Alert.objects.filter(subject_id=subject_id, kind=kind, raised_at__gte=since).exists()
+
+
+def _outside_caseload(vault: Vault, client: Client) -> bool:
+    """A chart opened under break-glass, or as a supervisor rather than as the treating clinician."""
+    if client.pk in vault.emergency_client_ids:
+        return True
+    return CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
+                                         role=CareTeamMember.Role.SUPERVISOR).exists()
+
+
+def observe_access(vault: Vault, tag: str, client: Client | None) -> None:
+    """Count the accesses that feed an alert and raise one when a threshold is passed."""
+    if vault.user_id is None:
+        return  # the recovery kit is used on the server by the operators, and audited already
+    if tag == Tag.CLIENT_READ and client is not None and _outside_caseload(vault, client):
+        ActivityMark.objects.create(user_id=vault.user_id, kind=ActivityMark.Kind.CHART_OUTSIDE_CASELOAD,
+                                    client=client)
+        _check(vault, ActivityMark.Kind.CHART_OUTSIDE_CASELOAD, Alert.Kind.CHARTS_OUTSIDE_CASELOAD,
+               settings.CONFIDE_ALERT_CHARTS_COUNT, settings.CONFIDE_ALERT_CHARTS_MINUTES, distinct_clients=True)
+    elif tag in EXPORT_TAGS:
+        ActivityMark.objects.create(user_id=vault.user_id, kind=ActivityMark.Kind.EXPORT, client=client)
+        _check(vault, ActivityMark.Kind.EXPORT, Alert.Kind.BULK_EXPORT, settings.CONFIDE_ALERT_EXPORTS_COUNT,
+               settings.CONFIDE_ALERT_EXPORTS_MINUTES, distinct_clients=False)
+
+
+def _check(vault: Vault, mark: str, kind: str, limit: int, minutes: int, *, distinct_clients: bool) -> None:
+    assert vault.user_id is not None  # noqa: S101  (checked by the caller)
+    since = timezone.now() - dt.timedelta(minutes=minutes)
+    marks = ActivityMark.objects.filter(user_id=vault.user_id, kind=mark, at__gte=since)
+    count = marks.values("client_id").distinct().count() if distinct_clients else marks.count()
+    if count > limit and not _recently_alerted(vault.user_id, kind, since):
+        raise_alert(vault.practice_id, kind, vault.user_id, count=count, window_minutes=minutes)
+
+
+def open_alerts_count(practice_id: int) -> int:
+    """How many alerts the owner has not acknowledged yet."""
+    return Alert.objects.filter(practice_id=practice_id, acknowledged_at__isnull=True).count()
+
+
+def list_alerts(practice_id: int, *, limit: int = 200) -> list[Alert]:
+    """The practice's alerts, unacknowledged first, then newest first."""
+    return list(Alert.objects.filter(practice_id=practice_id).select_related("subject", "acknowledged_by", "session")
+                .order_by("acknowledged_at", "-raised_at")[:limit])
+
+
+class AlertError(Exception):
+    """An alert action that cannot proceed; the message is safe to show."""
+
+
+@transaction.atomic
+def acknowledge(actor: User, alert_id: int) -> Alert:
+    """Mark an alert as reviewed by an owner (audited)."""
+    membership = Membership.objects.filter(user=actor, role=Role.OWNER, user__is_active=True).first()
+    if membership is None:
+        raise AlertError("Only the practice owner can acknowledge alerts.")
+    alert = Alert.objects.select_for_update().filter(pk=alert_id, practice_id=membership.practice_id).first()
+    if alert is None:
+        raise AlertError("No such alert.")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = timezone.now(), actor
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        record_event(Tag.ALERT_ACKNOWLEDGED, actor_id=actor_id_for(actor), purpose=PurposeOfUse.OPERATIONS,
+                     outcome=Outcome.SUCCESS, sealed_detail=f"alert={alert.pk}".encode("ascii"))
+    return alert

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "confide.oversight"
+    label = "oversight"
+
+    def ready(self) -> None:
+        from confide.keys.vault import register_emergency_access
+        from confide.oversight import alerts, devices, services
+        from confide.records.services import ACCESS_OBSERVERS
+
+        register_emergency_access(services.EmergencyWraps())
+        if alerts.observe_access not in ACCESS_OBSERVERS:
+            ACCESS_OBSERVERS.append(alerts.observe_access)
+        devices.connect()
