@@ -52,6 +52,15 @@ _WHAT = {
     "record:appointments:listed": "looked at your sessions",
     "record:plan:read": "read your treatment plan",
     "record:plan:updated": "changed your treatment plan",
+    "portal:invitation:sent": "invited you to the client portal",
+    "portal:invitation:accepted": "created your portal account",
+    "consent:document:read": "read the consent document",
+    "consent:document:signed": "signed the consent document",
+    "consent:copy:downloaded": "downloaded a signed consent copy",
+    "consent:signatures:listed": "looked at your signed consent documents",
+    "consent:override:recorded": "signed a note before your current consent, and recorded why",
+    "portal:checkin:submitted": "answered a privacy check-in",
+    "portal:checkins:read": "looked at your privacy check-ins",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",

@@ -26,7 +26,10 @@ from confide.web.forms import AcceptInvitationForm, InviteForm, PracticeSettings
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    return render(request, "web/home.html", {"practice": membership.practice})
+    from confide.portal.services import unread_notices
+
+    return render(request, "web/home.html", {"practice": membership.practice,
+                                             "portal_notices": unread_notices(request.user)})
 
 
 @staff_required
