@@ -20,9 +20,11 @@ from confide.portal import documents, services
 from confide.portal.models import ClientAccount
 from confide.records.models import Client
 from tests.conftest import PASSWORD, Person
-from tests.records.conftest import client_record, vault_of  # noqa: F401  (fixture)
+from tests.records import conftest as records_conftest
+from tests.records.conftest import vault_of
 
 CLIENT_PASSWORD = "meadow copper violin harbour"
+client_record = records_conftest.client_record  # bob's fictional client, shared with the record tests
 
 
 @dataclass(frozen=True)
