@@ -32,6 +32,10 @@ class StoredRule:
     status: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
 
 @dataclass(frozen=True)
 class StoredSection:
@@ -47,6 +51,7 @@ class StoredConsentText:
     title: str
     sections: list[StoredSection]
     fingerprint: str
+    pack_code: str | None = None
 
     def as_plain_text(self) -> str:
         parts = [self.title, ""]
@@ -58,6 +63,7 @@ class StoredConsentText:
         return {
             "title": self.title,
             "fingerprint": self.fingerprint,
+            "pack_code": self.pack_code,
             "sections": [
                 {"heading": s.heading, "paragraphs": list(s.paragraphs),
                  "citations": [{"topic": r.topic, "title": r.title, "summary": r.summary, "citation": r.citation,
@@ -69,7 +75,7 @@ class StoredConsentText:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredConsentText:
         return cls(
-            title=str(data["title"]), fingerprint=str(data["fingerprint"]),
+            title=str(data["title"]), fingerprint=str(data["fingerprint"]), pack_code=data.get("pack_code"),
             sections=[StoredSection(heading=str(s["heading"]), paragraphs=[str(p) for p in s["paragraphs"]],
                                     citations=[StoredRule(**r) for r in s["citations"]])
                       for s in data["sections"]],
@@ -78,7 +84,7 @@ class StoredConsentText:
 
 def _stored(text: Any) -> StoredConsentText:
     return StoredConsentText(
-        title=str(text.title), fingerprint=str(text.fingerprint),
+        title=str(text.title), fingerprint=str(text.fingerprint), pack_code=getattr(text, "pack_code", None),
         sections=[StoredSection(heading=str(s.heading), paragraphs=[str(p) for p in s.paragraphs],
                                 citations=[StoredRule(topic=str(r.topic), title=str(r.title), summary=str(r.summary),
                                                       citation=str(r.citation),
@@ -109,7 +115,11 @@ def render_pdf(text: StoredConsentText, *, signed_name: str | None = None, signe
                                   document_hash=text.fingerprint)
     # The stored text has every attribute the renderer reads (duck-typed on purpose: the
     # renderer prints what was signed, not what the practice's policies say today).
-    return bytes(consent.render_consent_pdf(text, signature))
+    try:
+        return bytes(consent.render_consent_pdf(text, signature))
+    except Exception:
+        logger.exception("A consent PDF could not be rendered")
+        raise ConsentUnavailableError("The PDF copy could not be made just now. Please try again later.") from None
 
 
 def _consent_module() -> Any:

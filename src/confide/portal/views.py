@@ -199,6 +199,8 @@ def download(request: HttpRequest, signature_id: str) -> HttpResponse:
         signature, pdf = services.signed_copy(_vault(request), _account(request), str(signature_id))
     except NotFoundError:
         raise Http404 from None
+    except services.ConsentUnavailableError as exc:
+        return render(request, "portal/problem.html", {"message": str(exc)}, status=503)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="consent-version-{signature.version.number}.pdf"'
     return _no_store(response)
