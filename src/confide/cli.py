@@ -20,6 +20,7 @@ from typing import Any
 
 from confide import __version__
 from confide.audit.commands import add_audit_commands, ensure_signing_key
+from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
 from confide.records.commands import add_recovery_commands
 
@@ -128,7 +129,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     name = _ask("Practice name", args.practice_name)
     email = _ask("Owner e-mail", args.owner_email)
-    jurisdiction = _ask(f"Jurisdiction ({', '.join(jurisdictions.JURISDICTIONS)})", args.jurisdiction)
+    jurisdiction = _ask(
+        f"Jurisdiction ({', '.join(jurisdictions.JURISDICTIONS)}; `confide jurisdictions list` shows all)",
+        args.jurisdiction,
+    )
     password = _ask_password(args.owner_password_file)
     kit_dir = _recovery_kit_dir(args, data_dir)
     _migrate()
@@ -156,6 +160,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"  {path.name}")
     print("Print each share, give them to different trusted people, then delete the files.")
+    print(
+        "Next, sign in and review the jurisdiction's rules under Practice (decision support, not legal advice); "
+        f"`confide jurisdictions show {membership.practice.jurisdiction}` prints them."
+    )
     return 0
 
 
@@ -299,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--owner-email", help="the owner's e-mail address (their sign-in)")
     p_init.add_argument("--owner-name", help="the owner's name as colleagues see it")
     p_init.add_argument("--owner-password-file", help="file holding the owner's password (first line)")
-    p_init.add_argument("--jurisdiction", help="jurisdiction code, e.g. US-CA")
+    p_init.add_argument("--jurisdiction", help="jurisdiction pack code, e.g. US-CA (see `confide jurisdictions list`)")
     p_init.add_argument("--recovery-kit-dir", help="directory to write the printable recovery kit into")
     p_init.add_argument("--shares", type=int, default=3, help="number of recovery shares (default 3)")
     p_init.add_argument("--threshold", type=int, default=2, help="shares needed to recover (default 2)")
@@ -333,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub, data_dir_arg)
     add_token_commands(sub, data_dir_arg)
     add_recovery_commands(sub, data_dir_arg)
+    add_jurisdiction_commands(sub)
     return parser
 
 

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "confide.keys",
     "confide.audit",
     "confide.records",
+    "confide.jurisdictions",
+    "confide.consent",
     "confide.portal",
     "confide.api",
 ]

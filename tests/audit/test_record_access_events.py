@@ -75,8 +75,12 @@ NO_CLIENT_DATA = {
     "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
     "vault/unlock",
 }
+# Owner pages of the jurisdiction pack and consent policies: practice-level, never client data.
+NO_CLIENT_DATA |= {
+    "practice/jurisdiction/", "practice/consent/", "practice/consent/preview", "practice/consent/preview.pdf",
+}
 NO_CLIENT_DATA |= {"portal/", "portal/join/<str:token>/", "portal/unlock", "portal/privacy/", "portal/security/",
-                   "portal/notices/<int:notice_id>/dismiss", "practice/consent/"}
+                   "portal/notices/<int:notice_id>/dismiss", "practice/consent-process/"}
 
 
 def _patterns() -> set[str]:

@@ -21,7 +21,8 @@ from tests.records.conftest import vault_of
 
 CLIENT_PAGES = ["/portal/", "/portal/consent/", "/portal/documents/", "/portal/privacy/", "/portal/access/",
                 "/portal/check-in/", "/portal/security/"]
-STAFF_PAGES = ["/clients/", "/practice/settings/", "/practice/staff/", "/account/security/", "/practice/consent/"]
+STAFF_PAGES = ["/clients/", "/practice/settings/", "/practice/staff/", "/account/security/",
+               "/practice/consent-process/", "/practice/consent/"]
 
 
 @pytest.fixture
@@ -227,17 +228,18 @@ def test_the_owner_sets_the_revisit_schedule_and_others_may_only_read_it(alice: 
                                                                          consent: ChangeableConsent) -> None:
     http = Browser()
     sign_in(http, alice.email, alice.password)
-    response = http.post("/practice/consent/", {"revisit_every_months": "99", "checkin_every_days": "30"})
+    response = http.post("/practice/consent-process/", {"revisit_every_months": "99", "checkin_every_days": "30"})
     assert response.status_code == 400
-    response = http.post("/practice/consent/", {"revisit_after_intake": "on", "revisit_every_months": "12",
+    response = http.post("/practice/consent-process/", {"revisit_after_intake": "on", "revisit_every_months": "12",
                                                 "checkin_every_days": "14"})
     assert response.status_code == 302
     prefs = services.settings_for(alice.user.membership.practice)
     assert (prefs.revisit_after_intake, prefs.revisit_after_disclosure, prefs.revisit_every_months) == (True, False, 12)
     other = Browser()
     sign_in(other, bob.email, bob.password)
-    assert other.get("/practice/consent/").status_code == 200
-    assert other.post("/practice/consent/", {"revisit_every_months": "1", "checkin_every_days": "7"}).status_code == 403
+    assert other.get("/practice/consent-process/").status_code == 200
+    refused = other.post("/practice/consent-process/", {"revisit_every_months": "1", "checkin_every_days": "7"})
+    assert refused.status_code == 403
 
 
 def test_a_locked_key_asks_for_the_password(client_account: ClientAccount, relaxed: object) -> None:

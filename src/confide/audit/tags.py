@@ -83,6 +83,9 @@ class Tag(StrEnum):
     CONSENT_OVERRIDE_RECORDED = "consent:override:recorded"
     CHECKIN_SUBMITTED = "portal:checkin:submitted"
     CHECKINS_READ = "portal:checkins:read"
+    JURISDICTION_CHANGED = "practice:jurisdiction:changed"
+    JURISDICTION_CONFIRMED = "practice:jurisdiction:confirmed"
+    CONSENT_POLICY_CHANGED = "practice:consent_policy:changed"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -123,11 +123,7 @@ def render_pdf(text: StoredConsentText, *, signed_name: str | None = None, signe
 
 
 def _consent_module() -> Any:
-    import importlib
+    """`confide.consent` (the tests put a stand-in here to change the practice's text at will)."""
+    import confide.consent
 
-    try:
-        return importlib.import_module("confide.consent")
-    except ImportError:  # TEMPORARY until the jurisdictions branch is merged (see the brief)
-        from confide.portal import _fallback
-
-        return _fallback
+    return confide.consent

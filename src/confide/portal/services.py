@@ -696,17 +696,11 @@ class PrivacyRule:
 
 def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
     """The practice's jurisdiction and its rules in plain words, each with its source."""
-    import importlib
-
+    from confide.jurisdictions import practice_pack
     from confide.practice.jurisdictions import JURISDICTIONS
 
     place = JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction)
-    try:
-        module: Any = importlib.import_module("confide.jurisdictions")
-        pack = module.practice_pack(practice)
-    except Exception:  # the packs are not installed, or the practice chose none yet
-        logger.warning("No jurisdiction pack for practice %s", practice.pk)
-        return place, []
+    pack = practice_pack(practice)
     if pack is None:
         return place, []
     rules = [PrivacyRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation),

@@ -18,5 +18,5 @@ urlpatterns = [
     # Staff actions of the portal.
     path("clients/<uuid:client_id>/portal/invite", views.invite_client, name="portal-invite"),
     path("portal/notices/<int:notice_id>/dismiss", views.dismiss_notice, name="portal-notice-dismiss"),
-    path("practice/consent/", views.consent_settings, name="consent-settings"),
+    path("practice/consent-process/", views.consent_settings, name="consent-settings"),
 ]
