@@ -113,6 +113,9 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200
     users = User.objects.filter(pk__in=[int(a.split(":", 1)[1]) for a in actor_ids]).select_related("membership")
     names = {}
     for user in users:
+        if not hasattr(user, "membership") and hasattr(user, "client_account"):
+            names[f"user:{user.pk}"] = "The client, in the portal"
+            continue
         role = user.membership.get_role_display().lower() if hasattr(user, "membership") else "staff"
         names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
     entries = [
