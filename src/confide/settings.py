@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "confide.records",
     "confide.jurisdictions",
     "confide.consent",
+    "confide.portal",
     "confide.api",
     "confide.oversight",
 ]

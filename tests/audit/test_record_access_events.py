@@ -67,6 +67,16 @@ OWNER_CLIENT_DATA_ROUTES: dict[str, str] = {
     "alerts/<int:alert_id>/": "access:breakglass:reviewed",
 }
 
+# Portal routes a signed-in client reads, with the event a GET must write (tests/portal/test_views.py).
+PORTAL_CLIENT_ROUTES: dict[str, str] = {
+    "portal/consent/": "consent:document:read",
+    "portal/documents/": "consent:signatures:listed",
+    "portal/documents/<uuid:signature_id>.pdf": "consent:copy:downloaded",
+    "portal/access/": "audit:log:read",
+    "portal/check-in/": "portal:checkins:read",
+}
+CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/portal/invite"}
+
 # Routes that never show client data.
 NO_CLIENT_DATA = {
     "", "account/security/", "account/sign-out-everywhere", "api/v1/", "api/v1/health", "api/v1/openapi.json",
@@ -79,6 +89,8 @@ NO_CLIENT_DATA = {
 NO_CLIENT_DATA |= {
     "practice/jurisdiction/", "practice/consent/", "practice/consent/preview", "practice/consent/preview.pdf",
 }
+NO_CLIENT_DATA |= {"portal/", "portal/join/<str:token>/", "portal/unlock", "portal/privacy/", "portal/security/",
+                   "portal/notices/<int:notice_id>/dismiss", "practice/consent-process/"}
 
 
 def _patterns() -> set[str]:
@@ -92,11 +104,11 @@ def test_every_route_is_classified(db: None) -> None:
         p for p in _patterns()
         if not p.startswith("accounts/")  # allauth's sign-in and MFA pages hold no client data
         and p not in CLIENT_DATA_ROUTES and p not in CLIENT_WRITE_ROUTES and p not in NO_CLIENT_DATA
-        and p not in OWNER_CLIENT_DATA_ROUTES
+        and p not in OWNER_CLIENT_DATA_ROUTES and p not in PORTAL_CLIENT_ROUTES
     )
     assert not unclassified, f"classify these routes in {__file__}: {unclassified}"
     stale = sorted((CLIENT_DATA_ROUTES.keys() | CLIENT_WRITE_ROUTES | NO_CLIENT_DATA
-                    | OWNER_CLIENT_DATA_ROUTES.keys()) - _patterns())
+                    | OWNER_CLIENT_DATA_ROUTES.keys() | PORTAL_CLIENT_ROUTES.keys()) - _patterns())
     assert not stale, f"these classified routes no longer exist: {stale}"
 
 

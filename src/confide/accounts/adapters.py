@@ -17,6 +17,10 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return False
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        from confide.accounts.policy import is_portal_client
+
+        if is_portal_client(getattr(request, "user", None)):
+            return "/portal/"
         return str(settings.LOGIN_REDIRECT_URL)
 
 

@@ -35,14 +35,26 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
     def clean(self) -> Any:
         cleaned = super().clean()
         user = getattr(self, "user", None)
-        if user is not None and self.request is not None and hasattr(user, "membership"):
+        practice_id = _practice_id_of(user)
+        if user is not None and self.request is not None and practice_id is not None:
             from confide.keys import vault as keys
             from confide.keys import web as vault_web
 
             try:
-                vault = keys.vault_from_password(user.pk, user.membership.practice_id, cleaned["password"])
+                vault = keys.vault_from_password(user.pk, practice_id, cleaned["password"])
             except Exception:
                 # Sign-in still works; the unlock page asks for the password when records are opened.
                 return cleaned
             vault_web.start(self.request, vault)
         return cleaned
+
+
+def _practice_id_of(user: Any) -> int | None:
+    """The practice of a staff member or of a portal client (ADR 0008); None for anyone else."""
+    if user is None:
+        return None
+    if hasattr(user, "membership"):
+        return int(user.membership.practice_id)
+    if hasattr(user, "client_account"):
+        return int(user.client_account.practice_id)
+    return None

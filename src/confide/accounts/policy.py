@@ -46,5 +46,15 @@ def needs_mfa_enrolment(user: Any, membership: Any = None) -> bool:
 
     if membership is None:
         membership = Membership.objects.filter(user=user).select_related("practice").first()
+    if membership is None and is_portal_client(user):
+        return False  # clients are offered and encouraged to add a second factor, never forced (ADR 0008)
     required = membership.practice.mfa_required if membership else True
     return required and not has_mfa(user)
+
+
+def is_portal_client(user: Any) -> bool:
+    """True when the user is a client with a portal account (and so never staff)."""
+    from confide.portal.models import ClientAccount
+
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and ClientAccount.objects.filter(user_id=user.pk).exists())

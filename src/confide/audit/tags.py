@@ -73,6 +73,16 @@ class Tag(StrEnum):
     CARE_TEAM_REVOKED = "access:careteam:revoked"
     RECOVERY_REASSIGNED = "access:recovery:reassigned"
     RECOVERY_PASSWORD_RESET = "access:recovery:password_reset"  # noqa: S105  (an event tag)
+    # The client portal (ADR 0008). Each carries the client's opaque id.
+    PORTAL_INVITED = "portal:invitation:sent"
+    PORTAL_INVITATION_ACCEPTED = "portal:invitation:accepted"
+    CONSENT_READ = "consent:document:read"
+    CONSENT_SIGNED = "consent:document:signed"
+    CONSENT_COPY_DOWNLOADED = "consent:copy:downloaded"
+    CONSENT_SIGNATURES_LISTED = "consent:signatures:listed"
+    CONSENT_OVERRIDE_RECORDED = "consent:override:recorded"
+    CHECKIN_SUBMITTED = "portal:checkin:submitted"
+    CHECKINS_READ = "portal:checkins:read"
     JURISDICTION_CHANGED = "practice:jurisdiction:changed"
     JURISDICTION_CONFIRMED = "practice:jurisdiction:confirmed"
     CONSENT_POLICY_CHANGED = "practice:consent_policy:changed"

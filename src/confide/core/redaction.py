@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET_SEGMENT = re.compile(r"(/invite/)[^/\s?\"']+")
+_SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/)[^/\s?\"']+")
 
 
 def redact_path(text: str) -> str:

@@ -21,11 +21,13 @@ _MAX_ID_BYTES = 1024
 
 
 class Scope(StrEnum):
-    """The three scopes of a client's record, each with its own key."""
+    """The scopes of a client's record, each with its own key."""
 
     ADMIN = "admin"
     CLINICAL = "clinical"
     PRIVATE = "private"
+    # What the client and their care team share through the portal (ADR 0008).
+    PORTAL = "portal"
 
 
 def _identifier(name: str, value: object) -> bytes:

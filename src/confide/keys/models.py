@@ -56,6 +56,7 @@ class ScopeKeyVersion(models.Model):
         ADMIN = "admin", "Demographics and appointments"
         CLINICAL = "clinical", "Clinical record"
         PRIVATE = "private", "Psychotherapy notes"
+        PORTAL = "portal", "Shared with the client"
 
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="scope_keys")
     scope = models.CharField(max_length=16, choices=Scope.choices)

@@ -57,6 +57,15 @@ _WHAT = {
     "access:breakglass:denied": "tried to open your record in an emergency and was refused",
     "access:breakglass:reviewed": "reviewed the reason given for an emergency access to your record",
     "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
+    "portal:invitation:sent": "invited you to the client portal",
+    "portal:invitation:accepted": "created your portal account",
+    "consent:document:read": "read the consent document",
+    "consent:document:signed": "signed the consent document",
+    "consent:copy:downloaded": "downloaded a signed consent copy",
+    "consent:signatures:listed": "looked at your signed consent documents",
+    "consent:override:recorded": "signed a note before your current consent, and recorded why",
+    "portal:checkin:submitted": "answered a privacy check-in",
+    "portal:checkins:read": "looked at your privacy check-ins",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
@@ -109,6 +118,9 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200
     users = User.objects.filter(pk__in=[int(a.split(":", 1)[1]) for a in actor_ids]).select_related("membership")
     names = {}
     for user in users:
+        if not hasattr(user, "membership") and hasattr(user, "client_account"):
+            names[f"user:{user.pk}"] = "The client, in the portal"
+            continue
         role = user.membership.get_role_display().lower() if hasattr(user, "membership") else "staff"
         names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
     entries = [

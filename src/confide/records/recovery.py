@@ -47,19 +47,22 @@ def reassign_clients(recovery: keys.Vault, *, from_email: str, to_email: str) ->
     memberships = list(CareTeamMember.objects.filter(user_id=source.user_id).select_related("client"))
     for member in memberships:
         client = member.client
-        versions = ScopeKeyVersion.objects.filter(client=client, scope__in=(Scope.ADMIN, Scope.CLINICAL)) \
-            .select_related("client")
+        versions = ScopeKeyVersion.objects.filter(client=client, scope__in=(Scope.ADMIN, Scope.CLINICAL,
+                                                                           Scope.PORTAL)).select_related("client")
         keys.grant_versions(recovery, versions, target.user_id)
         CareTeamMember.objects.update_or_create(
             client=client, user_id=target.user_id,
             defaults={"role": member.role, "clinical_access": member.clinical_access})
         member.delete()
         KeyWrap.objects.filter(key_version__client=client, recipient_id=source.user_id,
-                               key_version__scope=Scope.CLINICAL).delete()
-        current = keys.current_version(client.pk, Scope.CLINICAL)
-        holders = KeyWrap.objects.filter(key_version=current, recipient__isnull=False) \
-            .values_list("recipient_id", flat=True) if current else []
-        keys.create_scope_key(client, Scope.CLINICAL, list(holders))
+                               key_version__scope__in=(Scope.CLINICAL, Scope.PORTAL)).delete()
+        for scope in (Scope.CLINICAL, Scope.PORTAL):
+            current = keys.current_version(client.pk, scope)
+            if current is None and scope == Scope.PORTAL:
+                continue  # the client has no portal account (ADR 0008)
+            holders = KeyWrap.objects.filter(key_version=current, recipient__isnull=False) \
+                .values_list("recipient_id", flat=True) if current else []
+            keys.create_scope_key(client, scope, list(holders))
         audit(recovery, Tag.RECOVERY_REASSIGNED, client,
               detail=f"from=user:{source.user_id};to=user:{target.user_id}".encode("ascii"))
     return len(memberships)

@@ -401,8 +401,11 @@ def _note_key(vault: Vault, client: Client, kind: str) -> crypto.ScopeKey:
 
 @transaction.atomic
 def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str, body: str,
-                template: str = Note.Template.FREE, sign: bool = False) -> Note:
-    """Write a progress or psychotherapy note (a draft unless `sign`)."""
+                template: str = Note.Template.FREE, sign: bool = False, consent_reason: str = "") -> Note:
+    """Write a progress or psychotherapy note (a draft unless `sign`).
+
+    Signing a progress note for a client without current consent needs `consent_reason` (ADR 0008).
+    """
     if kind not in Note.Kind.values:
         raise RecordError("The kind must be progress or psychotherapy.")
     if template not in Note.Template.values:
@@ -428,8 +431,15 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     note.save()
     audit(vault, _note_tag(kind, "created"), client)
     if sign:
+        _consent_gate(vault, note, consent_reason)
         audit(vault, _note_tag(kind, "signed"), client)
     return note
+
+
+def _consent_gate(vault: Vault, note: Note, reason: str) -> None:
+    from confide.portal.services import consent_gate
+
+    consent_gate(vault, note, reason)
 
 
 def _note_tag(kind: str, action: str) -> str:
@@ -502,8 +512,9 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
 
 
 @transaction.atomic
-def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, expected_version: int) -> Note:
-    """Sign and lock a draft."""
+def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, expected_version: int,
+              consent_reason: str = "") -> Note:
+    """Sign and lock a draft (a progress note without current consent needs `consent_reason`)."""
     note = _get_note(vault, client_id, note_id)
     if note.author_id != vault.user_id:
         raise NotFoundError
@@ -514,6 +525,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
+    _consent_gate(vault, locked, consent_reason)
     audit(vault, _note_tag(note.kind, "signed"), note.client)
     return locked
 
@@ -583,6 +595,10 @@ def grant_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int, role
     scopes = [Scope.ADMIN, Scope.CLINICAL] if clinical else [Scope.ADMIN]
     versions = ScopeKeyVersion.objects.filter(client=client, scope__in=scopes).select_related("client")
     keys.grant_versions(vault, versions, user_id)
+    if clinical:
+        # The portal scope (what the client shares, ADR 0008): the versions the granter holds.
+        keys.grant_versions(vault, ScopeKeyVersion.objects.filter(
+            client=client, scope=Scope.PORTAL, wraps__recipient_id=vault.person_id).select_related("client"), user_id)
     audit(vault, Tag.CARE_TEAM_GRANTED, client, detail=f"subject=user:{user_id}".encode("ascii"))
     return member
 
@@ -604,7 +620,7 @@ def revoke_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int) -> 
     if member.role == CareTeamMember.Role.PRIMARY and user_id == vault.user_id:
         raise RecordError("Name another primary clinician before leaving this care team.")
     member.delete()
-    scopes = [Scope.CLINICAL]
+    scopes = [Scope.CLINICAL, Scope.PORTAL]
     if user_id not in _admin_holders(vault.practice_id):
         scopes.append(Scope.ADMIN)  # owners and front desk keep the admin scope of every client
     wraps = KeyWrap.objects.filter(key_version__client=client, recipient_id=user_id, key_version__scope__in=scopes)

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from confide.accounts.policy import request_membership
@@ -23,6 +24,15 @@ def staff_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = request_membership(request)
         if membership is None:
+            from confide.accounts.policy import is_portal_client
+
+            if is_portal_client(request.user):
+                # A client is signed in: staff pages are forbidden to them (ADR 0008).
+                if request.path == "/":
+                    from django.shortcuts import redirect
+
+                    return redirect("portal-home")
+                raise PermissionDenied
             raise Http404
         request.membership = membership  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)

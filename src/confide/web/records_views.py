@@ -234,6 +234,10 @@ class NoteForm(forms.Form):
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
                            widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+    consent_reason = forms.CharField(
+        label="Reason to sign without current consent", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the client has not signed the current consent, for example a crisis session.")
     action = forms.ChoiceField(choices=[("save", "Save draft"), ("sign", "Sign")], required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -249,6 +253,10 @@ class DraftForm(forms.Form):
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
                            widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    consent_reason = forms.CharField(
+        label="Reason to sign without current consent", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when the client has not signed the current consent, for example a crisis session.")
     action = forms.ChoiceField(choices=[("save", "Save draft"), ("sign", "Sign")], required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -435,13 +443,29 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
     with services.audit_batch():
         chart = load_chart(_vault(request), client_id)
         care = load_care(_vault(request), chart)
+        portal = _portal_panel(_vault(request), chart.client) if chart.clinical else None
     return render(request, "web/records/chart.html", {
+        "portal": portal,
         "chart": chart, "d": chart.demographics, "client": chart.client,
         "age": age_on(chart.demographics.date_of_birth, timezone.localdate()),
         "upload_form": upload_form or UploadForm(),
         "is_front_desk": _membership(request).role == Role.FRONT_DESK,
         "care": care,
     }, status=status)
+
+
+def _portal_panel(vault: Vault, client: Client) -> dict[str, Any]:
+    """Consent status, check-in trend and the invite form of the chart (ADR 0008)."""
+    from confide.portal import services as portal
+    from confide.portal.models import ClientAccount
+
+    return {
+        "status": portal.consent_status(client),
+        "trend": portal.checkin_trend(vault, client.public_id),
+        "has_account": ClientAccount.objects.filter(client=client).exists(),
+        "may_invite": CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
+                                                    clinical_access=True).exists(),
+    }
 
 
 @record_page
@@ -489,7 +513,14 @@ def _editor(request: HttpRequest, *, client: Client, demographics: Demographics,
         "autosave_url": autosave_url, "action_url": action_url,
         "template_choices": [(value, label, NOTE_TEMPLATES[value]) for value, label in Note.Template.choices],
         "saved_at": timezone.localtime(note.updated_at) if note else None,
+        "consent_needed": _consent_needed(client),
     }, status=status)
+
+
+def _consent_needed(client: Client) -> bool:
+    from confide.portal.services import consent_needed
+
+    return consent_needed(client)
 
 
 @record_page
@@ -510,7 +541,8 @@ def new_note(request: HttpRequest, client_id: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             note = services.create_note(vault, client.public_id, kind=data["kind"], session_date=data["session_date"],
-                                        body=data["body"], template=data["template"], sign=data["action"] == "sign")
+                                        body=data["body"], template=data["template"], sign=data["action"] == "sign",
+                                        consent_reason=data["consent_reason"])
         except NotFoundError:
             raise
         except RecordError as exc:
@@ -590,15 +622,22 @@ def autosave_note(request: HttpRequest, client_id: str, note_id: str) -> HttpRes
 
 
 def _save_and_sign(vault: Vault, client_id: str, note_id: str, *, body: str, version: int,
-                   session_date: dt.date) -> Note:
+                   session_date: dt.date, consent_reason: str = "") -> Note:
     """Save what is on screen, then sign exactly that version.
 
     Two service calls; the version check makes the pair safe (a save in between fails the
     signature with StaleVersionError). A single `sign_note(..., body=)` service would be better.
     """
+    from confide.portal.services import consent_reason_missing
+
+    # Checked before the save, so a refused signature leaves the draft's version as it was.
+    if consent_reason_missing(Note.objects.select_related("client").get(public_id=note_id), consent_reason):
+        raise RecordError("This client has not signed the current consent. Give a reason to sign without "
+                          "current consent (for example, a crisis).")
     saved = services.save_draft(vault, client_id, note_id, body=body, expected_version=version,
                                 session_date=session_date)
-    return services.sign_note(vault, client_id, note_id, expected_version=saved.version)
+    return services.sign_note(vault, client_id, note_id, expected_version=saved.version,
+                              consent_reason=consent_reason)
 
 
 def _note_page(request: HttpRequest, *, client: Client, demographics: Demographics,
@@ -636,7 +675,8 @@ def note(request: HttpRequest, client_id: str, note_id: str) -> HttpResponse:
         try:
             if data["action"] == "sign":
                 _save_and_sign(vault, str(client.public_id), str(current.public_id), body=data["body"],
-                               version=data["version"], session_date=data["session_date"])
+                               version=data["version"], session_date=data["session_date"],
+                               consent_reason=data["consent_reason"])
                 messages.success(request, "Note signed.")
             else:
                 services.save_draft(vault, client.public_id, current.public_id, body=data["body"],

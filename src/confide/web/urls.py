@@ -52,4 +52,6 @@ urlpatterns = [
     path("alerts/", oversight.alert_list, name="alerts"),
     path("alerts/<int:alert_id>/", oversight.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/acknowledge", oversight.acknowledge_alert, name="alert-acknowledge"),
+    # The client portal and its staff actions (ADR 0008).
+    path("", include("confide.portal.urls")),
 ]

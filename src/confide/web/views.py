@@ -27,9 +27,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
     from confide.jurisdictions import pack_confirmed
+    from confide.portal.services import unread_notices
 
     unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
-    return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed})
+    return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
+                                             "portal_notices": unread_notices(request.user)})
 
 
 @staff_required

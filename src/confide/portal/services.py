@@ -1,0 +1,709 @@
+"""Business rules of the client portal. Views, the CLI and the record services call these.
+
+Client-written data (the typed name of a consent signature, check-in answers) is sealed under the
+client's `portal` scope key, which is wrapped to the client, to every care-team member with
+clinical access and to the practice recovery key. A reason for signing a note without consent is
+clinical and sealed under the clinical scope, with the note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from confide import crypto
+from confide.accounts.models import User
+from confide.audit.services import record_event
+from confide.audit.tags import Tag
+from confide.auditlog import Outcome, PurposeOfUse
+from confide.keys import services as key_services
+from confide.keys import vault as keys
+from confide.keys.vault import NoKeyError, Vault
+from confide.portal.documents import ConsentUnavailableError, StoredConsentText, current_document, render_pdf
+from confide.portal.models import (
+    CheckIn,
+    ClientAccount,
+    ClientInvitation,
+    ClinicianNotice,
+    ConsentOverride,
+    ConsentSignature,
+    ConsentVersion,
+    DisclosureMark,
+    PortalSettings,
+)
+from confide.practice.models import Practice
+from confide.records import services as records
+from confide.records.models import CareTeamMember, Client, Note
+
+logger = logging.getLogger(__name__)
+PORTAL = crypto.Scope.PORTAL
+MAX_TYPED_NAME = 200
+MAX_CHECKIN_TEXT = 2000
+CHECKIN_ITEMS = ("comfort", "informed", "trust")
+
+__all__ = ["ConsentUnavailableError", "PortalError"]
+
+
+class PortalError(Exception):
+    """A request the portal rules refuse; the message is safe to show and holds no client data."""
+
+
+class InvalidClientInvitationError(PortalError):
+    """The portal invitation link is unknown, used, withdrawn or expired."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _client_actor(account: ClientAccount) -> str:
+    return f"user:{account.user_id}"
+
+
+def _audit_client(account: ClientAccount, tag: Tag) -> None:
+    """An event done by the client themself, in the caller's transaction (purpose: the client's request)."""
+    record_event(tag, actor_id=_client_actor(account), purpose=PurposeOfUse.PATIENT_REQUEST, outcome=Outcome.SUCCESS,
+                 client_id=str(account.client.public_id))
+
+
+def settings_for(practice: Practice | int) -> PortalSettings:
+    """The practice's consent-process settings (created with defaults on first use)."""
+    practice_id = practice if isinstance(practice, int) else practice.pk
+    found, _ = PortalSettings.objects.get_or_create(practice_id=practice_id)
+    return found
+
+
+@transaction.atomic
+def update_settings(*, practice: Practice, revisit_after_intake: bool, revisit_after_disclosure: bool,
+                    revisit_every_months: int, checkin_every_days: int) -> PortalSettings:
+    """Change when clients are asked to revisit confidentiality (owner only; the view checks the role)."""
+    if not 0 <= revisit_every_months <= 36:
+        raise PortalError("Revisit every 0 (never) to 36 months.")
+    if not 7 <= checkin_every_days <= 365:
+        raise PortalError("Offer a check-in every 7 to 365 days.")
+    found = settings_for(practice)
+    found.revisit_after_intake = revisit_after_intake
+    found.revisit_after_disclosure = revisit_after_disclosure
+    found.revisit_every_months = revisit_every_months
+    found.checkin_every_days = checkin_every_days
+    found.save()
+    return found
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def clinical_team(client: Client) -> list[int]:
+    """The active care-team members with clinical access: they hold the portal scope too."""
+    return list(CareTeamMember.objects.filter(client=client, clinical_access=True, user__is_active=True)
+                .values_list("user_id", flat=True))
+
+
+def _portal_context(client: Client, record_type: str, record_id: str, field_name: str) -> crypto.SealContext:
+    return crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
+                              record_type=record_type, record_id=record_id, field=field_name, version=1, scope=PORTAL)
+
+
+def _seal_portal(vault: Vault, client: Client, value: Any, context: crypto.SealContext) -> bytes:
+    try:
+        key = vault.current_key(client.pk, PORTAL)
+    except NoKeyError:
+        raise records.NotFoundError from None
+    return crypto.seal_field(key, json.dumps(value, separators=(",", ":")).encode("utf-8"), context)
+
+
+def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
+    try:
+        key = vault.key_for_blob(bytes(blob))
+        return json.loads(crypto.open_field(key, bytes(blob), context))
+    except NoKeyError:
+        raise records.NotFoundError from None
+    except (crypto.WrongKeyError, crypto.IntegrityError):
+        raise records.RecordIntegrityError(
+            "A part of this record failed its integrity check and is not shown.") from None
+
+
+def client_vault(account: ClientAccount, password: str) -> Vault:
+    """Open a client's key with their password. Raises `crypto.WrongPasswordError`."""
+    return keys.vault_from_password(account.user_id, account.practice_id, password)
+
+
+# ----------------------------------------------------------------------------- invitations
+
+
+@dataclass(frozen=True)
+class IssuedClientInvitation:
+    invitation: ClientInvitation
+    link: str
+
+
+def invite_client(vault: Vault, client_id: uuid.UUID | str, *, email: str) -> IssuedClientInvitation:
+    """Invite a client to the portal: a single-use, expiring link by e-mail.
+
+    Only a care-team member with clinical access may invite. The mail names nobody: not the
+    client, not the clinician, not even the practice, because a practice's name next to an
+    address already says that this person is in therapy. The address is not stored.
+    """
+    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    if not CareTeamMember.objects.filter(client=client, user_id=vault.person_id, clinical_access=True).exists():
+        raise records.NotFoundError
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise PortalError("Enter a valid e-mail address.") from None
+    if ClientAccount.objects.filter(client=client).exists():
+        raise PortalError("This client already has a portal account.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    hours = settings.CONFIDE_INVITATION_TTL_HOURS
+    with transaction.atomic():
+        ClientInvitation.objects.filter(client=client, accepted_at=None, revoked_at=None).update(revoked_at=now)
+        invitation = ClientInvitation.objects.create(client=client, token_hash=_token_hash(token),
+                                                     invited_by_id=vault.person_id,
+                                                     expires_at=now + dt.timedelta(hours=hours))
+        records.audit(vault, Tag.PORTAL_INVITED, client)
+        link = f"{settings.SITE_URL}/portal/join/{token}/"
+        # Sent inside the transaction: a failed send leaves no invitation behind.
+        send_mail(subject="Your invitation to a secure portal",
+                  message=render_to_string("portal/email/invitation.txt", {"link": link, "hours": hours}),
+                  from_email=None, recipient_list=[email])
+    return IssuedClientInvitation(invitation=invitation, link=link)
+
+
+def find_client_invitation(token: str) -> ClientInvitation:
+    """The pending invitation for a token, or `InvalidClientInvitationError`."""
+    invitation = (ClientInvitation.objects.filter(token_hash=_token_hash(token))
+                  .select_related("client__practice").first())
+    if invitation is None or invitation.status != "pending":
+        raise InvalidClientInvitationError(
+            "This invitation link is no longer valid. Ask your therapist to send you a new one.")
+    return invitation
+
+
+@transaction.atomic
+def accept_client_invitation(*, token: str, email: str, password: str) -> ClientAccount:
+    """Create the client's account and key pair, and wrap a fresh portal scope key to them.
+
+    The new portal key is wrapped to the client, their clinical care team and the recovery key;
+    creating it needs public keys only. The invitation row is locked, so a link works once.
+    """
+    found = find_client_invitation(token)
+    invitation = ClientInvitation.objects.select_for_update().select_related("client").get(pk=found.pk)
+    if invitation.status != "pending":
+        raise InvalidClientInvitationError(
+            "This invitation link is no longer valid. Ask your therapist to send you a new one.")
+    client = invitation.client
+    if ClientAccount.objects.filter(client=client).exists():
+        raise InvalidClientInvitationError("This invitation has already been used.")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise PortalError("Enter a valid e-mail address.") from None
+    if User.objects.filter(email=email).exists():
+        raise PortalError("This address already has an account. Use another address, or sign in.")
+    validate_password(password, User(email=email))
+    user = User.objects.create_user(email=email, password=password)
+    key_services.provision_user_keys(user.pk, client.practice_id, password)
+    account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id)
+    keys.create_scope_key(client, PORTAL, [*clinical_team(client), user.pk])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    _audit_client(account, Tag.PORTAL_INVITATION_ACCEPTED)
+    return account
+
+
+def account_of(user: Any) -> ClientAccount | None:
+    """The signed-in person's client account, or None for staff and strangers."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return ClientAccount.objects.filter(user_id=user.pk).select_related("client", "practice", "user").first()
+
+
+# ----------------------------------------------------------------------------- consent versions
+
+
+def current_version(practice: Practice, *, create: bool = True) -> ConsentVersion | None:
+    """The consent version matching the practice's document today.
+
+    A new version is stored when the document's fingerprint changed (its policies or pack did);
+    clients who signed an earlier version are then asked to re-consent and get a notice e-mail.
+    With `create=False` nothing is written and None means "today's text was never issued".
+    Raises `ConsentUnavailableError` when the document cannot be built.
+    """
+    text = current_document(practice)
+    existing = ConsentVersion.objects.filter(practice=practice, fingerprint=text.fingerprint).first()
+    if existing is not None or not create:
+        return existing
+    try:
+        with transaction.atomic():
+            last = ConsentVersion.objects.filter(practice=practice).order_by("-number").first()
+            version = ConsentVersion.objects.create(practice=practice, number=1 if last is None else last.number + 1,
+                                                    fingerprint=text.fingerprint, title=text.title[:300],
+                                                    document=text.to_json())
+    except IntegrityError:
+        # Another request stored it first.
+        return ConsentVersion.objects.get(practice=practice, fingerprint=text.fingerprint)
+    if version.number > 1:
+        transaction.on_commit(lambda: notify_reconsent(practice.pk, version.number))
+    return version
+
+
+def notify_reconsent(practice_id: int, number: int) -> int:
+    """E-mail every portal client who signed an older version: "something is waiting in your portal".
+
+    The message names nobody and says nothing clinical. Returns how many were sent; a failed
+    send is logged (without the address) and does not stop the others.
+    """
+    accounts = (ClientAccount.objects.filter(practice_id=practice_id, user__is_active=True,
+                                             client__consent_signatures__isnull=False)
+                .exclude(client__consent_signatures__version__number=number)
+                .select_related("user").distinct())
+    sent = 0
+    for account in accounts:
+        try:
+            send_mail(subject="Something is waiting for you in your secure portal",
+                      message=render_to_string("portal/email/reconsent.txt", {"link": f"{settings.SITE_URL}/portal/"}),
+                      from_email=None, recipient_list=[account.user.email])
+        except Exception:
+            logger.exception("A re-consent notice could not be sent (portal account %s)", account.pk)
+        else:
+            sent += 1
+    return sent
+
+
+def stored_text(version: ConsentVersion) -> StoredConsentText:
+    """The text of a version exactly as it was issued."""
+    return StoredConsentText.from_json(version.document)
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    """Where a client stands: `none`, `current` or `outdated` (signed an earlier version)."""
+
+    state: str
+    signed_version: int | None
+    signed_at: dt.datetime | None
+    current_version: int | None
+    revisit_reason: str | None
+
+    @property
+    def label(self) -> str:
+        return {"none": "No consent signed", "current": "Current consent signed",
+                "outdated": "Outdated: needs re-consent", "unavailable": "Consent document not ready"}[self.state]
+
+
+def consent_status(client: Client) -> ConsentStatus:
+    """The client's consent status against the practice's document today (writes nothing)."""
+    latest = ConsentSignature.objects.filter(client=client).select_related("version").first()
+    try:
+        text = current_document(client.practice)
+    except ConsentUnavailableError:
+        return ConsentStatus("unavailable", latest.version.number if latest else None,
+                             latest.signed_at if latest else None, None, None)
+    current = ConsentVersion.objects.filter(practice_id=client.practice_id, fingerprint=text.fingerprint).first()
+    if latest is None:
+        state = "none"
+    elif latest.version.fingerprint == text.fingerprint:
+        state = "current"
+    else:
+        state = "outdated"
+    return ConsentStatus(state, latest.version.number if latest else None, latest.signed_at if latest else None,
+                         current.number if current else None, consent_revisit_due(client))
+
+
+def client_has_current_consent(client: Client) -> bool:
+    """True when the client signed the practice's consent document as it reads today."""
+    return consent_status(client).state == "current"
+
+
+def record_disclosure(client: Client, at: dt.datetime | None = None) -> None:
+    """Hook for the disclosures module: a disclosure makes a consent revisit due (practice setting)."""
+    DisclosureMark.objects.update_or_create(client=client, defaults={"disclosed_at": at or timezone.now()})
+
+
+def consent_revisit_due(client: Client) -> str | None:
+    """Why the client's confidentiality should be revisited now, in plain words, or None.
+
+    Reasons, each a practice setting: the first session after intake (consent signed before the
+    first episode opened), a disclosure since the last signature, or the interval passed.
+    """
+    prefs = settings_for(client.practice_id)
+    latest = ConsentSignature.objects.filter(client=client).first()
+    if latest is None:
+        return None  # nothing to revisit: consent itself is missing, which the status shows
+    if prefs.revisit_after_intake:
+        first_episode = client.episodes.order_by("opened_on").first()
+        today = timezone.localdate()
+        if first_episode is not None and timezone.localdate(latest.signed_at) <= first_episode.opened_on < today:
+            return "Intake is done: revisit confidentiality with the client."
+    if prefs.revisit_after_disclosure:
+        mark = DisclosureMark.objects.filter(client=client).first()
+        if mark is not None and mark.disclosed_at > latest.signed_at:
+            return "Information was disclosed since the client last signed: revisit confidentiality."
+    if prefs.revisit_every_months:
+        due = latest.signed_at + dt.timedelta(days=round(30.44 * prefs.revisit_every_months))
+        if timezone.now() >= due:
+            return f"It is {prefs.revisit_every_months} months since the client last signed: revisit confidentiality."
+    return None
+
+
+# ----------------------------------------------------------------------------- signing
+
+
+def read_consent(account: ClientAccount) -> tuple[ConsentVersion, StoredConsentText]:
+    """The document the client is asked to sign (stored as a new version if it changed); audited."""
+    with transaction.atomic():
+        version = current_version(account.practice)
+        assert version is not None  # noqa: S101  (create=True always returns a version)
+        _audit_client(account, Tag.CONSENT_READ)
+    return version, stored_text(version)
+
+
+def sign_consent(vault: Vault, account: ClientAccount, *, version_number: int, understood: bool,
+                 typed_name: str) -> ConsentSignature:
+    """Record the client's signature of the current version: time, version, document hash, typed name.
+
+    Refuses a signature of a version that is no longer current (the client must read the new text).
+    """
+    if not understood:
+        raise PortalError("Tick the box to confirm that you read and understood the document.")
+    name = " ".join((typed_name or "").split())
+    if not name:
+        raise PortalError("Type your full name to sign.")
+    if len(name) > MAX_TYPED_NAME or any(ord(ch) < 32 for ch in typed_name.replace("\n", " ")):
+        raise PortalError(f"Your name must be at most {MAX_TYPED_NAME} characters of ordinary text.")
+    client = account.client
+    with transaction.atomic():
+        version = current_version(account.practice)
+        assert version is not None  # noqa: S101
+        if version.number != version_number:
+            raise PortalError("The consent document changed while you were reading it. Please read the new version.")
+        signature = ConsentSignature(public_id=uuid.uuid4(), client=client, version=version,
+                                     document_hash=version.fingerprint, signed_by_id=account.user_id)
+        signature.signed_name = _seal_portal(vault, client, name, _portal_context(
+            client, "consent_signature", str(signature.public_id), "signed_name"))
+        signature.save()
+        for user_id in clinical_team(client):
+            ClinicianNotice.objects.create(recipient_id=user_id, client=client,
+                                           kind=ClinicianNotice.Kind.CONSENT_SIGNED)
+        _audit_client(account, Tag.CONSENT_SIGNED)
+    return signature
+
+
+@dataclass(frozen=True)
+class OpenedSignature:
+    signature: ConsentSignature
+    signed_name: str
+
+
+def list_signatures(vault: Vault, account: ClientAccount) -> list[OpenedSignature]:
+    """The client's signed consents, newest first (audited before they are shown)."""
+    client = account.client
+    found = list(ConsentSignature.objects.filter(client=client).select_related("version"))
+    with transaction.atomic():
+        _audit_client(account, Tag.CONSENT_SIGNATURES_LISTED)
+    return [OpenedSignature(s, _open(vault, bytes(s.signed_name), _portal_context(
+        client, "consent_signature", str(s.public_id), "signed_name"))) for s in found]
+
+
+def signed_copy(vault: Vault, account: ClientAccount, signature_id: uuid.UUID | str) -> tuple[ConsentSignature, bytes]:
+    """A PDF of the signed version with the signature block and its hash; audited before it is returned."""
+    try:
+        public_id = uuid.UUID(str(signature_id))
+    except ValueError:
+        raise records.NotFoundError from None
+    signature = (ConsentSignature.objects.filter(public_id=public_id, client=account.client)
+                 .select_related("version").first())
+    if signature is None:
+        raise records.NotFoundError
+    name = _open(vault, bytes(signature.signed_name), _portal_context(
+        account.client, "consent_signature", str(signature.public_id), "signed_name"))
+    pdf = render_pdf(stored_text(signature.version), signed_name=name, signed_at=signature.signed_at,
+                     version=signature.version.number)
+    with transaction.atomic():
+        _audit_client(account, Tag.CONSENT_COPY_DOWNLOADED)
+    return signature, pdf
+
+
+# ----------------------------------------------------------------------------- the note-signing gate
+
+
+def consent_process_started(practice_id: int) -> bool:
+    """True once the practice has issued a consent document through Confide.
+
+    Until then the practice records consent elsewhere (on paper, say) and notes are not gated.
+    """
+    return ConsentVersion.objects.filter(practice_id=practice_id).exists()
+
+
+def consent_needed(client: Client) -> bool:
+    """True when signing a progress note for this client now needs a reason (no current consent)."""
+    if not consent_process_started(client.practice_id):
+        return False
+    try:
+        return not client_has_current_consent(client)
+    except ConsentUnavailableError:
+        return False
+
+
+def consent_reason_missing(note: Note, reason: str) -> bool:
+    """True when signing `note` now needs a reason that was not given (see `consent_gate`)."""
+    if note.kind != Note.Kind.PROGRESS or not consent_process_started(note.client.practice_id):
+        return False
+    return not (reason or "").strip() and not client_has_current_consent(note.client)
+
+
+def consent_gate(vault: Vault, note: Note, reason: str) -> None:
+    """Called when a progress note is signed: without current consent a reason is required.
+
+    The reason (a crisis, for example) is sealed under the clinical scope with the note and the
+    event is logged in the same transaction. Raises `records.RecordError` when it is missing.
+    """
+    if note.kind != Note.Kind.PROGRESS or not consent_process_started(note.client.practice_id):
+        return
+    if client_has_current_consent(note.client):
+        return
+    reason = (reason or "").strip()
+    if not reason:
+        raise records.RecordError("This client has not signed the current consent. Give a reason to sign without "
+                                  "current consent (for example, a crisis).")
+    if len(reason) > 1000:
+        raise records.RecordError("The reason is longer than 1000 characters.")
+    client = note.client
+    key = vault.current_key(client.pk, records.Scope.CLINICAL)
+    context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
+                                 record_type="consent_override", record_id=str(note.public_id), field="reason",
+                                 version=1, scope=crypto.Scope.CLINICAL)
+    ConsentOverride.objects.create(note=note, reason=crypto.seal_field(key, json.dumps(reason).encode(), context))
+    records.audit(vault, Tag.CONSENT_OVERRIDE_RECORDED, client)
+
+
+def consent_override_reason(vault: Vault, note: Note) -> str | None:
+    """The recorded reason a note was signed without consent, or None."""
+    override = ConsentOverride.objects.filter(note=note).first()
+    if override is None:
+        return None
+    client = note.client
+    context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
+                                 record_type="consent_override", record_id=str(note.public_id), field="reason",
+                                 version=1, scope=crypto.Scope.CLINICAL)
+    return str(_open(vault, bytes(override.reason), context))
+
+
+# ----------------------------------------------------------------------------- check-ins
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One check-in: three 1-5 scores (5 is best) and a free-text comment."""
+
+    comfort: int
+    informed: int
+    trust: int
+    comment: str = ""
+
+    @property
+    def mean(self) -> float:
+        return (self.comfort + self.informed + self.trust) / 3
+
+    def scores(self) -> tuple[int, int, int]:
+        return (self.comfort, self.informed, self.trust)
+
+
+def clean_answers(values: dict[str, Any]) -> Answers:
+    """Parse and check answers; `PortalError` names the question that is wrong."""
+    labels = {"comfort": "How comfortable you feel sharing", "informed": "How informed you feel",
+              "trust": "How much you trust that your record is private"}
+    scores = {}
+    for item in CHECKIN_ITEMS:
+        raw = values.get(item)
+        try:
+            score = int(str(raw))
+        except (TypeError, ValueError):
+            raise PortalError(f"{labels[item]}: choose a number from 1 to 5.") from None
+        if not 1 <= score <= 5:
+            raise PortalError(f"{labels[item]}: choose a number from 1 to 5.")
+        scores[item] = score
+    comment = str(values.get("comment") or "").strip()
+    if len(comment) > MAX_CHECKIN_TEXT:
+        raise PortalError(f"The comment is longer than {MAX_CHECKIN_TEXT} characters.")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in comment):
+        raise PortalError("The comment contains control characters.")
+    return Answers(comment=comment, **scores)
+
+
+ALERT_MEAN_DROP = 1.0
+ALERT_LOW_SCORE = 2
+
+
+def is_drop(previous: Answers | None, current: Answers) -> bool:
+    """A drop worth a clinician's attention: any answer at 2 or below, or the mean down by 1 or more."""
+    if min(current.scores()) <= ALERT_LOW_SCORE:
+        return True
+    return previous is not None and previous.mean - current.mean >= ALERT_MEAN_DROP
+
+
+def _checkin_context(client: Client, checkin: CheckIn) -> crypto.SealContext:
+    return _portal_context(client, "privacy_checkin", str(checkin.public_id), "answers")
+
+
+def _open_checkin(vault: Vault, client: Client, checkin: CheckIn) -> Answers:
+    data = _open(vault, bytes(checkin.answers), _checkin_context(client, checkin))
+    return Answers(comfort=int(data["comfort"]), informed=int(data["informed"]), trust=int(data["trust"]),
+                   comment=str(data.get("comment", "")))
+
+
+@dataclass(frozen=True)
+class OpenedCheckIn:
+    checkin: CheckIn
+    answers: Answers
+    dropped: bool
+
+
+def submit_checkin(vault: Vault, account: ClientAccount, values: dict[str, Any]) -> OpenedCheckIn:
+    """Store a check-in sealed under the portal scope; a drop puts a notice on each clinician's home page."""
+    answers = clean_answers(values)
+    client = account.client
+    with transaction.atomic():
+        previous_row = CheckIn.objects.filter(client=client).first()
+        previous = None if previous_row is None else _open_checkin(vault, client, previous_row)
+        checkin = CheckIn(public_id=uuid.uuid4(), client=client)
+        checkin.answers = _seal_portal(vault, client, {"comfort": answers.comfort, "informed": answers.informed,
+                                                       "trust": answers.trust, "comment": answers.comment},
+                                       _checkin_context(client, checkin))
+        checkin.save()
+        dropped = is_drop(previous, answers)
+        if dropped:
+            for user_id in clinical_team(client):
+                ClinicianNotice.objects.create(recipient_id=user_id, client=client,
+                                               kind=ClinicianNotice.Kind.CHECKIN_DROP)
+        _audit_client(account, Tag.CHECKIN_SUBMITTED)
+    return OpenedCheckIn(checkin, answers, dropped)
+
+
+def _trend(vault: Vault, client: Client, limit: int) -> list[OpenedCheckIn]:
+    rows = list(CheckIn.objects.filter(client=client)[:limit])
+    opened = [_open_checkin(vault, client, row) for row in rows]
+    result = []
+    for index, (row, answers) in enumerate(zip(rows, opened, strict=True)):
+        previous = opened[index + 1] if index + 1 < len(opened) else None
+        result.append(OpenedCheckIn(row, answers, is_drop(previous, answers)))
+    return result
+
+
+def checkin_trend(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 12) -> list[OpenedCheckIn]:
+    """A client's check-ins, newest first, each marked when it was a drop (staff with the portal key).
+
+    Audited (`portal:checkins:read`), inside the chart's batch when there is one.
+    """
+    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    if not vault.holds(client.pk, PORTAL):
+        return []
+    records.audit(vault, Tag.CHECKINS_READ, client)
+    return _trend(vault, client, limit)
+
+
+def own_checkins(vault: Vault, account: ClientAccount, *, limit: int = 12) -> list[OpenedCheckIn]:
+    """The client's own check-ins (audited as a read by the client)."""
+    with transaction.atomic():
+        _audit_client(account, Tag.CHECKINS_READ)
+    return _trend(vault, account.client, limit)
+
+
+def checkin_due(account: ClientAccount) -> bool:
+    """True when the client has not answered a check-in within the practice's interval."""
+    last = CheckIn.objects.filter(client=account.client).first()
+    if last is None:
+        return True
+    days = settings_for(account.practice_id).checkin_every_days
+    return timezone.now() - last.submitted_at >= dt.timedelta(days=days)
+
+
+# ----------------------------------------------------------------------------- notices
+
+
+def unread_notices(user: Any) -> list[ClinicianNotice]:
+    """A clinician's unread portal notices, newest first."""
+    return list(ClinicianNotice.objects.filter(recipient_id=user.pk, read_at=None).select_related("client")[:50])
+
+
+def dismiss_notice(user: Any, notice_id: int) -> None:
+    """Mark one of the clinician's notices read."""
+    updated = ClinicianNotice.objects.filter(pk=notice_id, recipient_id=user.pk, read_at=None).update(
+        read_at=timezone.now())
+    if not updated:
+        raise PortalError("There is no such notice.")
+
+
+# ----------------------------------------------------------------------------- access history and privacy
+
+
+def own_access_history(account: ClientAccount, *, limit: int = 200) -> Any:
+    """The client's own access history, with inclusion proofs (the read itself is logged first)."""
+    import base64
+
+    from confide.audit.services import read_entries
+    from confide.auditlog import hash_leaf
+    from confide.records.access_history import _WHAT, _WHY, AccessEntry, AccessHistory, describe_actor
+
+    me = _client_actor(account)
+    excerpt = read_entries(actor_id=me, purpose=PurposeOfUse.PATIENT_REQUEST,
+                           client_id=str(account.client.public_id), limit=limit)
+    actor_ids = {e.event.actor_id for e in excerpt.entries if e.event.actor_id.startswith("user:")} - {me}
+    users = User.objects.filter(pk__in=[int(a.split(":", 1)[1]) for a in actor_ids]).select_related("membership")
+    names = {me: "You"}
+    for user in users:
+        role = user.membership.get_role_display().lower() if hasattr(user, "membership") else "staff"
+        names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
+    entries = [
+        AccessEntry(at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
+                    what=_WHAT.get(e.event.tag, e.event.tag), why=_WHY.get(e.event.purpose, e.event.purpose),
+                    outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
+                    leaf_hash=hash_leaf(e.entry).hex(),
+                    proof=[base64.b64encode(p).decode("ascii") for p in e.proof])
+        for e in excerpt.entries
+    ]
+    return AccessHistory(head_text=excerpt.head.to_text(), tree_size=excerpt.head.size, entries=entries)
+
+
+@dataclass(frozen=True)
+class PrivacyRule:
+    """One legal rule explained to a client, with where it comes from."""
+
+    title: str
+    summary: str
+    citation: str
+    source_url: str | None
+    verified: bool
+
+
+def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
+    """The practice's jurisdiction and its rules in plain words, each with its source."""
+    from confide.jurisdictions import practice_pack
+    from confide.practice.jurisdictions import JURISDICTIONS
+
+    place = JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction)
+    pack = practice_pack(practice)
+    if pack is None:
+        return place, []
+    rules = [PrivacyRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation),
+                         source_url=None if r.source_url is None else str(r.source_url),
+                         verified=r.status == "verified") for r in pack.rules]
+    return str(pack.name), rules
