@@ -73,6 +73,27 @@ class Tag(StrEnum):
     CARE_TEAM_REVOKED = "access:careteam:revoked"
     RECOVERY_REASSIGNED = "access:recovery:reassigned"
     RECOVERY_PASSWORD_RESET = "access:recovery:password_reset"  # noqa: S105  (an event tag)
+    # Disclosures (promise 6). Each carries the client's opaque id; recipients and purposes are sealed.
+    AUTHORIZATION_CREATED = "disclosure:authorization:created"
+    AUTHORIZATION_READ = "disclosure:authorization:read"
+    AUTHORIZATION_REVOKED = "disclosure:authorization:revoked"
+    AUTHORIZATION_EXPIRY_EVENT = "disclosure:authorization:expired"
+    AUTHORIZATIONS_LISTED = "disclosure:authorizations:listed"
+    PART2_FLAG_CHANGED = "disclosure:part2_flag:changed"
+    PACKET_CREATED = "disclosure:packet:created"
+    AUTHORIZED_DISCLOSURE_MADE = "disclosure:authorized:made"
+    RELEASE_LINK_CREATED = "disclosure:release_link:created"
+    RELEASE_LINK_OPENED = "disclosure:release_link:opened"
+    RELEASE_LINK_REFUSED = "disclosure:release_link:refused"
+    EMERGENCY_DRAFTED = "disclosure:emergency:drafted"
+    EMERGENCY_READ = "disclosure:emergency:read"
+    EMERGENCY_MADE = "disclosure:emergency:made"
+    COURT_REQUEST_CREATED = "disclosure:court_request:created"
+    COURT_REQUEST_UPDATED = "disclosure:court_request:updated"
+    COURT_DISCLOSURE_MADE = "disclosure:court:made"
+    OTHER_DISCLOSURE_MADE = "disclosure:other:made"
+    DISCLOSURES_LISTED = "disclosure:record:read"
+    ACCOUNTING_READ = "disclosure:accounting:read"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:
