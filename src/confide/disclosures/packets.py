@@ -314,17 +314,17 @@ def open_release_link(token: str, passcode: str) -> bytes:
                 .select_related("disclosure__client", "disclosure__authorization").first())
         if link is None:
             raise LinkUnavailableError
-        if not link_is_open(link):
+        closed = not link_is_open(link)
+        wrong: WrongPasscodeError | None = None
+        pdf = b""
+        if closed:
             _link_event(Tag.RELEASE_LINK_REFUSED, link, "failure")
-            raise LinkUnavailableError
-        if not check_password(_normalise_passcode(passcode), link.passcode_hash):
+        elif not check_password(_normalise_passcode(passcode), link.passcode_hash):
             link.failed_attempts += 1
             link.save(update_fields=["failed_attempts"])
             _link_event(Tag.RELEASE_LINK_REFUSED, link, "failure")
-            remaining = link.max_attempts - link.failed_attempts
-            wrong = WrongPasscodeError(remaining)
+            wrong = WrongPasscodeError(link.max_attempts - link.failed_attempts)
         else:
-            wrong = None
             client = link.disclosure.client
             client_id = str(client.public_id)
             packet_key = crypto.open_packet_key(crypto.link_key_from_token(raw), bytes(link.packet_key),
@@ -335,6 +335,9 @@ def open_release_link(token: str, passcode: str) -> bytes:
             link.opened_count += 1
             link.save(update_fields=["opened_count"])
             _link_event(Tag.RELEASE_LINK_OPENED, link, "success")
+    # Raised after the transaction, so that the refusal and the failed attempt are committed.
+    if closed:
+        raise LinkUnavailableError
     if wrong is not None:
         if wrong.remaining <= 0:
             raise LinkUnavailableError

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from confide.web import access_views, views
 from confide.web import records_views as records
@@ -41,4 +41,5 @@ urlpatterns = [
          name="appointment"),
     path("clients/<uuid:client_id>/plan/", records.treatment_plan, name="treatment-plan"),
     path("clients/<uuid:client_id>/plan/edit", records.edit_treatment_plan, name="treatment-plan-edit"),
+    path("", include("confide.disclosures.urls")),
 ]
