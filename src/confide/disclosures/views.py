@@ -317,7 +317,7 @@ class RuleForm(forms.Form):
     consulted = forms.BooleanField(label="I consulted someone (a supervisor, colleague, lawyer or insurer)",
                                    required=False)
     consultant = _line("Who you consulted")
-    consulted_at = _when("When")
+    consulted_at = _when("When you consulted")
     advice = _area("Their advice")
     no_consultation_reason = _area("If you consulted no one: why")
 
@@ -329,7 +329,7 @@ class DisclosureForm(forms.Form):
     recipient_address = _line("Their address or number")
     method = forms.ChoiceField(label="How", required=False, widget=forms.RadioSelect,
                                choices=list(required.METHODS.items()))
-    disclosed_at = _when("When")
+    disclosed_at = _when("When it was disclosed")
     items = forms.MultipleChoiceField(label="What was disclosed (minimum necessary)", required=False,
                                       widget=forms.CheckboxSelectMultiple,
                                       choices=list(required.DISCLOSED_ITEMS.items()))
@@ -427,8 +427,15 @@ def emergency(request: HttpRequest, client_id: str, disclosure_id: str) -> HttpR
 def _labels(answers: dict[str, Any]) -> dict[str, Any]:
     """Readable labels for the chosen options, for the review and the recorded page."""
     disclosure = answers.get("disclosure", {})
+    times = {
+        "consulted_at": answers.get("rule", {}).get("consulted_at", ""),
+        "disclosed_at": disclosure.get("disclosed_at", ""), "told_at": answers.get("client", {}).get("told_at", ""),
+        "recorded_at": answers.get("recorded_at", ""),
+    }
     return {
         "answers": answers,
+        "times": {name: timezone.localtime(dt.datetime.fromisoformat(value)) for name, value in times.items()
+                  if value},
         "imminence_label": required.IMMINENCE.get(answers.get("risk", {}).get("imminence", ""), ""),
         "recipient_type_label": required.RECIPIENT_TYPES.get(disclosure.get("recipient_type", ""), ""),
         "method_label": required.METHODS.get(disclosure.get("method", ""), ""),
