@@ -82,3 +82,14 @@ def test_link_lifetime_is_bounded(bob: Person, client_record: Client, authorizat
     for days in (0, 31):
         with pytest.raises(DisclosureError, match="between 1 and 30"):
             packets.create_release_link(vault_of(bob), packet, days=days)
+
+
+def test_the_clients_access_history_names_the_recipient_plainly(bob: Person, client_record: Client,
+                                                                issued: packets.IssuedLink) -> None:
+    from confide.records.access_history import access_history
+
+    packets.open_release_link(issued.token, issued.passcode)
+    entries = access_history(vault_of(bob), client_record.public_id).entries
+    opened = next(e for e in entries if e.tag == "disclosure:release_link:opened")
+    assert opened.who == "The recipient of a release link"
+    assert opened.what == "opened records released to them"
