@@ -20,6 +20,7 @@ from typing import Any
 
 from confide import __version__
 from confide.audit.commands import add_audit_commands, ensure_signing_key
+from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
 from confide.records.commands import add_recovery_commands
 
@@ -333,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub, data_dir_arg)
     add_token_commands(sub, data_dir_arg)
     add_recovery_commands(sub, data_dir_arg)
+    add_jurisdiction_commands(sub)
     return parser
 
 

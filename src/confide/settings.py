@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "confide.audit",
     "confide.records",
     "confide.disclosures",
+    "confide.jurisdictions",
+    "confide.consent",
     "confide.api",
 ]
 

@@ -61,6 +61,9 @@ def test_a_clinician_records_a_duty_to_warn_disclosure(confide: Confide, new_con
     # Step 2: the law where the practice is, and the consultation.
     expect(page.get_by_role("heading", level=2)).to_have_text("Step 2: Law and consultation")
     expect(page.locator("main")).to_contain_text("decision support, not legal advice")
+    expect(page.locator("main")).to_contain_text("Cal. Civ. Code 43.92")
+    expect(page.locator("main")).to_contain_text("Verified")
+    expect(page.locator("main")).to_contain_text("has not yet reviewed and confirmed these rules")
     page.get_by_label("I have read the rule above").check()
     page.get_by_label("I consulted someone").check()
     page.get_by_label("Who you consulted").fill("Dr. Quill, clinical supervisor")
@@ -91,6 +94,7 @@ def test_a_clinician_records_a_duty_to_warn_disclosure(confide: Confide, new_con
     expect(review).to_contain_text("Has bought petrol")
     expect(review).to_contain_text("Dr. Quill, clinical supervisor")
     expect(review).to_contain_text("Harbour City Police, Sergeant Okafor")
+    expect(review).to_contain_text("Cal. Civ. Code 43.92")
     page.get_by_label("This record is accurate and complete").check()
     page.get_by_role("button", name="Record the disclosure").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Duty to warn or protect: recorded")

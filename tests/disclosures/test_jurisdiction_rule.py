@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.test import Client as Http
 
+from confide import jurisdictions
 from confide.disclosures import required
 from confide.records.models import Client
 from tests.accounts.test_signin import sign_in
@@ -39,10 +38,9 @@ class FakePack:
 
 @pytest.fixture
 def pack(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stand-in `confide.jurisdictions` honouring the shared contract, until that package is merged."""
-    module = types.ModuleType("confide.jurisdictions")
-    module.practice_pack = lambda practice: FakePack()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "confide.jurisdictions", module)
+    """A pack with known rules in the shape of the shared contract, independent of the packs' wording."""
+    monkeypatch.setattr(jurisdictions, "practice_pack", lambda practice: FakePack())
+    monkeypatch.setattr(jurisdictions, "pack_confirmed", lambda practice: True)
 
 
 def test_the_rule_step_shows_and_keeps_the_rule(pack: None, bob: Person, client_record: Client,
@@ -71,9 +69,8 @@ def test_a_mandatory_report_shows_the_reporting_rule(pack: None, client_record: 
 
 def test_without_a_pack_the_step_says_so(bob: Person, client_record: Client, relaxed: object,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("confide.jurisdictions")
-    module.practice_pack = lambda practice: None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "confide.jurisdictions", module)
+    monkeypatch.setattr(jurisdictions, "practice_pack", lambda practice: None)
+    monkeypatch.setattr(jurisdictions, "pack_confirmed", lambda practice: False)
     draft = required.start_emergency_disclosure(vault_of(bob), client_record.public_id, basis="emergency")
     required.save_emergency_step(vault_of(bob), client_record.public_id, draft.public_id, "risk", {
         "threat": "A threat", "victim": "A person", "imminence": "soon", "means": "None known"})
@@ -81,3 +78,15 @@ def test_without_a_pack_the_step_says_so(bob: Person, client_record: Client, rel
     sign_in(http, bob.email, bob.password)
     page = http.get(f"/clients/{client_record.public_id}/disclosures/emergency/{draft.public_id}/").content.decode()
     assert "has not chosen its jurisdiction" in page
+    assert "not yet reviewed and confirmed" not in page  # nothing to confirm without a pack
+
+
+def test_the_real_pack_of_a_california_practice_gives_its_duty_to_warn_statute(client_record: Client) -> None:
+    from confide.practice.models import Practice
+
+    practice = Practice.objects.get()
+    assert practice.jurisdiction == "US-CA"
+    rules = required.jurisdiction_rules(practice, "duty_to_warn")
+    assert rules is not None
+    assert any(r.citation == "Cal. Civ. Code 43.92" and r.status == "verified" for r in rules)
+    assert required.jurisdiction_rules(practice, "mandatory_report")

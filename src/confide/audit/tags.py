@@ -94,6 +94,9 @@ class Tag(StrEnum):
     OTHER_DISCLOSURE_MADE = "disclosure:other:made"
     DISCLOSURES_LISTED = "disclosure:record:read"
     ACCOUNTING_READ = "disclosure:accounting:read"
+    JURISDICTION_CHANGED = "practice:jurisdiction:changed"
+    JURISDICTION_CONFIRMED = "practice:jurisdiction:confirmed"
+    CONSENT_POLICY_CHANGED = "practice:consent_policy:changed"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -86,15 +86,20 @@ def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None
 
     Comes from `confide.jurisdictions` (the practice's pack); its absence is shown, not hidden.
     """
-    try:
-        from confide import jurisdictions  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return None
+    from confide import jurisdictions
+
     pack = jurisdictions.practice_pack(practice)
     if pack is None:
         return None
     return [ShownRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation), status=str(r.status),
                       source_url=str(r.source_url or "")) for r in pack.rules_for(rule_topic(basis))]
+
+
+def pack_confirmed(practice: Practice) -> bool:
+    """Whether the practice owner reviewed and confirmed the practice's current jurisdiction pack."""
+    from confide import jurisdictions
+
+    return jurisdictions.pack_confirmed(practice)
 
 
 def _clean(value: Any, label: str, limit: int, errors: dict[str, str], name: str, *, required: bool) -> str:

@@ -417,8 +417,8 @@ def emergency(request: HttpRequest, client_id: str, disclosure_id: str) -> HttpR
     context |= {"step": step, "step_title": required.STEP_TITLES[step], "form": form,
                 "step_number": required.STEPS.index(step) + 1}
     if step == "rule":
-        rules = required.jurisdiction_rules(client.practice, disclosure.basis)
-        context["rules"] = rules
+        context["rules"] = required.jurisdiction_rules(client.practice, disclosure.basis)
+        context["pack_confirmed"] = required.pack_confirmed(client.practice)
     if step == "review":
         context |= _labels(draft.answers)
     return render(request, "disclosures/emergency_step.html", context, status=status)

@@ -27,5 +27,9 @@ def jurisdiction_choices() -> list[tuple[str, str]]:
 
 
 def is_known(code: str) -> bool:
-    """True when the code names a jurisdiction Confide knows."""
-    return code in JURISDICTIONS
+    """True when the code names a jurisdiction Confide knows (a listed one or any jurisdiction pack)."""
+    if code in JURISDICTIONS:
+        return True
+    from confide.jurisdictions.loader import available_codes
+
+    return code in available_codes()
