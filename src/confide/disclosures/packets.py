@@ -174,7 +174,9 @@ def create_packet(vault: Vault, client_id: uuid.UUID | str, authorization_id: uu
     Raises `InactiveAuthorizationError` for a revoked or expired authorization, `DisclosureError` for a
     selection outside it. Only the chosen kinds within the date range go into the packet.
     """
-    authorization = _get_authorization(vault, client_id, authorization_id)
+    found = _get_authorization(vault, client_id, authorization_id)
+    # Locked, so that a revocation committed while this packet is built waits, or is seen.
+    authorization = Authorization.objects.select_for_update(of=("self",)).select_related("client").get(pk=found.pk)
     require_active(authorization)
     opened = _opened(vault, authorization)
     _check_selection(authorization, opened.categories, selection)
@@ -310,7 +312,7 @@ def open_release_link(token: str, passcode: str) -> bytes:
     if raw is None:
         raise LinkUnavailableError
     with transaction.atomic():
-        link = (ReleaseLink.objects.select_for_update().filter(lookup=_lookup(raw))
+        link = (ReleaseLink.objects.select_for_update(of=("self",)).filter(lookup=_lookup(raw))
                 .select_related("disclosure__client", "disclosure__authorization").first())
         if link is None:
             raise LinkUnavailableError
