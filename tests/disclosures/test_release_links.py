@@ -93,3 +93,11 @@ def test_the_clients_access_history_names_the_recipient_plainly(bob: Person, cli
     opened = next(e for e in entries if e.tag == "disclosure:release_link:opened")
     assert opened.who == "The recipient of a release link"
     assert opened.what == "opened records released to them"
+
+
+def test_the_token_never_reaches_a_log_line(issued: packets.IssuedLink) -> None:
+    from confide.core.redaction import redact_path
+
+    line = f'"GET /release/{issued.token}/ HTTP/1.1" 200'
+    assert issued.token not in redact_path(line)
+    assert "/release/[redacted]/" in redact_path(line)
