@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "confide.keys",
     "confide.audit",
     "confide.records",
+    "confide.disclosures",
     "confide.jurisdictions",
     "confide.consent",
     "confide.portal",

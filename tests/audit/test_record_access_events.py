@@ -19,6 +19,7 @@ from confide.records.models import Client as ClientRecord
 from tests.accounts.test_signin import sign_in
 from tests.api.conftest import token_of
 from tests.conftest import Person
+from tests.disclosures.helpers import disclosure_ids
 from tests.records.conftest import vault_of
 from tests.routes import _walk
 
@@ -46,6 +47,15 @@ CLIENT_DATA_ROUTES: dict[str, str] = {
     "api/v1/clients/<client_id>/notes": "record:notes:listed",
     "api/v1/clients/<client_id>/notes/<note_id>": "record:note:read",
     "api/v1/clients/<client_id>/care-team": "access:careteam:read",
+    "clients/<uuid:client_id>/disclosures/": "disclosure:record:read",
+    "clients/<uuid:client_id>/disclosures/authorizations/new": "record:client:read",
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/": "disclosure:authorization:read",
+    "clients/<uuid:client_id>/disclosures/emergency/new": "record:client:read",
+    "clients/<uuid:client_id>/disclosures/emergency/<uuid:disclosure_id>/": "disclosure:emergency:read",
+    "clients/<uuid:client_id>/disclosures/court/new": "record:client:read",
+    "clients/<uuid:client_id>/disclosures/other/new": "record:client:read",
+    "clients/<uuid:client_id>/disclosures/accounting/": "disclosure:accounting:read",
+    "clients/<uuid:client_id>/disclosures/accounting.pdf": "disclosure:accounting:read",
 }
 
 # Routes that write client data (their events are checked in the service tests) or act on one
@@ -60,6 +70,11 @@ CLIENT_WRITE_ROUTES = {
     # name (a POST, logged as access:breakglass:searched), withdrawing a holder (rotates client keys).
     "clients/<uuid:client_id>/emergency", "emergency/", "emergency/<uuid:session_id>/end",
     "practice/emergency-access/revoke",
+    "clients/<uuid:client_id>/disclosures/part2",
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/revoke",
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/expired",
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/packet",
+    "clients/<uuid:client_id>/disclosures/court/<uuid:request_id>/outcome",
 }
 
 # Owner-only routes that show client data, with the event a GET by the owner must write.
@@ -84,6 +99,7 @@ NO_CLIENT_DATA = {
     "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
     "vault/unlock",
     "practice/emergency-access/", "alerts/", "alerts/<int:alert_id>/acknowledge",
+    "release/<str:token>/",  # a release link: its GET shows a passcode form only
 }
 # Owner pages of the jurisdiction pack and consent policies: practice-level, never client data.
 NO_CLIENT_DATA |= {
@@ -125,7 +141,7 @@ def record(bob: Person, relaxed: object) -> dict[str, str]:
     appointment = care.create_appointment(vault, client.public_id, starts_at="2026-11-20T10:00", duration_minutes=50,
                                           modality="video")
     return {"client_id": str(client.public_id), "note_id": str(note.public_id), "document_id": str(doc.public_id),
-            "user_id": str(bob.user.pk), "appointment_id": str(appointment.public_id)}
+            "user_id": str(bob.user.pk), "appointment_id": str(appointment.public_id)} | disclosure_ids(vault, client)
 
 
 @pytest.mark.parametrize(("pattern", "tag"), sorted(CLIENT_DATA_ROUTES.items()))

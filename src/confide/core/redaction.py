@@ -1,7 +1,7 @@
 """Redaction of secrets that travel in URL paths (one-time invitation tokens).
 
 Paths in Confide carry opaque ids only, never client data; the one exception is the token
-in an invitation link, which must still never reach a log line.
+in an invitation or release link, which must still never reach a log line.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-_SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/)[^/\s?\"']+")
+_SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/|/release/)[^/\s?\"']+")
 
 
 def redact_path(text: str) -> str:

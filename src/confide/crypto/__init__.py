@@ -53,6 +53,7 @@ from confide.crypto.recovery import (
     open_recovery_private_key,
     parse_recovery_share,
 )
+from confide.crypto.release import link_key_from_token, open_packet_key, seal_packet_key
 from confide.crypto.wraps import (
     KdfParams,
     SecretPurpose,
@@ -90,13 +91,16 @@ __all__ = [
     "fingerprint",
     "generate_user_keypair",
     "keyring_for",
+    "link_key_from_token",
     "load_public_key",
     "new_secret",
     "open_field",
+    "open_packet_key",
     "open_recovery_private_key",
     "parse_recovery_share",
     "reseal_field",
     "seal_field",
+    "seal_packet_key",
     "sealed_key_id",
     "serialize_public_key",
     "unsafe_load_private_key",

@@ -66,6 +66,26 @@ _WHAT = {
     "consent:override:recorded": "signed a note before your current consent, and recorded why",
     "portal:checkin:submitted": "answered a privacy check-in",
     "portal:checkins:read": "looked at your privacy check-ins",
+    "disclosure:authorization:created": "recorded an authorization you signed",
+    "disclosure:authorization:read": "looked at an authorization you signed",
+    "disclosure:authorizations:listed": "looked at your authorizations",
+    "disclosure:authorization:revoked": "recorded that you revoked an authorization",
+    "disclosure:authorization:expired": "recorded that an authorization of yours expired",
+    "disclosure:part2_flag:changed": "changed how your substance use records are protected",
+    "disclosure:packet:created": "prepared records to release under your authorization",
+    "disclosure:authorized:made": "released records under your authorization",
+    "disclosure:release_link:created": "sent a secure link to released records",
+    "disclosure:release_link:opened": "opened records released to them",
+    "disclosure:release_link:refused": "tried to open released records and was refused",
+    "disclosure:emergency:drafted": "documented a disclosure required by law or an emergency",
+    "disclosure:emergency:read": "looked at a disclosure required by law or an emergency",
+    "disclosure:emergency:made": "recorded a disclosure required by law or an emergency",
+    "disclosure:court_request:created": "recorded a court order or subpoena for your records",
+    "disclosure:court_request:updated": "recorded the outcome of a court order or subpoena",
+    "disclosure:court:made": "released records under a court order or subpoena",
+    "disclosure:other:made": "recorded a disclosure of your information",
+    "disclosure:record:read": "looked at the record of disclosures",
+    "disclosure:accounting:read": "looked at your accounting of disclosures",
 }
 _WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
@@ -103,6 +123,8 @@ def describe_actor(actor_id: str, names: dict[str, str]) -> str:
     """A staff member's name and role, or a plain description of a system actor."""
     if actor_id == "recovery-kit":
         return "The practice, using its recovery kit"
+    if actor_id.startswith("release-link:"):
+        return "The recipient of a release link"
     return names.get(actor_id, "A former staff member")
 
 

@@ -54,4 +54,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>/acknowledge", oversight.acknowledge_alert, name="alert-acknowledge"),
     # The client portal and its staff actions (ADR 0008).
     path("", include("confide.portal.urls")),
+    path("", include("confide.disclosures.urls")),
 ]
