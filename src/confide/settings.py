@@ -318,3 +318,10 @@ CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
+CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
+
+# Place each audit event in the signed log inside the writer's own transaction (serialised, the
+# behaviour before docs/adr/0005-batched-audit-appends.md) instead of after commit in batches.
+# Not an operator setting: the test suite turns it on so that a test sees its events in the log
+# without committing; tests of the batched path turn it off.
+CONFIDE_AUDIT_SEQUENCE_INLINE = False

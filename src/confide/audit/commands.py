@@ -2,8 +2,8 @@
 
 `add_audit_commands` is called by `confide.cli.build_parser`. Each `cmd_*` prepares the data
 directory and Django, then calls a `run_*` function that does the work and can be tested without
-a subprocess. Verification only reads: it never appends to the log, so it can also check a
-restored backup or a read-only copy.
+a subprocess. Verification first places committed pending events in the log (ADR 0005); on a
+restored backup or a read-only copy that step fails harmlessly and verification only reads.
 """
 
 from __future__ import annotations
@@ -72,6 +72,12 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     heads = [_read_head_file(path) for path in against]
     extra = [_public_key(text) for text in public_keys]
     try:
+        # Place committed events first, so that none is left out of what is verified. On a
+        # read-only copy, or without the signing key, this fails and they are reported below.
+        services.sequence_pending(wait=True)
+    except services.AuditAppendError as exc:
+        print(f"Pending events could not be placed in the log: {exc}", file=out)
+    try:
         verified = services.verify_stored_log(against=heads, extra_public_keys=extra)
     except signing.SigningKeyError as exc:
         raise _command_error(f"{exc} Or pass the public key with --public-key.") from None
@@ -87,6 +93,17 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
         print("The audit log could not be checked against a saved tree head.", file=out)
         print(f"What is wrong: {exc}", file=out)
         return EXIT_NOT_INTACT
+    pending = services.check_pending()
+    if pending.malformed:
+        print("The audit log is NOT intact.", file=out)
+        print(
+            f"What is wrong: {len(pending.malformed)} pending event(s) waiting to be placed in the log are not "
+            f"well-formed audit entries (pending ids {', '.join(map(str, pending.malformed[:10]))}).",
+            file=out,
+        )
+        return EXIT_NOT_INTACT
+    if pending.count:
+        print(f"{pending.count} committed event(s) are still waiting to be placed in the log.", file=out)
     if verified.latest_head is None:
         print("The audit log is empty (and consistent with every saved tree head given).", file=out)
     else:
@@ -108,6 +125,10 @@ def run_head(out: TextIO) -> int:
     """Print the newest signed tree head in its text form, after checking its signature."""
     from confide.audit import services, signing
 
+    try:
+        services.sequence_pending(wait=True)
+    except services.AuditAppendError as exc:
+        sys.stderr.write(f"Pending events could not be placed in the log: {exc}\n")
     head = services.latest_head()
     if head is None:
         raise _command_error("The audit log is empty; there is no tree head yet.")
