@@ -319,6 +319,7 @@ CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
 CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
+CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 
 # Place each audit event in the signed log inside the writer's own transaction (serialised, the
 # behaviour before docs/adr/0005-batched-audit-appends.md) instead of after commit in batches.

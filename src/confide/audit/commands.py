@@ -154,24 +154,31 @@ def cmd_head(args: argparse.Namespace) -> int:
     return run_head(sys.stdout)
 
 
-def run_publish(directory: Path | None, out: TextIO) -> int:
-    """Write the newest signed tree head to the head directory; print where."""
+def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> int:
+    """Write the newest signed tree head to the head directory and/or e-mail it to the owners; print where."""
+    from django.conf import settings
+
     from confide.audit import services
 
+    to_directory = not email or directory is not None or bool(settings.CONFIDE_AUDIT_HEAD_DIR)
     try:
-        path = services.publish_head(directory=directory)
+        if to_directory:
+            path = services.publish_head(directory=directory)
+            print(f"Wrote {path}", file=out)
+        if email:
+            owners = services.email_head()
+            print(f"E-mailed the tree head to {len(owners)} practice owner(s).", file=out)
     except ValueError as exc:
         raise _command_error(str(exc)) from None
     except OSError as exc:
-        raise _command_error(f"Cannot write the tree head ({exc.strerror}).") from None
-    print(f"Wrote {path}", file=out)
+        raise _command_error(f"Cannot write or send the tree head ({exc.strerror or type(exc).__name__}).") from None
     return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publish the current signed tree head to a directory outside the database."""
     _setup(args)
-    return run_publish(Path(args.to) if args.to else None, sys.stdout)
+    return run_publish(Path(args.to) if args.to else None, sys.stdout, email=args.email)
 
 
 # ----------------------------------------------------------------------------- keys
@@ -280,6 +287,12 @@ def add_audit_commands(
     )
     data_dir_arg(p_publish)
     p_publish.add_argument("--to", metavar="DIR", help="directory to write to (default: $CONFIDE_AUDIT_HEAD_DIR)")
+    p_publish.add_argument(
+        "--email",
+        action="store_true",
+        help="also e-mail the head to the practice owner(s) (needs CONFIDE_AUDIT_HEAD_EMAIL=1); "
+        "without a head directory, only e-mail it",
+    )
     p_publish.set_defaults(func=cmd_publish)
 
     p_create = actions.add_parser(

@@ -38,7 +38,7 @@ from confide.audit.store import (
     load_frontier,
     lock_sequencer,
     newest_row,
-    pending_count,
+    pending_exists,
 )
 from confide.audit.tags import Tag
 from confide.auditlog import (
@@ -72,6 +72,7 @@ __all__ = [
     "RecordedEvent",
     "check_pending",
     "current_signing_key",
+    "email_head",
     "latest_head",
     "new_event",
     "publish_head",
@@ -309,7 +310,7 @@ def sequence_pending(*, wait: bool = True) -> int:
         moved += len(pending)
         # Checked after the lock is released: a writer that committed while we held it and
         # found the lock taken left its rows for us.
-        if not pending or pending_count() == 0:
+        if not pending or not pending_exists():
             return moved
 
 
@@ -433,6 +434,59 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
         published_to=str(path),
     )
     return path
+
+
+def email_head(head: SignedTreeHead | None = None) -> list[str]:
+    """E-mail a signed tree head (default: the latest) to every active practice owner.
+
+    Needs `CONFIDE_AUDIT_HEAD_EMAIL`; the message holds the head's text form and how to use it,
+    and nothing about any client. Records the publication and returns the recipients. Raises
+    `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
+    """
+    from django.core.mail import send_mail
+
+    from confide.practice.models import Membership, Role
+
+    if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
+        raise ValueError("E-mailing tree heads is off: set CONFIDE_AUDIT_HEAD_EMAIL=1.")
+    if head is None:
+        try:
+            sequence_pending(wait=True)
+        except AuditAppendError as exc:
+            logger.warning("Pending audit events could not be placed before publishing: %s", exc)
+        head = latest_head()
+    if head is None:
+        raise ValueError("The audit log is empty; there is no tree head to publish yet.")
+    owners = sorted(
+        Membership.objects.filter(role=Role.OWNER, user__is_active=True).values_list("user__email", flat=True)
+    )
+    if not owners:
+        raise ValueError("There is no active practice owner to e-mail the tree head to.")
+    body = (
+        "This is the audit log's signed tree head, sent so that a copy exists outside Confide's\n"
+        "database. Keep this e-mail. It names no client.\n\n"
+        "To check later that the log was not rewritten, save the lines between the markers to a\n"
+        "file and run:  confide audit verify --against FILE\n\n"
+        "-----BEGIN TREE HEAD-----\n"
+        f"{head.to_text()}"
+        "-----END TREE HEAD-----\n"
+    )
+    stamp = head.timestamp.strftime("%Y-%m-%d")
+    send_mail(
+        subject=f"Confide audit log tree head {stamp} (size {head.size})",
+        message=body,
+        from_email=None,
+        recipient_list=owners,
+    )
+    PublishedHead.objects.create(
+        size=head.size,
+        signed_at=head.timestamp,
+        root_hash=head.root_hash,
+        key_id=head.key_id,
+        signature=head.signature,
+        published_to=f"e-mail to {len(owners)} owner(s)",
+    )
+    return owners
 
 
 def published_head_files(directory: Path) -> list[Path]:

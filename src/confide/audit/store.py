@@ -40,6 +40,7 @@ __all__ = [
     "lock_sequencer",
     "newest_row",
     "pending_count",
+    "pending_exists",
 ]
 
 _FIRST_CHUNK = 256
@@ -250,6 +251,13 @@ def delete_pending(ids: Sequence[int]) -> None:
             chunk = list(ids[start : start + _INSERT_CHUNK * 5])
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {table} WHERE id IN ({placeholders})", chunk)  # noqa: S608 (no input)
+
+
+def pending_exists() -> bool:
+    """Return whether any committed event waits to be placed in the log (cheap: one row at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {_quote(PendingEvent._meta.db_table)} LIMIT 1")  # noqa: S608 (no input)
+        return cursor.fetchone() is not None
 
 
 def pending_count() -> int:
