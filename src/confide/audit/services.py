@@ -393,6 +393,8 @@ def latest_head() -> SignedTreeHead | None:
     if newest is None:
         return None
     position, root_hash, signed_at, kid, signature = newest
+    if signed_at is None:  # excluded above; for the type checker
+        return None
     return head_from_row(position + 1, root_hash, signed_at, kid, signature)
 
 

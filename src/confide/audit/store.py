@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 _FIRST_CHUNK = 256
-_MAX_CHUNK = 8192
+_MAX_CHUNK = 20000
 _INSERT_CHUNK = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -125,7 +125,11 @@ class DatabaseLog:
                 cursor.execute(query, [cursor_position, chunk])
                 rows = cursor.fetchall()
             for row in rows:
-                yield _record(tuple(row))
+                if row[3] is None and row[4] is None and row[5] is None and row[6] is None:
+                    # A row inside a batch (most rows): no head to parse.
+                    yield LogRecord(row[0], bytes(row[1]), bytes(row[2]), None)
+                else:
+                    yield _record(tuple(row))
             if len(rows) < chunk:
                 return
             cursor_position = rows[-1][0] + 1
