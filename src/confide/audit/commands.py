@@ -26,7 +26,14 @@ from confide.auditlog import (
     verify_tree_head,
 )
 
-__all__ = ["add_audit_commands", "ensure_signing_key", "run_head", "run_publish", "run_verify"]
+__all__ = [
+    "add_audit_commands",
+    "ensure_signing_key",
+    "run_export_fhir",
+    "run_head",
+    "run_publish",
+    "run_verify",
+]
 
 EXIT_INTACT = 0
 EXIT_NOT_INTACT = 1
@@ -175,6 +182,55 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
     return 0
 
 
+def run_export_fhir(since: str | None, out_path: Path | None, out: TextIO) -> int:
+    """Write the audit log (from `since`, a date or ISO time, UTC) as a FHIR R4 Bundle of AuditEvents."""
+    import json
+    from datetime import UTC, datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from confide.audit import fhir, services
+    from confide.auditlog import PurposeOfUse
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise _command_error(f"--since {since!r} is not a date (YYYY-MM-DD) or ISO 8601 time.") from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+    if out_path is not None and out_path.exists():
+        raise _command_error(f"{out_path} already exists; choose a new file name.")
+    try:
+        entries = services.export_events(
+            actor_id="operator:cli", purpose=PurposeOfUse.SYSTEM_ADMINISTRATION, since=start
+        )
+        document = fhir.bundle(entries, observer=settings.SITE_URL or "Confide", timestamp=timezone.now())
+    except services.AuditAppendError as exc:
+        raise _command_error(f"The export could not be logged, so nothing was exported: {exc}") from None
+    except LogIntegrityError as exc:
+        raise _command_error(f"{exc}. Run `confide audit verify`.") from None
+    text = json.dumps(document, indent=1, ensure_ascii=True) + "\n"
+    if out_path is None:
+        out.write(text)
+        return 0
+    try:
+        with out_path.open("x", encoding="ascii") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise _command_error(f"Cannot write {out_path} ({exc.strerror}).") from None
+    print(f"Wrote {len(document['entry'])} AuditEvent resources to {out_path}", file=out)
+    return 0
+
+
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    """Export the audit log as a FHIR R4 Bundle of AuditEvent resources (IHE BALP)."""
+    _setup(args)
+    return run_export_fhir(args.since, Path(args.out) if args.out else None, sys.stdout)
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publish the current signed tree head to a directory outside the database."""
     _setup(args)
@@ -294,6 +350,16 @@ def add_audit_commands(
         "without a head directory, only e-mail it",
     )
     p_publish.set_defaults(func=cmd_publish)
+
+    p_export = actions.add_parser(
+        "export-fhir",
+        help="export the audit log as a FHIR R4 Bundle of AuditEvent resources",
+        description=cmd_export_fhir.__doc__,
+    )
+    data_dir_arg(p_export)
+    p_export.add_argument("--since", metavar="DATE", help="only events at or after this date/time (UTC)")
+    p_export.add_argument("--out", metavar="FILE", help="write to this new file instead of standard output")
+    p_export.set_defaults(func=cmd_export_fhir)
 
     p_create = actions.add_parser(
         "create-key", help="create the signing key file if missing", description=cmd_create_key.__doc__

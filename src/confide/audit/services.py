@@ -13,7 +13,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -73,6 +73,7 @@ __all__ = [
     "check_pending",
     "current_signing_key",
     "email_head",
+    "export_events",
     "latest_head",
     "new_event",
     "publish_head",
@@ -526,6 +527,40 @@ def verify_stored_log(
         for path in published_head_files(Path(settings.CONFIDE_AUDIT_HEAD_DIR)):
             heads.append(SignedTreeHead.from_text(path.read_text(encoding="ascii")))
     return verify_log(DatabaseLog(), heads, trusted)
+
+
+def export_events(
+    *, actor_id: str, purpose: PurposeOfUse | str, since: datetime | None = None
+) -> Iterator[tuple[int, AuditEvent]]:
+    """Log the export as a read of the audit log, then yield every (position, event) since `since`.
+
+    The `audit:log:read` event is committed and placed in the signed log before the first entry
+    is read; if that fails, `AuditAppendError` is raised and nothing is returned. Events are
+    decoded from the stored entries (not the untrusted index columns); `since` filters on the
+    event time inside the entry. `confide audit verify` is what checks the entries' integrity.
+    """
+    with transaction.atomic():
+        record_event(Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS)
+        sequence_pending(wait=True)
+    return _exported(since)
+
+
+def _exported(since: datetime | None) -> Iterator[tuple[int, AuditEvent]]:
+    after = -1
+    while True:
+        rows = list(
+            LogEntry.objects.filter(position__gt=after).order_by("position").values_list("position", "entry")[:5000]
+        )
+        for position, entry in rows:
+            try:
+                event = decode_entry(bytes(entry))
+            except AuditFormatError as exc:
+                raise LogIntegrityError(position, f"the entry is not a well-formed audit entry ({exc})") from None
+            if since is None or event.occurred_at >= since:
+                yield position, event
+        if len(rows) < 5000:
+            return
+        after = rows[-1][0]
 
 
 @dataclass(frozen=True)
