@@ -323,6 +323,7 @@ CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 
 # Place each audit event in the signed log inside the writer's own transaction (serialised, the
 # behaviour before docs/adr/0005-batched-audit-appends.md) instead of after commit in batches.
-# Not an operator setting: the test suite turns it on so that a test sees its events in the log
-# without committing; tests of the batched path turn it off.
-CONFIDE_AUDIT_SEQUENCE_INLINE = False
+# None: inline on SQLite (which serialises writers anyway), after commit on PostgreSQL. Not an
+# operator setting: the test suite sets True so that a test sees its events in the log without
+# committing; tests of the batched path set False.
+CONFIDE_AUDIT_SEQUENCE_INLINE: bool | None = None

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import signing
@@ -257,6 +257,11 @@ def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
         raise AuditAppendError(str(exc)) from None
     encoded = [(encode_entry(event), event) for event in events]  # AuditFormatError before any write
     inline = settings.CONFIDE_AUDIT_SEQUENCE_INLINE
+    if inline is None:
+        # SQLite already runs one writing transaction at a time, so placing the events in the log
+        # inside it costs no extra waiting, while a second transaction after commit would take
+        # the write lock twice per action. PostgreSQL writers run concurrently: sequence after.
+        inline = connection.vendor == "sqlite"
     try:
         with transaction.atomic():
             insert_pending(encoded)
