@@ -37,6 +37,7 @@ class Run:
     seconds: float
     latencies_ms: list[float]
     verify_seconds: float
+    failed: int = 0
 
 
 def _environment(data_dir: Path, database_url: str | None) -> None:
@@ -74,7 +75,7 @@ def _writer(
     # for the CPU with the writer holding the append lock.
     ready.wait()  # type: ignore[attr-defined]
     stop_at = time.time() + seconds
-    count, latencies = 0, []
+    count, latencies, failed = 0, [], 0
     number = 0
     while time.time() < stop_at:
         events = [
@@ -89,11 +90,16 @@ def _writer(
             for _ in range(batch)
         ]
         began = time.perf_counter()
-        services.record_events(events)
+        try:
+            services.record_events(events)
+        except services.AuditAppendError:
+            # Under heavy load SQLite's busy timeout can expire: the action would fail; count it.
+            failed += batch
+            continue
         latencies.append((time.perf_counter() - began) * 1000)
         count += batch
         number += 1
-    results.put((count, latencies))  # type: ignore[attr-defined]
+    results.put((count, latencies, failed))  # type: ignore[attr-defined]
 
 
 def _verify(data_dir: str, database_url: str | None, results: object) -> None:
@@ -244,10 +250,11 @@ def measure(database: str, admin_url: str, writers: int, seconds: float, batch: 
         checker.start()
         size, verify_seconds, _ = results.get(timeout=600)
         checker.join()
-        events = sum(count for count, _ in outcomes)
+        events = sum(count for count, _, _ in outcomes)
+        failed = sum(failures for _, _, failures in outcomes)
         assert size == events + writers, f"the log holds {size} entries, expected {events + writers}"  # noqa: S101
-        latencies = [latency for _, batch_latencies in outcomes for latency in batch_latencies]
-        return Run(database, batch, events, seconds, latencies, verify_seconds)
+        latencies = [latency for _, batch_latencies, _ in outcomes for latency in batch_latencies]
+        return Run(database, batch, events, seconds, latencies, verify_seconds, failed)
     finally:
         if scratch:
             _drop_postgres(admin_url, scratch)
@@ -286,7 +293,8 @@ def main() -> None:
             p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
             print(
                 f"{run.database:<10} {run.batch:>10} {run.events:>9,} {run.events / run.seconds:>9,.0f} "
-                f"{p50:>7.1f}ms {p99:>7.1f}ms {run.verify_seconds:>7.2f}s",
+                f"{p50:>7.1f}ms {p99:>7.1f}ms {run.verify_seconds:>7.2f}s"
+                f"  failed {run.failed}, load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
 
