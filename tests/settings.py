@@ -20,3 +20,7 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 # The test database lives on disk, like production SQLite (WAL mode), so tests can copy it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Tests run inside a transaction that never commits, so events are placed in the log at once;
+# tests/audit/test_batched_appends.py covers the batched (after-commit) path.
+CONFIDE_AUDIT_SEQUENCE_INLINE = True

@@ -336,3 +336,12 @@ CONFIDE_ALERT_CHARTS_MINUTES = envint("CONFIDE_ALERT_CHARTS_MINUTES", 60, minimu
 CONFIDE_ALERT_EXPORTS_COUNT = envint("CONFIDE_ALERT_EXPORTS_COUNT", 20, minimum=1, maximum=100_000)
 CONFIDE_ALERT_EXPORTS_MINUTES = envint("CONFIDE_ALERT_EXPORTS_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
 CONFIDE_ALERT_NEW_DEVICE = envbool("CONFIDE_ALERT_NEW_DEVICE", True)
+CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
+CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
+
+# Place each audit event in the signed log inside the writer's own transaction (serialised, the
+# behaviour before docs/adr/0005-batched-audit-appends.md) instead of after commit in batches.
+# None: inline on SQLite (which serialises writers anyway), after commit on PostgreSQL. Not an
+# operator setting: the test suite sets True so that a test sees its events in the log without
+# committing; tests of the batched path set False.
+CONFIDE_AUDIT_SEQUENCE_INLINE: bool | None = None

@@ -1,7 +1,9 @@
 """A child process that appends audit events in a loop, for the crash tests.
 
 Run: python -m tests.audit.appender COUNT   (with CONFIDE_DATA_DIR and DATABASE_URL set)
-It prints each position once its transaction has committed, so the parent knows how far it got.
+It prints each event's position once its transaction has committed and the event was placed in
+the log right after (one process, so its own after-commit sequencing places it), so the parent
+knows how far it got.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import django
 def main(count: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
     django.setup()
+    from confide.audit.models import LogEntry
     from confide.audit.services import record_event
 
     for number in range(count):
-        recorded = record_event(
+        record_event(
             "record:note:read",
             actor_id=f"user:{number % 5}",
             purpose="TREAT",
@@ -26,7 +29,8 @@ def main(count: int) -> None:
             client_id=f"client-{number % 17}",
             sealed_detail=os.urandom(48),
         )
-        sys.stdout.write(f"{recorded.position}\n")
+        position = LogEntry.objects.order_by("-position").values_list("position", flat=True).first()
+        sys.stdout.write(f"{position}\n")
         sys.stdout.flush()
 
 

@@ -26,13 +26,20 @@ def _fresh_process_state(settings: Any, tmp_path: Path) -> None:
 
 
 def append(count: int, *, client_id: str | None = CLIENT, tag: str = "record:note:read") -> list[int]:
-    """Append `count` events and return their positions."""
-    return [
+    """Append `count` events, one at a time (one signed head each), and return their positions."""
+    positions = []
+    for _ in range(count):
         services.record_event(
             tag, actor_id="user:7", purpose=PurposeOfUse.TREATMENT, outcome=Outcome.SUCCESS, client_id=client_id
-        ).position
-        for _ in range(count)
-    ]
+        )
+        positions.append(newest_position())
+    return positions
+
+
+def newest_position() -> int:
+    """Return the newest position in the ordered log (-1 when it is empty)."""
+    newest = LogEntry.objects.order_by("-position").values_list("position", flat=True).first()
+    return -1 if newest is None else newest
 
 
 def verify(*against: Path, public_keys: tuple[str, ...] = ()) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""Appending events: in the caller's transaction, with a signed head per row, never half-written."""
+"""Appending events: in the caller's transaction, with a signed head per batch, never half-written."""
 
 from __future__ import annotations
 
@@ -196,8 +196,11 @@ def test_several_events_are_appended_at_once(db: None) -> None:
         for c in ("c-1", "c-2", "c-3")
     ]
     recorded = services.record_events(batch)
-    assert [item.position for item in recorded] == [2, 3, 4]
-    assert [item.head.size for item in recorded] == [3, 4, 5]
+    assert [item.event.client_id for item in recorded] == ["c-1", "c-2", "c-3"]
+    # One batch, one signed head: carried by its last row only.
+    assert [row(position)["signature"] is None for position in (2, 3, 4)] == [True, True, False]
+    head = services.latest_head()
+    assert head is not None and head.size == 5 and head.root_hash == row(4)["root_hash"]
     assert list(LogEntry.objects.filter(position__gte=2).values_list("client_id", flat=True)) == ["c-1", "c-2", "c-3"]
     assert verify()[0] == 0
     assert services.record_events([]) == []

@@ -2,8 +2,8 @@
 
 `add_audit_commands` is called by `confide.cli.build_parser`. Each `cmd_*` prepares the data
 directory and Django, then calls a `run_*` function that does the work and can be tested without
-a subprocess. Verification only reads: it never appends to the log, so it can also check a
-restored backup or a read-only copy.
+a subprocess. Verification first places committed pending events in the log (ADR 0005); on a
+restored backup or a read-only copy that step fails harmlessly and verification only reads.
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ from confide.auditlog import (
     verify_tree_head,
 )
 
-__all__ = ["add_audit_commands", "ensure_signing_key", "run_head", "run_publish", "run_verify"]
+__all__ = [
+    "add_audit_commands",
+    "ensure_signing_key",
+    "run_export_fhir",
+    "run_head",
+    "run_publish",
+    "run_verify",
+]
 
 EXIT_INTACT = 0
 EXIT_NOT_INTACT = 1
@@ -72,6 +79,12 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     heads = [_read_head_file(path) for path in against]
     extra = [_public_key(text) for text in public_keys]
     try:
+        # Place committed events first, so that none is left out of what is verified. On a
+        # read-only copy, or without the signing key, this fails and they are reported below.
+        services.sequence_pending(wait=True)
+    except services.AuditAppendError as exc:
+        print(f"Pending events could not be placed in the log: {exc}", file=out)
+    try:
         verified = services.verify_stored_log(against=heads, extra_public_keys=extra)
     except signing.SigningKeyError as exc:
         raise _command_error(f"{exc} Or pass the public key with --public-key.") from None
@@ -87,6 +100,17 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
         print("The audit log could not be checked against a saved tree head.", file=out)
         print(f"What is wrong: {exc}", file=out)
         return EXIT_NOT_INTACT
+    pending = services.check_pending()
+    if pending.malformed:
+        print("The audit log is NOT intact.", file=out)
+        print(
+            f"What is wrong: {len(pending.malformed)} pending event(s) waiting to be placed in the log are not "
+            f"well-formed audit entries (pending ids {', '.join(map(str, pending.malformed[:10]))}).",
+            file=out,
+        )
+        return EXIT_NOT_INTACT
+    if pending.count:
+        print(f"{pending.count} committed event(s) are still waiting to be placed in the log.", file=out)
     if verified.latest_head is None:
         print("The audit log is empty (and consistent with every saved tree head given).", file=out)
     else:
@@ -108,6 +132,10 @@ def run_head(out: TextIO) -> int:
     """Print the newest signed tree head in its text form, after checking its signature."""
     from confide.audit import services, signing
 
+    try:
+        services.sequence_pending(wait=True)
+    except services.AuditAppendError as exc:
+        sys.stderr.write(f"Pending events could not be placed in the log: {exc}\n")
     head = services.latest_head()
     if head is None:
         raise _command_error("The audit log is empty; there is no tree head yet.")
@@ -133,24 +161,80 @@ def cmd_head(args: argparse.Namespace) -> int:
     return run_head(sys.stdout)
 
 
-def run_publish(directory: Path | None, out: TextIO) -> int:
-    """Write the newest signed tree head to the head directory; print where."""
+def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> int:
+    """Write the newest signed tree head to the head directory and/or e-mail it to the owners; print where."""
+    from django.conf import settings
+
     from confide.audit import services
 
+    to_directory = not email or directory is not None or bool(settings.CONFIDE_AUDIT_HEAD_DIR)
     try:
-        path = services.publish_head(directory=directory)
+        if to_directory:
+            path = services.publish_head(directory=directory)
+            print(f"Wrote {path}", file=out)
+        if email:
+            owners = services.email_head()
+            print(f"E-mailed the tree head to {len(owners)} practice owner(s).", file=out)
     except ValueError as exc:
         raise _command_error(str(exc)) from None
     except OSError as exc:
-        raise _command_error(f"Cannot write the tree head ({exc.strerror}).") from None
-    print(f"Wrote {path}", file=out)
+        raise _command_error(f"Cannot write or send the tree head ({exc.strerror or type(exc).__name__}).") from None
     return 0
+
+
+def run_export_fhir(since: str | None, out_path: Path | None, out: TextIO) -> int:
+    """Write the audit log (from `since`, a date or ISO time, UTC) as a FHIR R4 Bundle of AuditEvents."""
+    import json
+    from datetime import UTC, datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from confide.audit import fhir, services
+    from confide.auditlog import PurposeOfUse
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise _command_error(f"--since {since!r} is not a date (YYYY-MM-DD) or ISO 8601 time.") from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+    if out_path is not None and out_path.exists():
+        raise _command_error(f"{out_path} already exists; choose a new file name.")
+    try:
+        entries = services.export_events(
+            actor_id="operator:cli", purpose=PurposeOfUse.SYSTEM_ADMINISTRATION, since=start
+        )
+        document = fhir.bundle(entries, observer=settings.SITE_URL or "Confide", timestamp=timezone.now())
+    except services.AuditAppendError as exc:
+        raise _command_error(f"The export could not be logged, so nothing was exported: {exc}") from None
+    except LogIntegrityError as exc:
+        raise _command_error(f"{exc}. Run `confide audit verify`.") from None
+    text = json.dumps(document, indent=1, ensure_ascii=True) + "\n"
+    if out_path is None:
+        out.write(text)
+        return 0
+    try:
+        with out_path.open("x", encoding="ascii") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise _command_error(f"Cannot write {out_path} ({exc.strerror}).") from None
+    print(f"Wrote {len(document['entry'])} AuditEvent resources to {out_path}", file=out)
+    return 0
+
+
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    """Export the audit log as a FHIR R4 Bundle of AuditEvent resources (IHE BALP)."""
+    _setup(args)
+    return run_export_fhir(args.since, Path(args.out) if args.out else None, sys.stdout)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publish the current signed tree head to a directory outside the database."""
     _setup(args)
-    return run_publish(Path(args.to) if args.to else None, sys.stdout)
+    return run_publish(Path(args.to) if args.to else None, sys.stdout, email=args.email)
 
 
 # ----------------------------------------------------------------------------- keys
@@ -259,7 +343,23 @@ def add_audit_commands(
     )
     data_dir_arg(p_publish)
     p_publish.add_argument("--to", metavar="DIR", help="directory to write to (default: $CONFIDE_AUDIT_HEAD_DIR)")
+    p_publish.add_argument(
+        "--email",
+        action="store_true",
+        help="also e-mail the head to the practice owner(s) (needs CONFIDE_AUDIT_HEAD_EMAIL=1); "
+        "without a head directory, only e-mail it",
+    )
     p_publish.set_defaults(func=cmd_publish)
+
+    p_export = actions.add_parser(
+        "export-fhir",
+        help="export the audit log as a FHIR R4 Bundle of AuditEvent resources",
+        description=cmd_export_fhir.__doc__,
+    )
+    data_dir_arg(p_export)
+    p_export.add_argument("--since", metavar="DATE", help="only events at or after this date/time (UTC)")
+    p_export.add_argument("--out", metavar="FILE", help="write to this new file instead of standard output")
+    p_export.set_defaults(func=cmd_export_fhir)
 
     p_create = actions.add_parser(
         "create-key", help="create the signing key file if missing", description=cmd_create_key.__doc__

@@ -13,15 +13,17 @@ from django.utils import timezone
 
 
 class LogEntry(models.Model):
-    """One audit event at its position in the log, with the signed tree head of size position + 1."""
+    """One audit event at its position in the log; a batch's last row also holds the signed head."""
 
     position = models.BigIntegerField(primary_key=True)
     entry = models.BinaryField()
     leaf_hash = models.BinaryField(max_length=32)
-    root_hash = models.BinaryField(max_length=32)
-    signed_at = models.DateTimeField()
-    key_id = models.BinaryField(max_length=32)
-    signature = models.BinaryField(max_length=64)
+    # The signed head of size position + 1. Only the last row of each appended batch carries
+    # one (docs/adr/0005-batched-audit-appends.md); the other rows leave these empty.
+    root_hash = models.BinaryField(max_length=32, null=True)
+    signed_at = models.DateTimeField(null=True)
+    key_id = models.BinaryField(max_length=32, null=True)
+    signature = models.BinaryField(max_length=64, null=True)
     # Untrusted, derived copies of fields inside `entry`, for indexed look-ups only. They hold
     # opaque ids and typed tags, never a name: whatever identifies a person is in the entry's
     # sealed detail, encrypted by the caller.
@@ -110,3 +112,27 @@ class LogLock(models.Model):
 
     def __str__(self) -> str:
         return "Audit log append lock"
+
+
+class PendingEvent(models.Model):
+    """An event committed with its action but not yet placed in the ordered log.
+
+    Writers insert here, in the transaction of the action they record, without waiting for
+    anyone; the sequencer (`services.sequence_pending`) moves pending rows in batches into
+    `LogEntry` and signs one tree head per batch. See docs/adr/0005-batched-audit-appends.md.
+    Like `LogEntry`, it holds an encoded entry (opaque ids, sealed detail) and untrusted index
+    copies, never a name.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    entry = models.BinaryField()
+    tag = models.CharField(max_length=100)
+    actor_id = models.CharField(max_length=128)
+    client_id = models.CharField(max_length=128, blank=True, default="")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_pending"
+
+    def __str__(self) -> str:
+        return f"Pending audit event {self.id} ({self.tag})"

@@ -7,19 +7,20 @@ docs/adr/0003-audit-log-merkle-tree.md for the layout and what it proves.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import signing
@@ -27,28 +28,33 @@ from confide.audit.models import LogEntry, PublishedHead, SigningKey
 from confide.audit.store import (
     DatabaseLog,
     NewestRow,
+    PendingRow,
+    delete_pending,
     fetch_nodes,
+    fetch_pending,
     head_from_row,
+    insert_pending,
     insert_rows,
     load_frontier,
-    lock_log,
+    lock_sequencer,
     newest_row,
+    pending_exists,
 )
 from confide.audit.tags import Tag
 from confide.auditlog import (
     AuditEvent,
+    AuditFormatError,
     AuditLogError,
     CompactRange,
     LogIntegrityError,
-    LogRecord,
-    Node,
     Outcome,
     PurposeOfUse,
     SignatureError,
     SignedTreeHead,
     VerifiedLog,
-    append_record,
+    append_batch,
     decode_entry,
+    encode_entry,
     hash_leaf,
     inclusion_proof,
     key_id,
@@ -64,17 +70,22 @@ __all__ = [
     "LogExcerpt",
     "ReadEntry",
     "RecordedEvent",
+    "check_pending",
     "current_signing_key",
+    "email_head",
+    "export_events",
     "latest_head",
     "new_event",
     "publish_head",
     "read_entries",
     "record_event",
     "record_events",
+    "sequence_pending",
     "verify_stored_log",
 ]
 
 _REMEMBERED_ROOTS = 256
+logger = logging.getLogger(__name__)
 
 
 class AuditAppendError(Exception):
@@ -87,10 +98,13 @@ class AuditAppendError(Exception):
 
 @dataclass(frozen=True)
 class RecordedEvent:
-    """Where an event landed: its position and the signed tree head of the log right after it."""
+    """An event recorded in the caller's transaction; it is placed in the log after commit.
 
-    position: int
-    head: SignedTreeHead
+    Its position is not known yet: events are sequenced in batches after they commit
+    (docs/adr/0005-batched-audit-appends.md). Readers of the log sequence first.
+    """
+
+    event: AuditEvent
 
 
 # ----------------------------------------------------------------------------- signing key
@@ -208,10 +222,10 @@ def record_event(
       is never stored without its event.
     * **Reads** call this *before* handing any data to the user, and serve nothing if it raises.
       A read that cannot be logged is not served.
-    * Appends are serialised: on PostgreSQL by a row lock on the one-row `audit_log_head` table,
-      held until the caller's transaction ends; on SQLite by the IMMEDIATE transaction that
-      already holds the write lock. Keep transactions that log short. This assumes Django's
-      default READ COMMITTED isolation on PostgreSQL.
+    * The event goes into the pending table in the caller's transaction (no lock, so writers
+      do not wait for each other); after commit a sequencer places it in the ordered, signed log
+      (`sequence_pending`). Every read of the log sequences first, so a committed event is
+      never missing from what verify, head or an access history show.
 
     Bad arguments (a malformed tag or id, an id that looks like an e-mail address) raise
     `ValueError` (`confide.auditlog.AuditFormatError` for the core's checks) before anything
@@ -230,24 +244,96 @@ def record_event(
 
 
 def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
-    """Append several events (built with `new_event`) at once, with the contract of `record_event`.
+    """Record several events (built with `new_event`) at once, with the contract of `record_event`.
 
-    One lock, one frontier load and one insert for all of them: the way to log many accesses
-    made by one action (a list of charts, a bulk export) without paying for each.
+    One insert for all of them: the way to log many accesses made by one action (a list of
+    charts, a bulk export) without paying for each.
     """
     if not events:
         return []
     try:
+        current_signing_key()
+    except signing.SigningKeyError as exc:
+        raise AuditAppendError(str(exc)) from None
+    encoded = [(encode_entry(event), event) for event in events]  # AuditFormatError before any write
+    inline = settings.CONFIDE_AUDIT_SEQUENCE_INLINE
+    if inline is None:
+        # SQLite already runs one writing transaction at a time, so placing the events in the log
+        # inside it costs no extra waiting, while a second transaction after commit would take
+        # the write lock twice per action. PostgreSQL writers run concurrently: sequence after.
+        inline = connection.vendor == "sqlite"
+    try:
+        with transaction.atomic():
+            insert_pending(encoded)
+            if inline:
+                sequence_pending(wait=True)
+    except DatabaseError as exc:
+        raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
+    if not inline:
+        transaction.on_commit(_sequence_after_commit, robust=True)
+    return [RecordedEvent(event) for event in events]
+
+
+def _sequence_after_commit() -> None:
+    """Try to place committed events in the log; another process may already be doing it."""
+    try:
+        sequence_pending(wait=False)
+    except (AuditAppendError, DatabaseError) as exc:
+        # The events are committed and stay pending; the next sequencer (or a read of the log,
+        # which sequences first) retries. The message names no client.
+        logger.warning("Pending audit events could not be sequenced yet: %s", exc)
+
+
+def sequence_pending(*, wait: bool = True) -> int:
+    """Move committed pending events into the ordered log, one signed tree head per batch.
+
+    With `wait` (before any read of the log: verify, head, access log, proofs) it waits for a
+    sequencer already at work and then drains what is left; without it (right after a writer
+    commits) it returns at once if another transaction holds the sequencer lock, because that
+    one checks for new pending rows again after it releases the lock, so nothing is stranded.
+    Returns how many events were placed. Raises `AuditAppendError` when the log cannot grow
+    (no signing key, a damaged log, a malformed pending row); the events then stay pending.
+    """
+    try:
         keys = current_signing_key()
     except signing.SigningKeyError as exc:
         raise AuditAppendError(str(exc)) from None
+    moved = 0
+    while True:
+        try:
+            with transaction.atomic():
+                if not lock_sequencer(wait=wait):
+                    return moved
+                pending = fetch_pending(settings.CONFIDE_AUDIT_BATCH_SIZE)
+                if pending:
+                    _append_batch(pending, keys)
+        except DatabaseError as exc:
+            raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
+        except (AuditLogError, LookupError) as exc:
+            raise AuditAppendError(
+                f"The audit log refuses to grow: {exc}. Run `confide audit verify`."
+            ) from exc
+        moved += len(pending)
+        # Checked after the lock is released: a writer that committed while we held it and
+        # found the lock taken left its rows for us.
+        if not pending or not pending_exists():
+            return moved
+
+
+def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -> None:
+    newest = newest_row()
+    size = 0 if newest is None else newest.position + 1
+    frontier = load_frontier(size)
+    if newest is not None:
+        _check_frontier(frontier, newest, keys)
+    _register_key(keys)
     try:
-        with transaction.atomic():
-            return _append(events, keys)
-    except DatabaseError as exc:
-        raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
-    except (AuditLogError, LookupError) as exc:
-        raise AuditAppendError(f"The audit log refuses to grow: {exc}. Run `confide audit verify`.") from exc
+        batch = append_batch(frontier, [row.entry for row in pending], keys.private_key, timezone.now())
+    except AuditFormatError as exc:
+        raise AuditFormatError(f"a pending event is malformed ({exc})") from None
+    insert_rows(list(zip(batch.records, pending, strict=True)), batch.nodes)
+    delete_pending([row.id for row in pending])
+    transaction.on_commit(partial(_after_commit, size, batch.head), robust=True)
 
 
 def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.SigningKeyFile) -> None:
@@ -288,32 +374,11 @@ def _register_key(keys: signing.SigningKeyFile) -> None:
     transaction.on_commit(partial(_remember_key, kid))
 
 
-def _append(events: Sequence[AuditEvent], keys: signing.SigningKeyFile) -> list[RecordedEvent]:
-    lock_log()
-    newest = newest_row()
-    size = 0 if newest is None else newest.position + 1
-    frontier = load_frontier(size)
-    if newest is not None:
-        _check_frontier(frontier, newest, keys)
-    _register_key(keys)
-    appended: list[tuple[LogRecord, AuditEvent]] = []
-    nodes: list[Node] = []
-    for event in events:
-        record, new_nodes = append_record(frontier, event, keys.private_key, timezone.now())
-        appended.append((record, event))
-        nodes += new_nodes
-    insert_rows(appended, nodes)
-    recorded = [RecordedEvent(record.position, record.head) for record, _ in appended]
-    transaction.on_commit(partial(_after_commit, [item.head for item in recorded]), robust=True)
-    return recorded
-
-
-def _after_commit(heads: list[SignedTreeHead]) -> None:
-    _remember_root(heads[-1].size, heads[-1].root_hash)
-    if settings.CONFIDE_AUDIT_HEAD_DIR:
-        for head in heads:
-            if head.size % settings.CONFIDE_AUDIT_PUBLISH_EVERY == 0:
-                publish_head(head)
+def _after_commit(old_size: int, head: SignedTreeHead) -> None:
+    _remember_root(head.size, head.root_hash)
+    every = settings.CONFIDE_AUDIT_PUBLISH_EVERY
+    if settings.CONFIDE_AUDIT_HEAD_DIR and head.size // every > old_size // every:
+        publish_head(head)
 
 
 # ----------------------------------------------------------------------------- heads
@@ -325,13 +390,17 @@ def latest_head() -> SignedTreeHead | None:
     It is returned as stored; `verify_stored_log` is what checks it.
     """
     newest = (
-        LogEntry.objects.order_by("-position")
+        LogEntry.objects.exclude(signature=None)
+        .exclude(signed_at=None)
+        .order_by("-position")
         .values_list("position", "root_hash", "signed_at", "key_id", "signature")
         .first()
     )
     if newest is None:
         return None
     position, root_hash, signed_at, kid, signature = newest
+    if signed_at is None:  # excluded above; for the type checker
+        return None
     return head_from_row(position + 1, root_hash, signed_at, kid, signature)
 
 
@@ -342,7 +411,12 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
     anywhere; the more places hold one, the harder a rewritten database is to hide. Raises
     `ValueError` when there is no head or no directory, `OSError` when the file cannot be written.
     """
-    head = head or latest_head()
+    if head is None:
+        try:
+            sequence_pending(wait=True)
+        except AuditAppendError as exc:
+            logger.warning("Pending audit events could not be placed before publishing: %s", exc)
+        head = latest_head()
     if head is None:
         raise ValueError("The audit log is empty; there is no tree head to publish yet.")
     target = directory or (Path(settings.CONFIDE_AUDIT_HEAD_DIR) if settings.CONFIDE_AUDIT_HEAD_DIR else None)
@@ -368,6 +442,59 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
         published_to=str(path),
     )
     return path
+
+
+def email_head(head: SignedTreeHead | None = None) -> list[str]:
+    """E-mail a signed tree head (default: the latest) to every active practice owner.
+
+    Needs `CONFIDE_AUDIT_HEAD_EMAIL`; the message holds the head's text form and how to use it,
+    and nothing about any client. Records the publication and returns the recipients. Raises
+    `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
+    """
+    from django.core.mail import send_mail
+
+    from confide.practice.models import Membership, Role
+
+    if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
+        raise ValueError("E-mailing tree heads is off: set CONFIDE_AUDIT_HEAD_EMAIL=1.")
+    if head is None:
+        try:
+            sequence_pending(wait=True)
+        except AuditAppendError as exc:
+            logger.warning("Pending audit events could not be placed before publishing: %s", exc)
+        head = latest_head()
+    if head is None:
+        raise ValueError("The audit log is empty; there is no tree head to publish yet.")
+    owners = sorted(
+        Membership.objects.filter(role=Role.OWNER, user__is_active=True).values_list("user__email", flat=True)
+    )
+    if not owners:
+        raise ValueError("There is no active practice owner to e-mail the tree head to.")
+    body = (
+        "This is the audit log's signed tree head, sent so that a copy exists outside Confide's\n"
+        "database. Keep this e-mail. It names no client.\n\n"
+        "To check later that the log was not rewritten, save the lines between the markers to a\n"
+        "file and run:  confide audit verify --against FILE\n\n"
+        "-----BEGIN TREE HEAD-----\n"
+        f"{head.to_text()}"
+        "-----END TREE HEAD-----\n"
+    )
+    stamp = head.timestamp.strftime("%Y-%m-%d")
+    send_mail(
+        subject=f"Confide audit log tree head {stamp} (size {head.size})",
+        message=body,
+        from_email=None,
+        recipient_list=owners,
+    )
+    PublishedHead.objects.create(
+        size=head.size,
+        signed_at=head.timestamp,
+        root_hash=head.root_hash,
+        key_id=head.key_id,
+        signature=head.signature,
+        published_to=f"e-mail to {len(owners)} owner(s)",
+    )
+    return owners
 
 
 def published_head_files(directory: Path) -> list[Path]:
@@ -407,6 +534,65 @@ def verify_stored_log(
     return verify_log(DatabaseLog(), heads, trusted)
 
 
+def export_events(
+    *, actor_id: str, purpose: PurposeOfUse | str, since: datetime | None = None
+) -> Iterator[tuple[int, AuditEvent]]:
+    """Log the export as a read of the audit log, then yield every (position, event) since `since`.
+
+    The `audit:log:read` event is committed and placed in the signed log before the first entry
+    is read; if that fails, `AuditAppendError` is raised and nothing is returned. Events are
+    decoded from the stored entries (not the untrusted index columns); `since` filters on the
+    event time inside the entry. `confide audit verify` is what checks the entries' integrity.
+    """
+    with transaction.atomic():
+        record_event(Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS)
+        sequence_pending(wait=True)
+    return _exported(since)
+
+
+def _exported(since: datetime | None) -> Iterator[tuple[int, AuditEvent]]:
+    after = -1
+    while True:
+        rows = list(
+            LogEntry.objects.filter(position__gt=after).order_by("position").values_list("position", "entry")[:5000]
+        )
+        for position, entry in rows:
+            try:
+                event = decode_entry(bytes(entry))
+            except AuditFormatError as exc:
+                raise LogIntegrityError(position, f"the entry is not a well-formed audit entry ({exc})") from None
+            if since is None or event.occurred_at >= since:
+                yield position, event
+        if len(rows) < 5000:
+            return
+        after = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class PendingCheck:
+    """Committed events not yet in the ordered log, and the ids of any that are malformed."""
+
+    count: int
+    malformed: list[int]
+
+
+def check_pending() -> PendingCheck:
+    """Check every pending event is a well-formed entry (a malformed one would stop the log)."""
+    malformed: list[int] = []
+    count, after = 0, -1
+    while True:
+        rows = fetch_pending(5000, after=after)
+        for row in rows:
+            try:
+                decode_entry(row.entry)
+            except AuditFormatError:
+                malformed.append(row.id)
+        count += len(rows)
+        if len(rows) < 5000:
+            return PendingCheck(count, malformed)
+        after = rows[-1].id
+
+
 # ----------------------------------------------------------------------------- reading
 
 
@@ -438,8 +624,9 @@ def read_entries(
     """Read the newest entries (about one client, or all), logging the read itself first.
 
     The `audit:log:read` event is appended before anything is read; if that fails,
-    `AuditAppendError` is raised and nothing is returned. Each entry comes with its inclusion
-    proof against the head of the log right after the read event, and is checked against it
+    `AuditAppendError` is raised and nothing is returned. The read event and everything pending
+    are placed in the signed log first; the entries before the read event are returned, each with
+    its inclusion proof against the newest signed head, and are checked against it
     here, so a tampered entry raises `LogIntegrityError` instead of being shown as genuine.
     Callers check that `actor_id` may read what they ask for; this function does not.
     """
@@ -450,22 +637,39 @@ def read_entries(
         read = record_event(
             Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS, client_id=wanted_client
         )
-        rows = LogEntry.objects.filter(position__lt=read.position).order_by("-position")
+        # The read event (and everything committed before it) is placed in the signed log
+        # before anything is read; if that fails, nothing is served.
+        sequence_pending(wait=True)
+        head = latest_head()
+        read_entry = encode_entry(read.event)
+        read_position = next(
+            (
+                position
+                for position, entry in LogEntry.objects.filter(tag=Tag.AUDIT_LOG_READ, actor_id=actor_id)
+                .order_by("-position")
+                .values_list("position", "entry")[:100]
+                if bytes(entry) == read_entry
+            ),
+            None,
+        )
+        if head is None or read_position is None:
+            raise AuditAppendError("The read of the audit log was not placed in the signed log.")
+        size = head.size
+        rows = LogEntry.objects.filter(position__lt=read_position).order_by("-position")
         if wanted_client is not None:
             rows = rows.filter(client_id=wanted_client)
         found = [(position, bytes(entry)) for position, entry in rows.values_list("position", "entry")[:limit]]
-        size = read.head.size
         wanted_nodes = {node for position, _ in found for node in nodes_for_inclusion_proof(position, size)}
         store = fetch_nodes(size, wanted_nodes)
     entries = []
     for position, entry in found:
         try:
             proof = inclusion_proof(store, position, size)
-            verify_inclusion(hash_leaf(entry), position, size, proof, read.head.root_hash)
+            verify_inclusion(hash_leaf(entry), position, size, proof, head.root_hash)
             event = decode_entry(entry)
         except (AuditLogError, LookupError) as exc:
             raise LogIntegrityError(position, f"the entry does not match the signed log ({exc})") from None
         if wanted_client is not None and event.client_id != wanted_client:
             raise LogIntegrityError(position, "the entry's client index does not match the entry")
         entries.append(ReadEntry(position, entry, event, proof))
-    return LogExcerpt(read.head, entries)
+    return LogExcerpt(head, entries)

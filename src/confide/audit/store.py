@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from confide.audit.models import LogEntry, LogLock, LogNode
+from confide.audit.models import LogEntry, LogLock, LogNode, PendingEvent
 from confide.auditlog import (
     AuditEvent,
     AuditFormatError,
@@ -28,16 +28,23 @@ from confide.auditlog import (
 __all__ = [
     "DatabaseLog",
     "NewestRow",
+    "PendingRow",
+    "delete_pending",
     "fetch_nodes",
+    "fetch_pending",
     "head_from_row",
+    "insert_pending",
     "insert_rows",
     "load_frontier",
     "lock_log",
+    "lock_sequencer",
     "newest_row",
+    "pending_count",
+    "pending_exists",
 ]
 
 _FIRST_CHUNK = 256
-_MAX_CHUNK = 8192
+_MAX_CHUNK = 20000
 _INSERT_CHUNK = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -73,6 +80,9 @@ def _timestamp(value: Any) -> datetime | None:
 
 def _record(row: tuple[Any, ...]) -> LogRecord:
     position, entry, leaf_hash, root_hash, signed_at, key_id, signature = row
+    if root_hash is None and signed_at is None and key_id is None and signature is None:
+        # A row inside a batch: the batch's last row carries the head.
+        return LogRecord(position=position, entry=_bytes(entry), leaf_hash=_bytes(leaf_hash), head=None)
     try:
         timestamp = _timestamp(signed_at)
         if timestamp is None:
@@ -115,7 +125,11 @@ class DatabaseLog:
                 cursor.execute(query, [cursor_position, chunk])
                 rows = cursor.fetchall()
             for row in rows:
-                yield _record(tuple(row))
+                if row[3] is None and row[4] is None and row[5] is None and row[6] is None:
+                    # A row inside a batch (most rows): no head to parse.
+                    yield LogRecord(row[0], bytes(row[1]), bytes(row[2]), None)
+                else:
+                    yield _record(tuple(row))
             if len(rows) < chunk:
                 return
             cursor_position = rows[-1][0] + 1
@@ -167,8 +181,99 @@ def newest_row() -> NewestRow | None:
     return NewestRow(position, _bytes(root_hash), _timestamp(signed_at), _bytes(key_id), _bytes(signature))
 
 
-def insert_rows(appended: Sequence[tuple[LogRecord, AuditEvent]], nodes: Sequence[Node]) -> None:
-    """Insert new rows (each record with the event it encodes, for the index columns) and subtree hashes."""
+# ----------------------------------------------------------------------------- pending events
+
+# The advisory-lock key of the sequencer on PostgreSQL ("CFAE" as a number).
+_SEQUENCER_LOCK = 0x43464145
+
+
+class PendingRow(NamedTuple):
+    """A committed event waiting to be placed in the log, with its untrusted index copies."""
+
+    id: int
+    entry: bytes
+    tag: str
+    actor_id: str
+    client_id: str
+    occurred_at: Any
+
+
+def insert_pending(events: Sequence[tuple[bytes, AuditEvent]]) -> None:
+    """Insert encoded events into the pending table with one statement (no lock is taken)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ("entry", "tag", "actor_id", "client_id", "occurred_at")
+    names = ", ".join(_quote(column) for column in columns)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(events), _INSERT_CHUNK):
+            chunk = events[start : start + _INSERT_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {_quote(PendingEvent._meta.db_table)} ({names}) "  # noqa: S608 (no input)
+                f"VALUES {', '.join([placeholders] * len(chunk))}",
+                [
+                    value
+                    for entry, event in chunk
+                    for value in (entry, event.tag, event.actor_id, event.client_id or "", adapt(event.occurred_at))
+                ],
+            )
+
+
+def lock_sequencer(*, wait: bool) -> bool:
+    """Take the sequencer lock until the transaction ends; without `wait`, give up if it is held.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the IMMEDIATE transaction already
+    holds the database's write lock, so there is never a second sequencer to wait for.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [_SEQUENCER_LOCK])
+        row = cursor.fetchone()
+    return wait or bool(row and row[0])
+
+
+def fetch_pending(limit: int, *, after: int = -1) -> list[PendingRow]:
+    """Return up to `limit` committed pending events with an id above `after`, oldest first."""
+    table = _quote(PendingEvent._meta.db_table)
+    entry = "CAST(entry AS BLOB)" if connection.vendor == "sqlite" else "entry"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {entry}, tag, actor_id, client_id, occurred_at FROM {table} "  # noqa: S608 (no input)
+            "WHERE id > %s ORDER BY id LIMIT %s",
+            [after, limit],
+        )
+        rows = cursor.fetchall()
+    return [PendingRow(row[0], _bytes(row[1]), *row[2:]) for row in rows]
+
+
+def delete_pending(ids: Sequence[int]) -> None:
+    """Delete pending rows that were moved into the log."""
+    table = _quote(PendingEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _INSERT_CHUNK * 5):
+            chunk = list(ids[start : start + _INSERT_CHUNK * 5])
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({placeholders})", chunk)  # noqa: S608 (no input)
+
+
+def pending_exists() -> bool:
+    """Return whether any committed event waits to be placed in the log (cheap: one row at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {_quote(PendingEvent._meta.db_table)} LIMIT 1")  # noqa: S608 (no input)
+        return cursor.fetchone() is not None
+
+
+def pending_count() -> int:
+    """Return how many committed events wait to be placed in the log."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {_quote(PendingEvent._meta.db_table)}")  # noqa: S608 (no input)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def insert_rows(appended: Sequence[tuple[LogRecord, PendingRow]], nodes: Sequence[Node]) -> None:
+    """Insert new rows (each record with the pending row it came from, for the index columns) and subtree hashes."""
     adapt = connection.ops.adapt_datetimefield_value
     entry_columns = (
         "position", "entry", "leaf_hash", "root_hash", "signed_at", "key_id", "signature",
@@ -179,16 +284,17 @@ def insert_rows(appended: Sequence[tuple[LogRecord, AuditEvent]], nodes: Sequenc
             record.position,
             record.entry,
             record.leaf_hash,
-            record.head.root_hash,
-            adapt(record.head.timestamp),
-            record.head.key_id,
-            record.head.signature,
-            event.tag,
-            event.actor_id,
-            event.client_id or "",
-            adapt(event.occurred_at),
+            *(
+                (None, None, None, None)
+                if record.head is None
+                else (record.head.root_hash, adapt(record.head.timestamp), record.head.key_id, record.head.signature)
+            ),
+            pending.tag,
+            pending.actor_id,
+            pending.client_id,
+            pending.occurred_at,
         )
-        for record, event in appended
+        for record, pending in appended
     ]
     node_values: list[tuple[Any, ...]] = [(node.level, node.index, node.hash) for node in nodes]
     with connection.cursor() as cursor:

@@ -36,10 +36,12 @@ from confide.auditlog.heads import (
 )
 from confide.auditlog.log import (
     AppendResult,
+    BatchResult,
     LogReader,
     LogRecord,
     MemoryLog,
     VerifiedLog,
+    append_batch,
     append_record,
     verify_entry_in_head,
     verify_head_extends,
@@ -74,6 +76,7 @@ __all__ = [
     "AuditEvent",
     "AuditFormatError",
     "AuditLogError",
+    "BatchResult",
     "CompactRange",
     "ConsistencyProofError",
     "HashStore",
@@ -90,6 +93,7 @@ __all__ = [
     "SignatureError",
     "SignedTreeHead",
     "VerifiedLog",
+    "append_batch",
     "append_record",
     "consistency_proof",
     "decode_entry",
