@@ -175,9 +175,7 @@ def start_note(browser: Browser, client_id: str, body: str, session_date: str) -
         f"/clients/{client_id}/notes/autosave",
         {"kind": "progress", "template": "soap", "session_date": session_date, "body": body},
         headers={"HX-Request": "true"}), 200)
-    version = re.search(r'data-version="(\d+)"', answer.text) or re.search(r"version[^0-9]{1,40}(\d+)", answer.text)
-    return Draft(answer.headers["x-confide-note-url"], answer.headers["x-confide-autosave-url"],
-                 int(version.group(1)) if version else 1)
+    return Draft(answer.headers["x-confide-note-url"], answer.headers["x-confide-autosave-url"], 1)
 
 
 def autosave(browser: Browser, draft: Draft, body: str, session_date: str) -> None:
