@@ -306,6 +306,9 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
                 print_table(f"Confide on {database}: chart opens only, {args.clinicians} at once", charts,
                             ["open chart"])
                 errors += sum(charts.errors.values())
+                alone = phase_charts(browsers[:1], caseloads[:1], min(5.0, args.chart_duration))
+                print_table(f"Confide on {database}: chart opens, one clinician alone", alone, ["open chart"])
+                errors += sum(alone.errors.values())
             finally:
                 log = server.stop()
             if " 500 " in log or "Traceback" in log:
@@ -314,12 +317,17 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
             control = Control(control_db, free_port(), args.workers, THREADS, workdir / "control.log")
             try:
                 plain = [Browser(control.url, loopback_address(i)) for i in range(args.clinicians)]
+                # Confide's workers are warm from the working loop; warm the control's up the same way.
+                phase_charts(plain, caseloads, min(5.0, args.chart_duration))
                 control_charts = phase_charts(plain, caseloads, args.chart_duration)
+                control_alone = phase_charts(plain[:1], caseloads[:1], min(5.0, args.chart_duration))
             finally:
                 control.stop()
             print_table(f"Plaintext control on {database}: chart opens only, {args.clinicians} at once",
                         control_charts, ["open chart"])
-            errors += sum(control_charts.errors.values())
+            print_table(f"Plaintext control on {database}: chart opens, one client alone", control_alone,
+                        ["open chart"])
+            errors += sum(control_charts.errors.values()) + sum(control_alone.errors.values())
             ours = len(charts.latencies["open chart"]) / charts.seconds
             theirs = len(control_charts.latencies["open chart"]) / control_charts.seconds
             ratio = ours / theirs if theirs else 0.0

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from benchmarks.loadkit import (
     PASSWORD,
     Browser,
@@ -42,6 +41,7 @@ from benchmarks.loadkit import (
     sign_in,
     start_note,
 )
+
 from tests.processes import Server, base_env, confide, free_port, init_practice, scratch_database
 
 pytestmark = pytest.mark.server
