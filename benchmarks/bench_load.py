@@ -289,7 +289,7 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
             server = Server(env, free_port(), workers=args.workers)
             errors = 0
             try:
-                browsers = [Browser(server.url, loopback_address(i)) for i in range(args.clinicians)]
+                browsers = [Browser(server.url, loopback_address(i), timeout=300) for i in range(args.clinicians)]
                 signed_in = phase_sign_in(browsers, emails)
                 print_table("Sign-in, all clinicians at once", signed_in, ["sign in"])
                 errors += sum(signed_in.errors.values())
