@@ -276,7 +276,7 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
         workdir = Path(tmp)
         data_dir = workdir / "data"
         with (scratch_postgres(args.database_url, 2) if database == "postgres" else _sqlite(workdir)) as urls:
-            confide_url, control_db = urls
+            confide_url, control_db = urls[0], str(urls[1])
             env = base_env(data_dir, confide_url, CONFIDE_EMAIL_BACKEND="locmem")
             print(f"\n=== {database}: {args.clinicians} clinicians x {args.caseload} clients x {args.notes} notes; "
                   f"{args.workers} workers x {THREADS} threads; {machine()}", flush=True)
