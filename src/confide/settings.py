@@ -305,6 +305,9 @@ LOGGING = {
     "loggers": {
         "django.security.DisallowedHost": {"level": "ERROR"},
         "django.request": {"level": "ERROR"},
+        # At DEBUG, Django's template engine logs the whole template context (decrypted client
+        # data included) whenever a variable lookup fails; it never logs below INFO here.
+        "django.template": {"level": "INFO"},
     },
 }
 
