@@ -21,6 +21,7 @@ from confide.practice.models import Invitation
 from tests.routes import _walk
 from tests.security import matrix
 from tests.security.world import CANARY, PHONE_CANARY, World, build_world, canary
+from tests.web.test_headers import REQUIRED, assert_secure_headers
 
 ID = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 CLINICAL_CANARIES = (canary("ProgressNote"), canary("DocumentBody"), canary("File"))
@@ -66,6 +67,14 @@ def fill(template: str, ids: dict[str, str]) -> str:
 
 def check_response(response: Any, label: str, persona: str, problems: list[str]) -> None:
     """Headers and canaries of any response; appends what is wrong to `problems`."""
+    if response.streaming:  # a document download: the headers alone (its body is read below)
+        problems += [f"{label}: {name} is {response.get(name)!r}" for name, value in REQUIRED.items()
+                     if response.get(name) != value]
+    else:
+        try:
+            assert_secure_headers(response, label)  # the page headers of tests/web/test_headers.py, with real ids
+        except AssertionError as exc:
+            problems.append(str(exc))
     if response.get("Cache-Control") != "no-store":
         problems.append(f"{label}: Cache-Control is {response.get('Cache-Control')!r}, not no-store")
     if response.get("X-Content-Type-Options") != "nosniff":
