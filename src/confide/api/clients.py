@@ -40,6 +40,8 @@ router = Router(tags=["clients"])
 # Errors every endpoint may answer with; all are RFC 9457 problem details.
 ERRORS: dict[int, Any] = {401: Problem, 404: Problem, 422: Problem}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 400: Problem, 409: Problem, 413: Problem}
+# A read that takes a JSON body (search) can also get a body that is not JSON, or too large.
+BODY_ERRORS: dict[int, Any] = {**ERRORS, 400: Problem, 413: Problem}
 
 ClientId = Annotated[uuid.UUID, Path(description="The client's id (a UUID).")]
 NoteId = Annotated[uuid.UUID, Path(description="The note's id (a UUID).")]
@@ -147,7 +149,7 @@ def list_clients(request: HttpRequest) -> list[dict[str, Any]]:
     return [_summary_out(entry) for entry in services.caseload(caller_vault(request))]
 
 
-@router.post("/clients/search", response={200: list[ClientSummaryOut], **ERRORS}, summary="Search your caseload")
+@router.post("/clients/search", response={200: list[ClientSummaryOut], **BODY_ERRORS}, summary="Search your caseload")
 def search_clients(request: HttpRequest, payload: ClientSearchIn) -> list[dict[str, Any]]:
     """Clients in your caseload whose given, family or preferred name contains `query` (any case)."""
     return [_summary_out(entry) for entry in services.caseload(caller_vault(request), payload.query)]

@@ -36,6 +36,21 @@ INTEGRITY_PROBLEM = "urn:confide:problem:integrity-check-failed"
 class ConfideAPI(NinjaAPI):
     """NinjaAPI whose "405 Method Not Allowed" answers are problem details too."""
 
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        """The OpenAPI document, with every error response documented as `application/problem+json`.
+
+        ninja documents every response as `application/json`; the errors are sent as problem details.
+        """
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status)[:1] in "45" and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls: list[URLResolver | URLPattern] = super()._get_urls()
         return [

@@ -1,0 +1,133 @@
+"""Accessibility: axe-core finds no serious or critical violation on the main clinician pages, and
+a person can sign in and write a note with the keyboard alone, always seeing where the focus is.
+
+axe-core is vendored (tests/a11y/vendor, version and checksum in VERSION) and injected through
+the DevTools protocol, which the pages' Content-Security-Policy does not govern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import BrowserProblems, Confide
+from tests.browser.test_staff_onboarding import enrol_totp
+from tests.processes import OWNER_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
+BLOCKING = {"serious", "critical"}
+
+NewContext = Callable[[], BrowserContext]
+
+
+def test_the_vendored_axe_core_is_the_pinned_one() -> None:
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
+    assert AXE_SHA256 in (AXE.parent / "VERSION").read_text()
+
+
+def axe_violations(page: Page, name: str) -> list[str]:
+    """Serious and critical axe-core violations of the page, one line each."""
+    page.wait_for_load_state("networkidle")
+    result: dict[str, Any] = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            found.append(f"{name} ({page.url}): {violation['impact']} {violation['id']}: {violation['help']} "
+                         f"at {targets}")
+    return found
+
+
+def focus_is_visible(page: Page) -> bool:
+    """The focused element draws a focus indicator (an outline or a box shadow)."""
+    return bool(page.evaluate("""() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return false;
+        const style = getComputedStyle(el);
+        return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+    }"""))
+
+
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the element matching `selector` has the focus, checking each stop shows it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        described = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)")
+        assert focus_is_visible(page), f"the focus is not visible on {described}"
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab within {limit} presses")
+
+
+def test_clinician_pages_are_accessible_and_work_by_keyboard(
+    confide: Confide, new_context: NewContext, problems: BrowserProblems
+) -> None:
+    context = new_context()
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    violations: list[str] = []
+
+    # Sign in with the keyboard alone.
+    page.goto(confide.at("/accounts/login/"))
+    violations += axe_violations(page, "sign-in")
+    tab_to(page, "input[name=login]")
+    page.keyboard.type("alice@example.test")
+    tab_to(page, "input[name=password]")
+    page.keyboard.type(OWNER_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/account/security/")
+    violations += axe_violations(page, "account security")
+    enrol_totp(page, OWNER_PASSWORD)
+    violations += axe_violations(page, "recovery codes")
+
+    page.goto(confide.at("/practice/settings/"))
+    violations += axe_violations(page, "practice settings")
+    page.goto(confide.at("/practice/staff/"))
+    violations += axe_violations(page, "staff")
+
+    # Register a client (fictional) and open the chart.
+    page.goto(confide.at("/clients/new"))
+    violations += axe_violations(page, "register a client")
+    page.get_by_label("Given name").fill("Marguerite")
+    page.get_by_label("Family name").fill("Oakhollow")
+    primary = page.locator("select[name=primary_clinician]")
+    if primary.count():
+        primary.select_option(index=1)
+    page.get_by_role("button", name=re.compile("Register", re.I)).click()
+    page.wait_for_url(re.compile(r"/clients/[0-9a-f-]{36}/$"))
+    chart = page.url
+    violations += axe_violations(page, "chart")
+    page.goto(confide.at("/clients/"))
+    violations += axe_violations(page, "caseload")
+
+    # Write and sign a note with the keyboard alone.
+    page.goto(chart + "notes/new")
+    violations += axe_violations(page, "note editor")
+    tab_to(page, "textarea[name=body]")
+    page.keyboard.type("A fictional session, written without a mouse.")
+    tab_to(page, "button[value=sign]")
+    # Signing asks for confirmation in the browser's own dialog, which Enter accepts.
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("Signed notes are locked")
+    assert dialogs and dialogs[0].startswith("Sign this note?")
+    expect(page.locator("main")).to_contain_text("written without a mouse")
+    violations += axe_violations(page, "signed note")
+
+    for path, name in (("plan/", "treatment plan"), ("plan/edit", "treatment plan editor"),
+                       ("sessions/", "sessions"), ("team/", "care team"), ("access-log/", "access log")):
+        page.goto(chart + path)
+        violations += axe_violations(page, name)
+
+    assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
+    problems.assert_none()

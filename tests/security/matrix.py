@@ -1,0 +1,209 @@
+"""Who may call which route: the expected outcome of every route for every persona.
+
+The authorization matrix (`test_authorization_matrix.py`) calls every route of the URL
+configuration and every operation of /api/v1/openapi.json as each persona and compares the
+outcome with this table. A route or operation missing here fails the matrix with its name, so a
+new route is classified the day it is added: add one line to `WEB_ROUTES` or `API_OPERATIONS`,
+naming a policy (or write a new policy if none fits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+
+# ----------------------------------------------------------------------------- personas
+
+# The staff personas of `tests.security.world.build_world`, plus "anonymous".
+STAFF_PERSONAS = (
+    "anonymous", "owner", "clinician_on_team", "clinician_off_team", "supervisor_granted",
+    "supervisor_not_granted", "front_desk", "other_practice",
+)
+
+# Personas that exist only once an app is installed: they join the matrix on that day. Their
+# expected outcomes are written in the policies below already (a client never reaches a staff
+# page); the portal's own routes will need policies of their own.
+PENDING_PERSONAS: dict[str, str] = {"client": "confide.portal", "another_client": "confide.portal"}
+
+
+def personas() -> list[str]:
+    """The personas the matrix runs as: the staff ones, and the pending ones whose app is installed."""
+    return [*STAFF_PERSONAS, *(p for p, app in PENDING_PERSONAS.items() if apps.is_installed(app))]
+
+
+# ----------------------------------------------------------------------------- outcomes
+
+OK = "ok"            # 2xx, or a redirect that is not to sign-in
+INVALID = "invalid"  # 400/422: the request reached the view, which refused the (empty) input
+LOGIN = "login"      # a redirect to sign-in (pages) or 401 (API)
+FORBIDDEN = "403"
+NOT_FOUND = "404"
+NOT_ALLOWED = "405"
+ANY = "any"          # anything but a 5xx (allauth's own pages, which hold no client data)
+
+REACHED = frozenset({OK, INVALID})
+
+
+def outcome_of(status: int, location: str, *, api: bool) -> str:
+    """The outcome class of a response."""
+    if status >= 500:
+        return f"{status} (server error)"
+    if (api and status == 401) or (status in (301, 302, 303) and location.startswith("/accounts/login/")):
+        return LOGIN
+    if status in (400, 422):
+        return INVALID
+    if 200 <= status < 400:
+        return OK
+    return str(status)
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The set of acceptable outcomes for each persona; a persona not named is refused with 404."""
+
+    name: str
+    allowed: dict[str, frozenset[str]]
+    anonymous: frozenset[str] = frozenset({LOGIN})
+    others: frozenset[str] = frozenset({NOT_FOUND})
+
+    def expected(self, persona: str) -> frozenset[str]:
+        if persona == "anonymous":
+            return self.anonymous
+        return self.allowed.get(persona, self.others)
+
+
+def _everyone(outcomes: frozenset[str]) -> dict[str, frozenset[str]]:
+    return dict.fromkeys(STAFF_PERSONAS[1:], outcomes)
+
+
+_CLIENTS_DENIED = frozenset({LOGIN, FORBIDDEN, NOT_FOUND})
+
+PUBLIC = Policy("public", _everyone(frozenset({OK})), anonymous=frozenset({OK}), others=frozenset({OK}))
+# Any staff member of any practice; a client (portal) never reaches a staff page.
+STAFF = Policy("staff", _everyone(REACHED), others=_CLIENTS_DENIED)
+OWNER = Policy("owner", {"owner": REACHED, "other_practice": REACHED}, others=frozenset({NOT_FOUND, LOGIN}))
+# Demographics, appointments, the care team and the access log: the admin scope key.
+ADMIN_SCOPE = Policy("admin scope", dict.fromkeys(
+    ("owner", "clinician_on_team", "supervisor_granted", "front_desk"), REACHED))
+# Notes, documents, episodes, the treatment plan: the clinical scope key.
+CLINICAL_SCOPE = Policy("clinical scope", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED))
+# Writing the treatment plan: treating clinicians; a supervisor reads it but may not change it.
+CLINICAL_WRITE = Policy("clinical write", {"clinician_on_team": REACHED, "supervisor_granted": frozenset({FORBIDDEN})})
+# Managing the care team: team members holding the clinical key, and the owner (admin grants only).
+TEAM_MANAGE = Policy("team manage", dict.fromkeys(("owner", "clinician_on_team", "supervisor_granted"), REACHED))
+# allauth's pages: no client data; whatever allauth answers, it must not be a server error.
+ACCOUNT = Policy("account", _everyone(frozenset({ANY})), anonymous=frozenset({ANY}), others=frozenset({ANY}))
+# The session probes answer in JSON: 401 without a session, so a page's script can tell.
+SESSION_PROBE = Policy("session probe", _everyone(REACHED), anonymous=frozenset({"401"}),
+                       others=frozenset({"401"}))
+
+
+# Web forms posted empty: a persona without access may be told the form is empty (400) before
+# the record is looked up; that answer is the same for every id, so it reveals nothing. Valid
+# forms from such a persona get 404 (test_authorization_matrix.py checks the autosave routes).
+EMPTY_FORM_DENIED = frozenset({NOT_FOUND, INVALID})
+CLINICAL_FORM = Policy("clinical form", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED),
+                       others=EMPTY_FORM_DENIED)
+TEAM_FORM = Policy("team form", dict.fromkeys(("owner", "clinician_on_team", "supervisor_granted"), REACHED),
+                   others=EMPTY_FORM_DENIED)
+# Signing out everywhere ends the caller's own session: the answer is the sign-in page.
+SIGN_OUT = Policy("sign out", _everyone(frozenset({LOGIN, OK})), others=_CLIENTS_DENIED)
+# The invitation page holds no client data; the owner revoked this invitation earlier in the walk.
+INVITATION = Policy("invitation", _everyone(frozenset({OK})) | {"owner": frozenset({OK, NOT_FOUND})},
+                    anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}))
+
+
+@dataclass(frozen=True)
+class Route:
+    policy: Policy
+    method: str = "GET"
+    # Routes that end the caller's session run after all the others.
+    ends_session: bool = False
+
+
+# Pages, keyed by their pattern in the URL configuration (as in tests/routes.py). POST-only
+# routes are called with an empty form: a persona that may use them gets a validation answer.
+WEB_ROUTES: dict[str, Route] = {
+    "": Route(STAFF),
+    "healthz": Route(PUBLIC),
+    "session/status": Route(SESSION_PROBE),
+    "session/keepalive": Route(SESSION_PROBE, "POST"),
+    "vault/unlock": Route(STAFF),
+    "account/security/": Route(STAFF),
+    "account/sign-out-everywhere": Route(SIGN_OUT, "POST", ends_session=True),
+    "invite/<str:token>/": Route(INVITATION, ends_session=True),
+    "practice/settings/": Route(STAFF),
+    "practice/staff/": Route(STAFF),
+    "practice/staff/<int:member_id>/active": Route(OWNER, "POST"),
+    "practice/invitations/<int:invitation_id>/revoke": Route(OWNER, "POST"),
+    "clients/": Route(STAFF),
+    "clients/summary": Route(STAFF),
+    "clients/new": Route(STAFF),
+    "clients/<uuid:client_id>/": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/details": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/access-log/": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/team/": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/team/revoke": Route(TEAM_FORM, "POST"),
+    "clients/<uuid:client_id>/sessions/": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/sessions/new": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/": Route(ADMIN_SCOPE),
+    "clients/<uuid:client_id>/notes/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/notes/autosave": Route(CLINICAL_FORM, "POST"),
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/autosave": Route(CLINICAL_FORM, "POST"),
+    "clients/<uuid:client_id>/notes/<uuid:note_id>/addenda": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/psychotherapy-notes/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/documents/": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/documents/<uuid:document_id>": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/episodes/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/episodes/close": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/plan/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/plan/edit": Route(CLINICAL_WRITE),
+}
+
+# allauth's routes, classified by prefix: its pages hold no client data.
+WEB_PREFIXES: dict[str, Route] = {"accounts/": Route(ACCOUNT)}
+
+API_ANONYMOUS = frozenset({LOGIN})
+
+# API operations, keyed "METHOD /api/v1/path" as in the OpenAPI document. Writes are sent with
+# the valid body of `API_BODIES`, so an allowed persona really writes.
+API_OPERATIONS: dict[str, Route] = {
+    "GET /api/v1/health": Route(PUBLIC),
+    "GET /api/v1/clients": Route(Policy("api staff", _everyone(frozenset({OK})), anonymous=API_ANONYMOUS,
+                                        others=_CLIENTS_DENIED)),
+    "POST /api/v1/clients": Route(Policy("api staff write", _everyone(REACHED), anonymous=API_ANONYMOUS,
+                                         others=_CLIENTS_DENIED), "POST"),
+    "POST /api/v1/clients/search": Route(Policy("api staff search", _everyone(frozenset({OK})),
+                                                anonymous=API_ANONYMOUS, others=_CLIENTS_DENIED), "POST"),
+    "GET /api/v1/clients/{client_id}": Route(ADMIN_SCOPE),
+    "GET /api/v1/clients/{client_id}/access-log": Route(ADMIN_SCOPE),
+    "GET /api/v1/clients/{client_id}/care-team": Route(ADMIN_SCOPE),
+    "POST /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "POST"),
+    "DELETE /api/v1/clients/{client_id}/care-team/{user_id}": Route(TEAM_MANAGE, "DELETE"),
+    "DELETE /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "DELETE"),
+    "GET /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE),
+    "POST /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE, "POST"),
+    "GET /api/v1/clients/{client_id}/notes/{note_id}": Route(CLINICAL_SCOPE),
+}
+
+API_BODIES: dict[str, dict[str, object]] = {
+    "POST /api/v1/clients": {"given_name": "Fictional", "family_name": "Person"},
+    "POST /api/v1/clients/search": {"query": "Fictional"},
+    "POST /api/v1/clients/{client_id}/care-team": {"email": "sam@example.test", "role": "supervisor",
+                                                   "clinical": False},
+    "DELETE /api/v1/clients/{client_id}/care-team": {"user_id": "{body_user_id}"},
+    "POST /api/v1/clients/{client_id}/notes": {"kind": "progress", "session_date": "2026-11-21",
+                                               "body": "A fictional session."},
+}
+
+
+def web_route(pattern: str) -> Route | None:
+    """The classification of a page pattern, or None when nobody classified it."""
+    if pattern in WEB_ROUTES:
+        return WEB_ROUTES[pattern]
+    return next((route for prefix, route in WEB_PREFIXES.items() if pattern.startswith(prefix)), None)

@@ -1,0 +1,272 @@
+"""No side doors: client data appears only on the pages and API answers meant to show it.
+
+End-to-end scenarios run with a canary in every client field, note and file name; then every log
+record (every logger, root at DEBUG), every e-mail, every URL requested and redirected to, every
+response header, the file store's file names and the error pages are searched for the canary.
+The same scenario against a real `confide serve` also searches the server's own output, its
+access log included.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from django.conf import settings
+from django.core import mail
+from django.test import Client as HttpClient
+
+from confide.keys.vault import create_access_token
+from confide.practice import services as practice_services
+from confide.practice.models import Role
+from confide.records import services
+from confide.records.models import Client as ClientRecord
+from tests.conftest import Person
+from tests.processes import OWNER_PASSWORD, Server, base_env, confide, free_port, init_practice, scratch_database
+from tests.records.conftest import vault_of
+from tests.security.world import CANARY, PHONE_CANARY, canary
+
+SECRETS = (CANARY, PHONE_CANARY, CANARY.lower())
+
+DEMOGRAPHICS = {
+    "given_name": canary("Given"), "family_name": canary("Family"), "preferred_name": canary("Preferred"),
+    "pronouns": canary("Pronouns"), "date_of_birth": "1987-03-14", "email": f"{canary('mail').lower()}@example.test",
+    "phone": PHONE_CANARY, "emergency_contact": canary("Emergency"),
+}
+
+
+def leaks(text: str) -> list[str]:
+    return [s for s in SECRETS if s in text]
+
+
+class Capture(logging.Handler):
+    """Every log record of every logger, formatted with its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[Capture]:
+    """Root at DEBUG; every named logger lets DEBUG through, and those that do not propagate are tapped too."""
+    handler = Capture()
+    root = logging.getLogger()
+    saved: list[tuple[logging.Logger, int, bool]] = []
+    root_level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    # As with CONFIDE_LOG_LEVEL=DEBUG: the levels Confide's settings pin stay; every other logger
+    # lets DEBUG through.
+    pinned = set(settings.LOGGING.get("loggers", {}))
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            saved.append((logger, logger.level, logger.disabled))
+            if name not in pinned:
+                logger.setLevel(logging.DEBUG)
+            logger.disabled = False
+            if not logger.propagate:
+                logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(root_level)
+        for logger, level, disabled in saved:
+            logger.setLevel(level)
+            logger.disabled = disabled
+            logger.removeHandler(handler)
+
+
+@dataclass
+class Browser:
+    """The Django test client, remembering every URL, redirect and header it saw."""
+
+    http: HttpClient
+    seen: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str, *, probe: bool = False, **kwargs: Any) -> Any:
+        """Send a request; a probe's own URL holds a canary on purpose and is not recorded."""
+        response = getattr(self.http, method)(path, **kwargs)
+        if not probe:
+            self.seen.append(f"{method.upper()} {path}")
+        self.seen.extend(f"{k}: {v}" for k, v in response.items())
+        for cookie in response.cookies.values():
+            self.seen.append(f"Set-Cookie: {cookie.key}={cookie.value}")
+        return response
+
+
+def file_names(root: Path) -> list[str]:
+    return [str(p.relative_to(root)) for p in root.rglob("*")]
+
+
+def test_no_client_data_leaves_through_a_side_door(alice: Person, bob: Person, relaxed: object,
+                                                    captured_logs: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.accounts.test_signin import sign_in
+
+    web = Browser(HttpClient(raise_request_exception=False))
+    assert sign_in(web.http, bob.email, bob.password).status_code == 302
+
+    # Register a client through the form, with a canary in every field; a bad date first.
+    form = web.request("get", "/clients/new")
+    primary = re.search(r'<select name="primary_clinician".*?<option value="(\d+)"', form.content.decode(), re.S)
+    fields = {**DEMOGRAPHICS, "primary_clinician": primary.group(1) if primary else ""}
+    refused = web.request("post", "/clients/new", data={**fields, "date_of_birth": "not a date"})
+    assert refused.status_code == 400
+    registered = web.request("post", "/clients/new", data=fields)
+    assert registered.status_code == 302, registered.content[:500]
+    chart = registered["Location"]
+    client_id = chart.split("/")[2]
+
+    # Write and sign a note, upload a document, search the caseload.
+    written = web.request("post", f"{chart}notes/new", data={
+        "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Note"),
+        "action": "sign"})
+    assert written.status_code == 302, written.content[:500]
+    upload = io.BytesIO(f"%PDF-1.4 {canary('DocumentBody')}".encode())
+    upload.name = f"{canary('File')}.pdf"
+    assert web.request("post", f"{chart}documents/", data={"file": upload}).status_code in (200, 302)
+    found = web.request("post", "/clients/", data={"q": canary("Given")})
+    assert found.status_code == 200 and canary("Family").encode() in found.content
+    assert canary("Note").encode() in web.request("get", chart).content
+    web.request("get", f"{chart}details")
+    web.request("get", f"{chart}access-log/")
+
+    # The same through the API, with bad input that quotes a canary.
+    token = create_access_token(vault_of(bob), "side doors")
+    api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    created = web.request("post", "/api/v1/clients", data={**DEMOGRAPHICS, "pronouns": None},
+                          content_type="application/json", **api)
+    assert created.status_code == 201, created.content
+    api_client = created.json()["id"]
+    errors = [
+        web.request("post", "/api/v1/clients", data={**DEMOGRAPHICS, "date_of_birth": canary("Birth")},
+                    content_type="application/json", **api),
+        web.request("post", "/api/v1/clients", data={**DEMOGRAPHICS, "given_name": canary("Long") * 40},
+                    content_type="application/json", **api),
+        web.request("post", f"/api/v1/clients/{api_client}/notes", data={
+            "kind": canary("Kind"), "session_date": "2026-11-20", "body": canary("ApiNote")},
+            content_type="application/json", **api),
+        web.request("post", "/api/v1/clients/search", data=f'{{"query": "{canary("Broken")}',
+                    content_type="application/json", **api),
+        web.request("get", f"/api/v1/clients/{canary('Path')}", probe=True, **api),
+    ]
+    for response in errors:
+        assert 400 <= response.status_code < 500, response.content
+        assert not leaks(response.content.decode()), f"an API error quotes client data: {response.content!r}"
+    assert web.request("post", "/api/v1/clients/search", data={"query": canary("Given")},
+                       content_type="application/json", **api).status_code == 200
+    assert web.request("post", f"/api/v1/clients/{api_client}/notes", data={
+        "kind": "progress", "session_date": "2026-11-20", "body": canary("ApiNote"), "sign": True},
+        content_type="application/json", **api).status_code == 201
+
+    # Error pages for paths holding a canary show nothing of it.
+    for path in (f"/clients/{canary('Path')}/", f"/nowhere/{canary('Path')}", f"{chart}notes/{canary('Path')}/"):
+        page = web.request("get", path, probe=True)
+        assert page.status_code == 404
+        assert not leaks(page.content.decode()), f"the 404 page for {path} repeats it"
+
+    # A server error while saving a note shows nothing of the request.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a fault in the note service")
+
+    monkeypatch.setattr(services, "create_note", broken)
+    failed = web.request("post", f"{chart}notes/new", data={
+        "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Lost"), "action": "save"})
+    assert failed.status_code == 500
+    assert not leaks(failed.content.decode()), "the 500 page repeats the request"
+    monkeypatch.undo()
+
+    # E-mail: an invitation, and the owner's alert about a record that fails its integrity check.
+    practice_services.invite_staff(inviter=alice.user, email="fay@example.test", role=Role.CLINICIAN)
+    ClientRecord.objects.filter(public_id=client_id).update(demographics_version=7)
+    assert web.request("get", chart).status_code in (404, 409, 500)
+    assert len(mail.outbox) >= 2, "the invitation and the integrity alert were sent"
+
+    assert any("django.request" in line for line in captured_logs.lines), "the capture sees Django's logs"
+    sides = {
+        "logs": "\n".join(captured_logs.lines),
+        "e-mails": "\n".join(f"{m.subject}\n{m.to}\n{m.extra_headers}\n{m.body}\n{m.alternatives}"
+                             for m in mail.outbox),
+        "URLs and response headers": "\n".join(web.seen),
+        "file names": "\n".join(file_names(Path(settings.DATA_DIR))),
+    }
+    for side, text in sides.items():
+        assert not leaks(text), f"client data in the {side}: " + next(
+            line for line in text.splitlines() if leaks(line))
+
+
+# ----------------------------------------------------------------------------- a real server
+
+@pytest.mark.server
+def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_path: Path) -> None:
+    from tests.server.test_vault_across_processes import _post, sign_in_and_enrol
+
+    with scratch_database() as database_url:
+        data_dir = tmp_path / "data"
+        env = base_env(data_dir, database_url, CONFIDE_LOG_LEVEL="DEBUG")
+        init_practice(data_dir, env)
+        server = Server(env, free_port())
+        try:
+            browser = requests.Session()
+            sign_in_and_enrol(browser, server, server)
+            form = browser.get(f"{server.url}/clients/new", timeout=10)
+            primary = re.search(r'<select name="primary_clinician".*?<option value="(\d+)"', form.text, re.S)
+            assert primary
+            registered = _post(browser, f"{server.url}/clients/new",
+                               {**DEMOGRAPHICS, "primary_clinician": primary.group(1)}, follow=False)
+            assert registered.status_code == 302, registered.text[:500]
+            chart = registered.headers["Location"]
+            written = _post(browser, f"{server.url}{chart}notes/new", {
+                "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Note"),
+                "action": "sign"}, follow=False)
+            assert written.status_code == 302, written.text[:500]
+            found = _post(browser, f"{server.url}/clients/", {"q": canary("Given")})
+            assert canary("Family") in found.text
+            page = browser.get(f"{server.url}{chart}", timeout=10)
+            assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+            seen = [r.url for r in (registered, written, found, page)] + [str(page.headers)]
+
+            password_file = tmp_path / "password"
+            password_file.write_text(OWNER_PASSWORD, encoding="utf-8")
+            token = confide("token", "create", "--email", "alice@example.test", "--password-file",
+                            str(password_file), "--name", "side doors", env=env, check=True).stdout.splitlines()[-1]
+            headers = {"Authorization": f"Bearer {token}"}
+            created = requests.post(f"{server.url}/api/v1/clients", json={**DEMOGRAPHICS}, headers=headers,
+                                    timeout=10)
+            assert created.status_code == 201, created.text
+            bad = requests.post(f"{server.url}/api/v1/clients", json={**DEMOGRAPHICS, "date_of_birth": canary("x")},
+                                headers=headers, timeout=10)
+            assert bad.status_code == 422 and not leaks(bad.text)
+            searched = requests.post(f"{server.url}/api/v1/clients/search", json={"query": canary("Given")},
+                                     headers=headers, timeout=10)
+            assert searched.status_code == 200 and canary("Family") in searched.text
+            seen += [str(r.headers) for r in (created, bad, searched)]
+        finally:
+            output = server.stop()
+        assert '"POST /clients/new" 302' in output and '"POST /api/v1/clients/search" 200' in output, (
+            "the access log is part of the output searched")
+        assert not leaks(output), "client data in the server's output: " + next(
+            line for line in output.splitlines() if leaks(line))
+        assert not leaks("\n".join(seen)), "client data in a URL or response header"
+        assert not leaks("\n".join(file_names(data_dir))), "client data in a file name"
+
+
+def test_the_template_engine_never_logs_its_context(captured_logs: Capture, bob: Person) -> None:
+    """At DEBUG, Django's template engine would log a whole context (decrypted demographics) on a failed lookup."""
+    from django.template import Context, Template
+
+    assert not logging.getLogger("django.template").isEnabledFor(logging.DEBUG)
+    Template("{{ missing.value }}").render(Context({"d": canary("Context")}))
+    assert not leaks("\n".join(captured_logs.lines))
