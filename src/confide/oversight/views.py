@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +15,7 @@ from confide.oversight.models import Alert, EmergencyAccessHolder
 from confide.practice.models import Membership, Role
 from confide.records.services import NotFoundError
 from confide.web.decorators import owner_required, vault_required
+from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
 from confide.web.records_views import record_errors
 
 
@@ -35,22 +34,12 @@ def _require_owner(request: HttpRequest) -> Membership:
     return membership
 
 
-class DesignateForm(forms.Form):
-    user = forms.TypedChoiceField(label="Person", coerce=int, error_messages={
-        "required": "Choose whom to designate.", "invalid_choice": "Choose a person from the list."})
-
-    def __init__(self, *args: Any, candidates: list[Membership], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.candidates = {m.user_id: m for m in candidates}
-        self.fields["user"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
-            (m.user_id, f"{m.user} ({m.get_role_display()})") for m in candidates]
+class DesignateForm(MemberChoiceForm):
+    pass
 
 
-class ConfirmDesignateForm(DesignateForm):
-    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    fingerprint_confirmed = forms.BooleanField(
-        label="The fingerprint matches the one on their Account security page",
-        error_messages={"required": "Compare the fingerprints and tick the box before designating them."})
+class ConfirmDesignateForm(DesignateForm, FingerprintConfirmation):
+    pass
 
 
 class ReasonForm(forms.Form):

@@ -8,7 +8,29 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 
 from confide.accounts.models import User
-from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Role
+from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Membership, Role
+
+
+class MemberChoiceForm(forms.Form):
+    """Choose one practice member from `candidates` (a care-team grant, an emergency-access holder)."""
+
+    user = forms.TypedChoiceField(label="Practice member", coerce=int, error_messages={
+        "required": "Choose a person.", "invalid_choice": "Choose a person from the list."})
+
+    def __init__(self, *args: Any, candidates: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = {m.user_id: m for m in candidates}
+        self.fields["user"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
+            (m.user_id, f"{m.user} ({m.get_role_display()})") for m in candidates]
+
+
+class FingerprintConfirmation(forms.Form):
+    """The second step of handing keys to someone: compare their key fingerprint, then confirm."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    fingerprint_confirmed = forms.BooleanField(
+        label="The fingerprint matches the one on their Account security page",
+        error_messages={"required": "Compare the fingerprints and tick the box to confirm."})
 
 
 class InviteForm(forms.Form):

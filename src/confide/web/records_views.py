@@ -45,6 +45,7 @@ from confide.records.services import (
     TeamMember,
 )
 from confide.web.decorators import staff_required, vault_required
+from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
 
 logger = logging.getLogger(__name__)
 
@@ -282,24 +283,14 @@ class AddendumForm(forms.Form):
 GRANTABLE_ROLES = [(r.value, r.label) for r in CareTeamMember.Role if r != CareTeamMember.Role.PRIMARY]
 
 
-class GrantForm(forms.Form):
-    user = forms.TypedChoiceField(label="Practice member", coerce=int)
+class GrantForm(MemberChoiceForm):
     role = forms.ChoiceField(label="Role on this care team", choices=GRANTABLE_ROLES)
     clinical = forms.BooleanField(label="Clinical access: progress notes and documents", required=False,
                                   help_text="Without it they see demographics only. Front-desk staff never get it.")
 
-    def __init__(self, *args: Any, candidates: list[Membership], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.candidates = {m.user_id: m for m in candidates}
-        self.fields["user"].choices = [("", "Choose a person")] + [  # type: ignore[attr-defined]
-            (m.user_id, f"{m.user} ({m.get_role_display()})") for m in candidates]
 
-
-class ConfirmGrantForm(GrantForm):
-    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    fingerprint_confirmed = forms.BooleanField(
-        label="The fingerprint matches the one on their Account security page",
-        error_messages={"required": "Compare the fingerprints and tick the box before granting access."})
+class ConfirmGrantForm(GrantForm, FingerprintConfirmation):
+    pass
 
 
 class UploadForm(forms.Form):
