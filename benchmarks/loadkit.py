@@ -312,6 +312,7 @@ def check(*, password: str) -> dict[str, Any]:
     from django.db.models import Count
 
     from confide.audit.models import LogEntry
+    from confide.audit.services import sequence_pending
     from confide.keys import vault as keys
     from confide.records import services
     from confide.records.models import Note
@@ -329,6 +330,9 @@ def check(*, password: str) -> dict[str, Any]:
             continue
         found[str(note.public_id)] = {"version": note.version, "status": note.status, "body": body,
                                       "client": str(note.client.public_id)}
+    # Events committed with their write but not yet placed when the server died are in the
+    # pending table (ADR 0005); a read of the log places them first, as `confide audit` does.
+    sequence_pending(wait=True)
     events = dict(LogEntry.objects.filter(tag__startswith="record:note:").values_list("tag")
                   .annotate(n=Count("position")).values_list("tag", "n"))
     return {"notes": found, "failed": failed, "events": events}
