@@ -253,6 +253,8 @@ def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_pat
                                      headers=headers, timeout=10)
             assert searched.status_code == 200 and canary("Family") in searched.text
             seen += [str(r.headers) for r in (created, bad, searched)]
+            disclosed, release_token = _disclosures_on_a_real_server(browser, server.url, chart)
+            seen += disclosed
         finally:
             output = server.stop()
         assert '"POST /clients/new" 302' in output and '"POST /api/v1/clients/search" 200' in output, (
@@ -261,6 +263,70 @@ def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_pat
             line for line in output.splitlines() if leaks(line))
         assert not leaks("\n".join(seen)), "client data in a URL or response header"
         assert not leaks("\n".join(file_names(data_dir))), "client data in a file name"
+        assert '"POST /release/[redacted]/" 200' in output, "the release link's requests are in the access log"
+        assert release_token not in output, "a release link's token in the server's output"
+
+
+def _post_from(browser: requests.Session, form_url: str, action_url: str, data: dict[str, Any],
+               **kwargs: Any) -> requests.Response:
+    """Post to `action_url` with the CSRF token of the form page at `form_url` (as a browser would)."""
+    page = browser.get(form_url, timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, f"no form on {form_url}"
+    return browser.post(action_url, data={"csrfmiddlewaretoken": token.group(1), **data},
+                        headers={"Referer": form_url}, timeout=10, allow_redirects=False, **kwargs)
+
+
+def _disclosures_on_a_real_server(browser: requests.Session, base: str, chart: str) -> tuple[list[str], str]:
+    """An authorization, a release link opened by its recipient, and an emergency disclosure, with
+    canaries in every free-text field; returns the URLs and headers seen, and the link's token."""
+    url = f"{base}{chart}"
+    scan = _post_from(browser, url, f"{url}documents/", {},
+                      files={"file": (f"{canary('Scan')}.pdf", b"%PDF-1.4 a fictional signed form")})
+    assert scan.status_code in (200, 302), scan.text[:500]
+    form = browser.get(f"{url}disclosures/authorizations/new", timeout=10)
+    scan_id = re.search(r'<option value="([0-9a-f-]{36})"', form.text)
+    assert scan_id, form.text[:500]
+    saved = _post_from(browser, f"{url}disclosures/authorizations/new", f"{url}disclosures/authorizations/new", {
+        "categories": "progress_notes", "description": canary("AuthDescription"), "discloser": "The practice",
+        "recipient_name": canary("Recipient"), "recipient_address": canary("RecipientAddress"),
+        "purposes": canary("Purpose"), "expiry_event": "One year after signing", "signer_name": canary("Signer"),
+        "signed_on": "2026-11-20", "states_right_to_revoke": "on", "states_conditioning": "on",
+        "states_redisclosure": "on", "scan_document_id": scan_id.group(1)})
+    assert saved.status_code == 302, saved.text[:500]
+    authorization = f"{base}{saved.headers['Location']}"
+    issued = _post_from(browser, authorization, f"{authorization}packet",
+                        {"categories": "progress_notes", "delivery": "link", "days": "7"})
+    assert issued.status_code == 200, issued.text[:500]
+    release = re.search(r"https?://[^/\s\"<]+(/release/[^\s\"<]+/)", issued.text)
+    passcode = re.search(r'<code id="release-passcode">([^<]+)</code>', issued.text)
+    assert release and passcode
+    recipient = requests.Session()
+    link = f"{base}{release.group(1)}"
+    wrong = _post_from(recipient, link, link, {"passcode": "WRONG-WRONG"})
+    assert wrong.status_code == 400
+    opened = _post_from(recipient, link, link, {"passcode": passcode.group(1)})
+    assert opened.status_code == 200 and opened.headers["Content-Type"] == "application/pdf"
+
+    started = _post_from(browser, f"{url}disclosures/emergency/new", f"{url}disclosures/emergency/new",
+                         {"basis": "duty_to_warn"})
+    assert started.status_code == 302, started.text[:500]
+    draft = f"{base}{started.headers['Location']}"
+    for data in (
+        {"step": "risk", "threat": canary("Threat"), "victim": canary("Victim"), "imminence": "soon",
+         "means": canary("Means"), "history": ""},
+        {"step": "rule", "rule_reviewed": "on", "no_consultation_reason": canary("NoConsultation")},
+        {"step": "disclosure", "recipient_type": "police", "recipient_name": canary("Officer"), "method": "phone",
+         "disclosed_at": "2026-11-20T10:00", "items": "threat", "details": canary("WhatWasSaid")},
+        {"step": "client", "client_told": "later", "not_told_reason": canary("NotTold")},
+        {"step": "review", "confirm": "on"},
+    ):
+        answer = _post_from(browser, draft, draft, data)
+        assert answer.status_code == 302, (data["step"], answer.text[:500])
+    assert canary("WhatWasSaid") in browser.get(draft, timeout=10).text
+    seen = [r.url for r in (scan, saved, issued, started)] + [
+        str(r.headers) for r in (scan, saved, issued, wrong, opened, started)]
+    return seen, release.group(1).rstrip("/").rsplit("/", 1)[-1]
 
 
 def test_the_template_engine_never_logs_its_context(captured_logs: Capture, bob: Person) -> None:
@@ -395,6 +461,9 @@ def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
         "URLs and response headers": "\n".join(staff.seen + portal.seen + recipient.seen),
         "file names": "\n".join(file_names(Path(settings.DATA_DIR))),
     }
+    # The tokens of the invitation and release links are secrets too: never in a log line.
+    for token in (join.rstrip("/").rsplit("/", 1)[-1], release.group(1).rstrip("/").rsplit("/", 1)[-1]):
+        assert token not in sides["logs"], "a link's token reached the logs"
     for side, text in sides.items():
         assert not leaks(text), f"client data in the {side}: " + next(
             line for line in text.splitlines() if leaks(line))
