@@ -50,13 +50,10 @@ def _portal(tag: str) -> tuple[str, ...]:
 # Disclosures of our client (the clinical scope) and the emergency draft (its author's only).
 DISCLOSURE_CANARIES = _of("", "Recipient", "RecipientAddress", "Purpose", "AuthDescription", "Signer", "Court")
 DRAFT_CANARIES = _of("", "Threat", "Victim")
-CLINICAL_CANARIES = _clinical("")
-PRIVATE_CANARIES = _private("")
 OURS = _admin("") + _clinical("") + _private("") + _portal("") + DISCLOSURE_CANARIES + DRAFT_CANARIES
 ANOTHER = _admin("Another") + _clinical("Another") + _private("Another") + _portal("Another")
 THEIR_CANARIES = (_admin("Theirs") + _clinical("Theirs") + _private("Theirs")
                   + _of("Theirs", "Recipient", "Purpose", "Threat"))
-OUR_CANARIES = OURS
 
 
 def _but(*seen: tuple[str, ...]) -> tuple[str, ...]:

@@ -120,7 +120,9 @@ def build_world() -> World:
     """alice owns the practice; bob treats the client; carol supervises it; dana is its front desk.
 
     erin is a clinician and sam a supervisor of the same practice who are on no care team; gus is
-    a clinician on the team (the one whom revocation routes remove); charlie owns another practice.
+    a clinician on the team (the one whom revocation routes remove); frank holds emergency access
+    and has a break-glass session open on another client of bob's; wren (our client) and yara
+    (that other client) use the portal; charlie owns another practice.
     """
     owner = make_practice("alice@example.test")
     practice = owner.practice
@@ -156,25 +158,27 @@ def build_world() -> World:
     issued_link = _release_link(bob, client_id, ours.ids["authorization_id"])
     ours.tokens["release/"] = issued_link.token
 
-    # The portal: our client and another client of the same practice have accounts, have signed
-    # the consent document and answered a check-in; a third client's invitation is pending.
+    # Emergency access: frank holds it (designated before the other client exists, so that client's
+    # keys are wrapped to him as bob writes the record).
     people["emergency_holder"] = Person(add_member(practice, "frank@example.test", Role.CLINICIAN), PASSWORD)
     holder = people["emergency_holder"]
     oversight.designate_holder(vault_of(people["owner"]), user_id=holder.user.pk,
                                fingerprint=holder.user.key_pair.fingerprint)
-    another = _record(bob, "Another")  # its keys are wrapped to the holder as bob writes it
+    another = _record(bob, "Another")
+
+    # The portal: our client and another client of the same practice have accounts, have signed
+    # the consent document and answered a check-in; a third client's invitation is pending.
     people["client"] = _portal_account(bob, client_id, "wren@example.test", "")
     people["another_client"] = _portal_account(bob, another.ids["client_id"], "yara@example.test", "Another")
     account = ClientAccount.objects.get(user=people["client"].user)
     ours.ids["signature_id"] = str(account.client.consent_signatures.get().public_id)
     ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
-                                .order_by("pk").first().pk)  # type: ignore[union-attr]
+                                .order_by("pk")[0].pk)
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)
 
-    # Emergency access: frank holds it and has a live break-glass session on the other client's
-    # record (not ours), which raised an alert for the owner.
+    # frank opens a break-glass session on the other client's record (not ours): it raises an alert.
     session = oversight.open_break_glass(vault_of(holder), another.ids["client_id"], BREAK_GLASS_REASON)
     ours.ids["session_id"] = str(session.public_id)
     ours.ids["alert_id"] = str(Alert.objects.get(session=session).pk)
