@@ -131,3 +131,69 @@ def test_clinician_pages_are_accessible_and_work_by_keyboard(
 
     assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
     problems.assert_none()
+
+
+def test_portal_and_disclosure_pages_are_accessible(
+    confide: Confide, new_context: NewContext, problems: BrowserProblems
+) -> None:
+    """The client's portal pages and the chart's disclosure pages: no serious or critical violation."""
+    context = new_context()
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    violations: list[str] = []
+    page.goto(confide.at("/accounts/login/"))
+    page.locator("input[name=login]").fill("alice@example.test")
+    page.locator("input[name=password]").fill(OWNER_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/account/security/")
+    enrol_totp(page, OWNER_PASSWORD)
+
+    # The owner is the client's primary clinician: the chart's disclosure pages.
+    page.goto(confide.at("/clients/new"))
+    page.get_by_label("Given name").fill("Marguerite")
+    page.get_by_label("Family name").fill("Oakhollow")
+    page.get_by_label("Primary clinician").select_option(index=1)
+    page.get_by_role("button", name="Register client").click()
+    page.wait_for_url(re.compile(r"/clients/[0-9a-f-]{36}/$"))
+    chart = page.url
+    for path, name in (("disclosures/", "disclosures"), ("disclosures/authorizations/new", "authorization form"),
+                       ("disclosures/court/new", "court request form"), ("disclosures/other/new", "other disclosure"),
+                       ("disclosures/accounting/", "accounting of disclosures"),
+                       ("disclosures/emergency/new", "emergency disclosure: start")):
+        page.goto(chart + path)
+        violations += axe_violations(page, name)
+    page.get_by_label(re.compile("duty to warn", re.I)).first.check()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(re.compile(r"/disclosures/emergency/[0-9a-f-]{36}/$"))
+    violations += axe_violations(page, "emergency disclosure: the risk step")
+
+    # The client joins from the e-mailed link and uses the portal.
+    page.goto(chart)
+    page.get_by_label("Invite the client to the portal (e-mail address)").fill("wren.axe@example.test")
+    page.get_by_role("button", name="Send portal invitation").click()
+    mail = confide.mailbox.wait_for("wren.axe@example.test")
+    [link] = re.findall(r"https?://\S+", mail.get_content())  # type: ignore[attr-defined]
+    client_context = new_context()
+    client_context.add_init_script(path=str(AXE))
+    wren = client_context.new_page()
+    wren.goto(link)
+    violations += axe_violations(wren, "portal: create your account")
+    wren.get_by_label("Your e-mail address").fill("wren.axe@example.test")
+    wren.get_by_label("Choose a password").fill("saffron kettle glacier whistle")
+    wren.get_by_label("Type the password again").fill("saffron kettle glacier whistle")
+    wren.get_by_role("button", name="Create my account").click()
+    wren.wait_for_url("**/portal/consent/")
+    violations += axe_violations(wren, "portal: consent")
+    wren.get_by_label("I have read this document and I understand it.").check()
+    wren.get_by_label("Type your full name to sign").fill("Marguerite Oakhollow")
+    wren.get_by_role("button", name="Sign the consent").click()
+    wren.wait_for_url("**/portal/documents/")
+    violations += axe_violations(wren, "portal: documents")
+    for path, name in (("/portal/", "portal: home"), ("/portal/check-in/", "portal: check-in"),
+                       ("/portal/privacy/", "portal: privacy"), ("/portal/access/", "portal: access history"),
+                       ("/portal/security/", "portal: security")):
+        wren.goto(confide.at(path))
+        violations += axe_violations(wren, name)
+
+    assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
+    problems.assert_none()

@@ -51,6 +51,23 @@ def test_a_revoked_token_stops_working(bob: Person, client: HttpClient, client_r
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
+def test_a_portal_clients_token_gets_401(bob: Person, client: HttpClient, client_record: Client) -> None:
+    """The API is for staff: a client's own token (they hold a key pair too) is refused, not a 500."""
+    from confide.keys.vault import create_access_token
+    from confide.portal import services as portal
+    from tests.conftest import PASSWORD
+    from tests.records.conftest import vault_of
+
+    issued = portal.invite_client(vault_of(bob), client_record.public_id, email="wq.api@example.test")
+    account = portal.accept_client_invitation(token=issued.link.rstrip("/").rsplit("/", 1)[1],
+                                              email="wq.api@example.test", password=PASSWORD)
+    api = Api(client, create_access_token(portal.client_vault(account, PASSWORD), "mine"))
+    for path in ("/clients", f"/clients/{client_record.public_id}", f"/clients/{client_record.public_id}/notes"):
+        response = api.get(path)
+        assert_problem(response, 401)
+        assert "Quastenbrook" not in response.content.decode()
+
+
 def test_a_suspended_persons_token_stops_working(bob: Person, client: HttpClient, client_record: Client) -> None:
     api = Api(client, token_of(bob))
     bob.user.is_active = False

@@ -9,27 +9,26 @@ naming a policy (or write a new policy if none fits).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.apps import apps
+from dataclasses import dataclass, field
 
 # ----------------------------------------------------------------------------- personas
 
-# The staff personas of `tests.security.world.build_world`, plus "anonymous".
+# The staff personas of `tests.security.world.build_world`, plus "anonymous". The emergency
+# holder is a clinician on no care team who holds break-glass access (with a live session on
+# another client's record, not ours).
 STAFF_PERSONAS = (
     "anonymous", "owner", "clinician_on_team", "clinician_off_team", "supervisor_granted",
-    "supervisor_not_granted", "front_desk", "other_practice",
+    "supervisor_not_granted", "front_desk", "other_practice", "emergency_holder",
 )
 
-# Personas that exist only once an app is installed: they join the matrix on that day. Their
-# expected outcomes are written in the policies below already (a client never reaches a staff
-# page); the portal's own routes will need policies of their own.
-PENDING_PERSONAS: dict[str, str] = {"client": "confide.portal", "another_client": "confide.portal"}
+# Portal clients (ADR 0008): "client" is our client; "another_client" is another client of the
+# same practice, who must never see anything of ours.
+CLIENT_PERSONAS = ("client", "another_client")
 
 
 def personas() -> list[str]:
-    """The personas the matrix runs as: the staff ones, and the pending ones whose app is installed."""
-    return [*STAFF_PERSONAS, *(p for p, app in PENDING_PERSONAS.items() if apps.is_installed(app))]
+    """The personas the matrix runs as."""
+    return [*STAFF_PERSONAS, *CLIENT_PERSONAS]
 
 
 # ----------------------------------------------------------------------------- outcomes
@@ -61,19 +60,33 @@ def outcome_of(status: int, location: str, *, api: bool) -> str:
 # ----------------------------------------------------------------------------- policies
 
 
+# A portal client on a staff page: staff_required answers 403 (ADR 0008), never the page.
+CLIENT_REFUSED = frozenset({FORBIDDEN})
+
+
 @dataclass(frozen=True)
 class Policy:
-    """The set of acceptable outcomes for each persona; a persona not named is refused with 404."""
+    """The set of acceptable outcomes for each persona.
+
+    A staff persona not named is refused with `others` (404 unless said otherwise); a portal
+    client not named gets `clients` (403: a client never reaches a staff page).
+    """
 
     name: str
     allowed: dict[str, frozenset[str]]
     anonymous: frozenset[str] = frozenset({LOGIN})
     others: frozenset[str] = frozenset({NOT_FOUND})
+    clients: frozenset[str] = field(default=CLIENT_REFUSED)
 
-    def expected(self, persona: str) -> frozenset[str]:
+    def expected(self, persona: str, *, api: bool = False) -> frozenset[str]:
         if persona == "anonymous":
             return self.anonymous
-        return self.allowed.get(persona, self.others)
+        if persona in self.allowed:
+            return self.allowed[persona]
+        if persona in CLIENT_PERSONAS:
+            # The API is for staff: a client's own token is refused as invalid (401).
+            return frozenset({LOGIN}) if api and self.clients == CLIENT_REFUSED else self.clients
+        return self.others
 
 
 def _everyone(outcomes: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -82,10 +95,16 @@ def _everyone(outcomes: frozenset[str]) -> dict[str, frozenset[str]]:
 
 _CLIENTS_DENIED = frozenset({LOGIN, FORBIDDEN, NOT_FOUND})
 
-PUBLIC = Policy("public", _everyone(frozenset({OK})), anonymous=frozenset({OK}), others=frozenset({OK}))
+PUBLIC = Policy("public", _everyone(frozenset({OK})), anonymous=frozenset({OK}), others=frozenset({OK}),
+                clients=frozenset({OK}))
 # Any staff member of any practice; a client (portal) never reaches a staff page.
-STAFF = Policy("staff", _everyone(REACHED), others=_CLIENTS_DENIED)
+STAFF = Policy("staff", _everyone(REACHED))
+# The home page: staff see their dashboard; a client is sent on to the portal's home.
+HOME = Policy("home", _everyone(REACHED), clients=frozenset({OK}))
+# Practice-level owner pages (no client record): the owner of either practice reaches their own.
 OWNER = Policy("owner", {"owner": REACHED, "other_practice": REACHED}, others=frozenset({NOT_FOUND, LOGIN}))
+# An owner page about one thing of our practice (an alert): another practice's owner gets 404.
+OWNER_RECORD = Policy("owner record", {"owner": REACHED})
 # Demographics, appointments, the care team and the access log: the admin scope key.
 ADMIN_SCOPE = Policy("admin scope", dict.fromkeys(
     ("owner", "clinician_on_team", "supervisor_granted", "front_desk"), REACHED))
@@ -96,11 +115,30 @@ CLINICAL_WRITE = Policy("clinical write", {"clinician_on_team": REACHED, "superv
 # Managing the care team: team members holding the clinical key, and the owner (admin grants only).
 TEAM_MANAGE = Policy("team manage", dict.fromkeys(("owner", "clinician_on_team", "supervisor_granted"), REACHED))
 # allauth's pages: no client data; whatever allauth answers, it must not be a server error.
-ACCOUNT = Policy("account", _everyone(frozenset({ANY})), anonymous=frozenset({ANY}), others=frozenset({ANY}))
+ACCOUNT = Policy("account", _everyone(frozenset({ANY})), anonymous=frozenset({ANY}), others=frozenset({ANY}),
+                 clients=frozenset({ANY}))
 # The session probes answer in JSON: 401 without a session, so a page's script can tell.
 SESSION_PROBE = Policy("session probe", _everyone(REACHED), anonymous=frozenset({"401"}),
-                       others=frozenset({"401"}))
+                       others=frozenset({"401"}), clients=REACHED)
 
+
+# Emergency disclosures in progress are their author's until recorded (bob started ours).
+DRAFT_AUTHOR = Policy("draft author", {"clinician_on_team": REACHED})
+# Inviting the client to the portal: care-team members with clinical access (posted with a valid
+# address, `WEB_BODIES`; the client already has an account, so the answer is a message).
+PORTAL_INVITE = Policy("portal invite", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED))
+# Break-glass pages: only a designated emergency-access holder (ADR 0006).
+EMERGENCY_HOLDER = Policy("emergency holder", {"emergency_holder": REACHED})
+
+# The portal (ADR 0008): a signed-in client only. Staff are refused with 403 (client_required).
+PORTAL = Policy("portal", dict.fromkeys(CLIENT_PERSONAS, REACHED), others=frozenset({FORBIDDEN}))
+# One of our client's own things in the portal (a signed copy): another client gets 404.
+PORTAL_OWN = Policy("portal own", {"client": REACHED}, others=frozenset({FORBIDDEN}),
+                    clients=frozenset({NOT_FOUND}))
+# Pages opened from an e-mailed link (a portal invitation): no client data; anyone may open them,
+# and opening one signs the current person out.
+LINK = Policy("link", _everyone(frozenset({OK})), anonymous=frozenset({OK}), others=frozenset({OK}),
+              clients=frozenset({OK}))
 
 # Web forms posted empty: a persona without access may be told the form is empty (400) before
 # the record is looked up; that answer is the same for every id, so it reveals nothing. Valid
@@ -111,10 +149,11 @@ CLINICAL_FORM = Policy("clinical form", dict.fromkeys(("clinician_on_team", "sup
 TEAM_FORM = Policy("team form", dict.fromkeys(("owner", "clinician_on_team", "supervisor_granted"), REACHED),
                    others=EMPTY_FORM_DENIED)
 # Signing out everywhere ends the caller's own session: the answer is the sign-in page.
-SIGN_OUT = Policy("sign out", _everyone(frozenset({LOGIN, OK})), others=_CLIENTS_DENIED)
+SIGN_OUT = Policy("sign out", _everyone(frozenset({LOGIN, OK})), others=_CLIENTS_DENIED,
+                  clients=frozenset({LOGIN, OK}))
 # The invitation page holds no client data; the owner revoked this invitation earlier in the walk.
 INVITATION = Policy("invitation", _everyone(frozenset({OK})) | {"owner": frozenset({OK, NOT_FOUND})},
-                    anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}))
+                    anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}), clients=frozenset({OK}))
 
 
 @dataclass(frozen=True)
@@ -128,7 +167,7 @@ class Route:
 # Pages, keyed by their pattern in the URL configuration (as in tests/routes.py). POST-only
 # routes are called with an empty form: a persona that may use them gets a validation answer.
 WEB_ROUTES: dict[str, Route] = {
-    "": Route(STAFF),
+    "": Route(HOME),
     "healthz": Route(PUBLIC),
     "session/status": Route(SESSION_PROBE),
     "session/keepalive": Route(SESSION_PROBE, "POST"),
@@ -163,6 +202,60 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/episodes/close": Route(CLINICAL_SCOPE, "POST"),
     "clients/<uuid:client_id>/plan/": Route(CLINICAL_SCOPE),
     "clients/<uuid:client_id>/plan/edit": Route(CLINICAL_WRITE),
+    # Disclosures (ADR 0009): the clinical scope, front desk excluded.
+    "clients/<uuid:client_id>/disclosures/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/part2": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/disclosures/authorizations/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/expired":
+        Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/packet":
+        Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/disclosures/authorizations/<uuid:authorization_id>/revoke":
+        Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/disclosures/emergency/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/emergency/<uuid:disclosure_id>/": Route(DRAFT_AUTHOR),
+    "clients/<uuid:client_id>/disclosures/court/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/court/<uuid:request_id>/outcome": Route(CLINICAL_FORM, "POST"),
+    "clients/<uuid:client_id>/disclosures/other/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/accounting/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/accounting.pdf": Route(CLINICAL_SCOPE),
+    # The recipient's page of a release link: a passcode form that names nothing.
+    "release/<str:token>/": Route(PUBLIC),
+    # Break-glass and alerts (ADR 0006).
+    "practice/emergency-access/": Route(OWNER),
+    "practice/emergency-access/revoke": Route(OWNER, "POST"),
+    "emergency/": Route(EMERGENCY_HOLDER),
+    "emergency/<uuid:session_id>/end": Route(EMERGENCY_HOLDER, "POST"),
+    "clients/<uuid:client_id>/emergency": Route(EMERGENCY_HOLDER),
+    "alerts/": Route(OWNER),
+    "alerts/<int:alert_id>/": Route(OWNER_RECORD),
+    "alerts/<int:alert_id>/acknowledge": Route(OWNER_RECORD, "POST"),
+    # Jurisdiction and consent policies (ADR 0007): the owner's, practice-level.
+    "practice/jurisdiction/": Route(OWNER),
+    "practice/consent/": Route(OWNER),
+    "practice/consent/preview": Route(OWNER),
+    "practice/consent/preview.pdf": Route(OWNER),
+    # The portal (ADR 0008): the client's own pages, and its staff actions.
+    "portal/": Route(PORTAL),
+    "portal/unlock": Route(PORTAL),
+    "portal/consent/": Route(PORTAL),
+    "portal/documents/": Route(PORTAL),
+    "portal/documents/<uuid:signature_id>.pdf": Route(PORTAL_OWN),
+    "portal/privacy/": Route(PORTAL),
+    "portal/access/": Route(PORTAL),
+    "portal/check-in/": Route(PORTAL),
+    "portal/security/": Route(PORTAL),
+    "portal/join/<str:token>/": Route(LINK, ends_session=True),
+    "clients/<uuid:client_id>/portal/invite": Route(PORTAL_INVITE, "POST"),
+    "portal/notices/<int:notice_id>/dismiss": Route(STAFF, "POST"),
+    "practice/consent-process/": Route(STAFF),
+}
+
+# Valid forms for POST pages whose empty form would be refused before any lookup (so the matrix
+# sees who may really use them).
+WEB_BODIES: dict[str, dict[str, str]] = {
+    "clients/<uuid:client_id>/portal/invite": {"email": "wren.again@example.test"},
 }
 
 # allauth's routes, classified by prefix: its pages hold no client data.

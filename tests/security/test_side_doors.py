@@ -253,6 +253,8 @@ def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_pat
                                      headers=headers, timeout=10)
             assert searched.status_code == 200 and canary("Family") in searched.text
             seen += [str(r.headers) for r in (created, bad, searched)]
+            disclosed, release_token = _disclosures_on_a_real_server(browser, server.url, chart)
+            seen += disclosed
         finally:
             output = server.stop()
         assert '"POST /clients/new" 302' in output and '"POST /api/v1/clients/search" 200' in output, (
@@ -261,6 +263,70 @@ def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_pat
             line for line in output.splitlines() if leaks(line))
         assert not leaks("\n".join(seen)), "client data in a URL or response header"
         assert not leaks("\n".join(file_names(data_dir))), "client data in a file name"
+        assert '"POST /release/[redacted]/" 200' in output, "the release link's requests are in the access log"
+        assert release_token not in output, "a release link's token in the server's output"
+
+
+def _post_from(browser: requests.Session, form_url: str, action_url: str, data: dict[str, Any],
+               **kwargs: Any) -> requests.Response:
+    """Post to `action_url` with the CSRF token of the form page at `form_url` (as a browser would)."""
+    page = browser.get(form_url, timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, f"no form on {form_url}"
+    return browser.post(action_url, data={"csrfmiddlewaretoken": token.group(1), **data},
+                        headers={"Referer": form_url}, timeout=10, allow_redirects=False, **kwargs)
+
+
+def _disclosures_on_a_real_server(browser: requests.Session, base: str, chart: str) -> tuple[list[str], str]:
+    """An authorization, a release link opened by its recipient, and an emergency disclosure, with
+    canaries in every free-text field; returns the URLs and headers seen, and the link's token."""
+    url = f"{base}{chart}"
+    scan = _post_from(browser, url, f"{url}documents/", {},
+                      files={"file": (f"{canary('Scan')}.pdf", b"%PDF-1.4 a fictional signed form")})
+    assert scan.status_code in (200, 302), scan.text[:500]
+    form = browser.get(f"{url}disclosures/authorizations/new", timeout=10)
+    scan_id = re.search(r'<option value="([0-9a-f-]{36})"', form.text)
+    assert scan_id, form.text[:500]
+    saved = _post_from(browser, f"{url}disclosures/authorizations/new", f"{url}disclosures/authorizations/new", {
+        "categories": "progress_notes", "description": canary("AuthDescription"), "discloser": "The practice",
+        "recipient_name": canary("Recipient"), "recipient_address": canary("RecipientAddress"),
+        "purposes": canary("Purpose"), "expiry_event": "One year after signing", "signer_name": canary("Signer"),
+        "signed_on": "2026-11-20", "states_right_to_revoke": "on", "states_conditioning": "on",
+        "states_redisclosure": "on", "scan_document_id": scan_id.group(1)})
+    assert saved.status_code == 302, saved.text[:500]
+    authorization = f"{base}{saved.headers['Location']}"
+    issued = _post_from(browser, authorization, f"{authorization}packet",
+                        {"categories": "progress_notes", "delivery": "link", "days": "7"})
+    assert issued.status_code == 200, issued.text[:500]
+    release = re.search(r"https?://[^/\s\"<]+(/release/[^\s\"<]+/)", issued.text)
+    passcode = re.search(r'<code id="release-passcode">([^<]+)</code>', issued.text)
+    assert release and passcode
+    recipient = requests.Session()
+    link = f"{base}{release.group(1)}"
+    wrong = _post_from(recipient, link, link, {"passcode": "WRONG-WRONG"})
+    assert wrong.status_code == 400
+    opened = _post_from(recipient, link, link, {"passcode": passcode.group(1)})
+    assert opened.status_code == 200 and opened.headers["Content-Type"] == "application/pdf"
+
+    started = _post_from(browser, f"{url}disclosures/emergency/new", f"{url}disclosures/emergency/new",
+                         {"basis": "duty_to_warn"})
+    assert started.status_code == 302, started.text[:500]
+    draft = f"{base}{started.headers['Location']}"
+    for data in (
+        {"step": "risk", "threat": canary("Threat"), "victim": canary("Victim"), "imminence": "soon",
+         "means": canary("Means"), "history": ""},
+        {"step": "rule", "rule_reviewed": "on", "no_consultation_reason": canary("NoConsultation")},
+        {"step": "disclosure", "recipient_type": "police", "recipient_name": canary("Officer"), "method": "phone",
+         "disclosed_at": "2026-11-20T10:00", "items": "threat", "details": canary("WhatWasSaid")},
+        {"step": "client", "client_told": "later", "not_told_reason": canary("NotTold")},
+        {"step": "review", "confirm": "on"},
+    ):
+        answer = _post_from(browser, draft, draft, data)
+        assert answer.status_code == 302, (data["step"], answer.text[:500])
+    assert canary("WhatWasSaid") in browser.get(draft, timeout=10).text
+    seen = [r.url for r in (scan, saved, issued, started)] + [
+        str(r.headers) for r in (scan, saved, issued, wrong, opened, started)]
+    return seen, release.group(1).rstrip("/").rsplit("/", 1)[-1]
 
 
 def test_the_template_engine_never_logs_its_context(captured_logs: Capture, bob: Person) -> None:
@@ -270,3 +336,134 @@ def test_the_template_engine_never_logs_its_context(captured_logs: Capture, bob:
     assert not logging.getLogger("django.template").isEnabledFor(logging.DEBUG)
     Template("{{ missing.value }}").render(Context({"d": canary("Context")}))
     assert not leaks("\n".join(captured_logs.lines))
+
+
+# ----------------------------------------------------------------------------- the portal and disclosures
+
+
+def _link_in(message: Any) -> str:
+    found = re.findall(r"https?://\S+", str(message.body))
+    assert len(found) == 1, message.body
+    return "/" + found[0].split("://", 1)[1].split("/", 1)[1]
+
+
+def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
+        alice: Person, bob: Person, relaxed: object, captured_logs: Capture) -> None:
+    """Canaries typed by a client (signature, check-in) and by a clinician (authorization, emergency
+    disclosure, release link) reach only the pages meant to show them."""
+    from tests.accounts.test_signin import sign_in
+
+    staff = Browser(HttpClient(raise_request_exception=False))
+    assert sign_in(staff.http, bob.email, bob.password).status_code == 302
+    client = services.create_client(vault_of(bob), services.Demographics(**DEMOGRAPHICS))
+    chart = f"/clients/{client.public_id}/"
+
+    # The clinician invites the client; the client joins from the e-mailed link.
+    mail.outbox.clear()
+    assert staff.request("post", f"{chart}portal/invite", data={"email": "wren@example.test"}).status_code == 302
+    [invitation] = mail.outbox
+    join = _link_in(invitation)
+    portal = Browser(HttpClient(raise_request_exception=False))
+    assert portal.request("get", join).status_code == 200
+    joined = portal.request("post", join, data={"email": "wren@example.test", "password1": "meadow copper violin "
+                                                "harbour", "password2": "meadow copper violin harbour"})
+    assert joined.status_code == 302, joined.content[:500]
+
+    # The client signs the consent document (first without ticking the box) and answers a check-in
+    # (first with a bad answer), each with a canary in the free text.
+    assert portal.request("get", "/portal/").status_code == 302
+    page = portal.request("get", "/portal/consent/")
+    version = re.search(r'name="version" value="(\d+)"', page.content.decode())
+    assert version, page.content[:500]
+    unticked = portal.request("post", "/portal/consent/", data={"version": version.group(1),
+                                                                "typed_name": canary("TypedName")})
+    assert unticked.status_code == 400
+    signed = portal.request("post", "/portal/consent/", data={"version": version.group(1), "understood": "on",
+                                                              "typed_name": canary("TypedName")})
+    assert signed.status_code == 302, signed.content[:500]
+    documents = portal.request("get", "/portal/documents/")
+    assert canary("TypedName").encode() in documents.content
+    pdf_path = re.search(r'href="(/portal/documents/[0-9a-f-]+\.pdf)"', documents.content.decode())
+    assert pdf_path
+    pdf = portal.request("get", pdf_path.group(1))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    bad = portal.request("post", "/portal/check-in/", data={"comfort": "9", "informed": "4", "trust": "4",
+                                                            "comment": canary("CheckInComment")})
+    assert bad.status_code == 400
+    answered = portal.request("post", "/portal/check-in/", data={"comfort": "2", "informed": "4", "trust": "4",
+                                                                 "comment": canary("CheckInComment")})
+    assert answered.status_code == 302, answered.content[:500]
+    for path in ("/portal/privacy/", "/portal/access/", "/portal/security/"):
+        assert portal.request("get", path).status_code == 200, path
+    assert canary("CheckInComment").encode() in staff.request("get", chart).content
+
+    # The clinician records a paper authorization (a scan first), releases a packet by link, and
+    # the recipient opens it with the passcode (a wrong one first).
+    scan = io.BytesIO(b"%PDF-1.4 a fictional signed form")
+    scan.name = f"{canary('Scan')}.pdf"
+    assert staff.request("post", f"{chart}documents/", data={"file": scan}).status_code in (200, 302)
+    form = staff.request("get", f"{chart}disclosures/authorizations/new").content.decode()
+    scan_id = re.search(r'<option value="([0-9a-f-]{36})"', form)
+    assert scan_id, form[:500]
+    authorization = {
+        "categories": ["progress_notes"], "description": canary("AuthDescription"), "discloser": "The practice",
+        "recipient_name": canary("Recipient"), "recipient_address": canary("RecipientAddress"),
+        "purposes": canary("Purpose"), "expiry_event": "One year after signing", "signer_name": canary("Signer"),
+        "signed_on": "2026-11-20", "states_right_to_revoke": "on", "states_conditioning": "on",
+        "states_redisclosure": "on", "scan_document_id": scan_id.group(1)}
+    incomplete = staff.request("post", f"{chart}disclosures/authorizations/new",
+                               data={**authorization, "purposes": ""})
+    assert incomplete.status_code == 400
+    saved = staff.request("post", f"{chart}disclosures/authorizations/new", data=authorization)
+    assert saved.status_code == 302, saved.content[:500]
+    issued = staff.request("post", f"{saved['Location']}packet", data={
+        "categories": ["progress_notes"], "delivery": "link", "days": "7"})
+    assert issued.status_code == 200, issued.content[:500]
+    release = re.search(r"https?://[^/\s\"<]+(/release/[^\s\"<]+/)", issued.content.decode())
+    passcode = re.search(r'<code id="release-passcode">([^<]+)</code>', issued.content.decode())
+    assert release and passcode, issued.content.decode()[:2000]
+    recipient = Browser(HttpClient(raise_request_exception=False))
+    assert recipient.request("get", release.group(1)).status_code == 200
+    assert recipient.request("post", release.group(1), data={"passcode": "WRONG-WRONG"}).status_code == 400
+    opened = recipient.request("post", release.group(1), data={"passcode": passcode.group(1)})
+    assert opened.status_code == 200 and opened["Content-Type"] == "application/pdf"
+
+    # An emergency disclosure, step by step, with a canary in every narrative field.
+    started = staff.request("post", f"{chart}disclosures/emergency/new", data={"basis": "duty_to_warn"})
+    assert started.status_code == 302, started.content[:500]
+    draft = started["Location"]
+    steps = [
+        {"step": "risk", "threat": canary("Threat"), "victim": canary("Victim"), "imminence": "soon",
+         "means": canary("Means"), "history": ""},
+        {"step": "rule", "rule_reviewed": "on", "no_consultation_reason": canary("NoConsultation")},
+        {"step": "disclosure", "recipient_type": "police", "recipient_name": canary("Officer"),
+         "recipient_address": "", "method": "phone", "disclosed_at": "2026-11-20T10:00", "items": ["threat"],
+         "details": canary("WhatWasSaid")},
+        {"step": "client", "client_told": "later", "not_told_reason": canary("NotTold")},
+        {"step": "review", "confirm": "on"},
+    ]
+    assert staff.request("post", draft, data={"step": "risk", "threat": canary("Threat")}).status_code == 400
+    for data in steps:
+        answer = staff.request("post", draft, data=data)
+        assert answer.status_code == 302, (data["step"], answer.content[:800])
+    recorded = staff.request("get", draft)
+    assert canary("WhatWasSaid").encode() in recorded.content
+    accounting = staff.request("get", f"{chart}disclosures/accounting/")
+    assert accounting.status_code == 200
+    pdf = staff.request("get", f"{chart}disclosures/accounting.pdf")
+    assert pdf.status_code == 200
+
+    assert mail.outbox, "the portal invitation was sent"
+    sides = {
+        "logs": "\n".join(captured_logs.lines),
+        "e-mails": "\n".join(f"{m.subject}\n{m.to}\n{m.extra_headers}\n{m.body}\n{m.alternatives}"
+                             for m in mail.outbox),
+        "URLs and response headers": "\n".join(staff.seen + portal.seen + recipient.seen),
+        "file names": "\n".join(file_names(Path(settings.DATA_DIR))),
+    }
+    # The tokens of the invitation and release links are secrets too: never in a log line.
+    for token in (join.rstrip("/").rsplit("/", 1)[-1], release.group(1).rstrip("/").rsplit("/", 1)[-1]):
+        assert token not in sides["logs"], "a link's token reached the logs"
+    for side, text in sides.items():
+        assert not leaks(text), f"client data in the {side}: " + next(
+            line for line in text.splitlines() if leaks(line))

@@ -7,12 +7,22 @@ record of its own, so tests can ask for another practice's ids.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from django.core import mail
 from django.test import Client as HttpClient
+from django.utils import timezone
 
+from confide.disclosures import authorizations, packets, required
+from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
+from confide.oversight import alerts
+from confide.oversight import services as oversight
+from confide.oversight.models import Alert
+from confide.portal import services as portal
+from confide.portal.models import ClientAccount, ClinicianNotice
 from confide.practice import services as practice_services
 from confide.practice.models import Membership, Practice, Role
 from confide.records import care, documents, services
@@ -35,9 +45,19 @@ PHONE_CANARY = "+1 555 0199 7731"
 
 @dataclass
 class Record:
-    """The ids of one client's record, by the name of the URL parameter that carries them."""
+    """The ids of one client's record, by the name of the URL parameter that carries them.
+
+    Three routes take a `token` (a staff invitation, a portal invitation, a release link): their
+    tokens are in `tokens`, by the route's first segments, and `ids_for` picks the right one.
+    """
 
     ids: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def ids_for(self, pattern: str) -> dict[str, str]:
+        """The ids to fill `pattern` with (a path of the URL configuration, without its leading slash)."""
+        prefix = next((p for p in self.tokens if pattern.lstrip("/").startswith(p)), None)
+        return self.ids if prefix is None else self.ids | {"token": self.tokens[prefix]}
 
 
 @dataclass
@@ -46,11 +66,18 @@ class World:
     people: dict[str, Person]
     ours: Record
     theirs: Record
+    # The release link's passcode (the link's token is `ours.ids["token"]` of release/<str:token>/).
+    passcode: str = ""
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, persona: str) -> str:
         if persona not in self._tokens:
-            self._tokens[persona] = create_access_token(vault_of(self.people[persona]), "security tests")
+            person = self.people[persona]
+            account = ClientAccount.objects.filter(user=person.user).first()
+            # A portal client holds a key pair too; with a token of their own they must still be
+            # refused by every staff operation of the API.
+            vault = vault_of(person) if account is None else portal.client_vault(account, person.password)
+            self._tokens[persona] = create_access_token(vault, "security tests")
         return self._tokens[persona]
 
     def browser(self, persona: str) -> HttpClient:
@@ -93,7 +120,9 @@ def build_world() -> World:
     """alice owns the practice; bob treats the client; carol supervises it; dana is its front desk.
 
     erin is a clinician and sam a supervisor of the same practice who are on no care team; gus is
-    a clinician on the team (the one whom revocation routes remove); charlie owns another practice.
+    a clinician on the team (the one whom revocation routes remove); frank holds emergency access
+    and has a break-glass session open on another client of bob's; wren (our client) and yara
+    (that other client) use the portal; charlie owns another practice.
     """
     owner = make_practice("alice@example.test")
     practice = owner.practice
@@ -124,7 +153,36 @@ def build_world() -> World:
     issued = practice_services.invite_staff(inviter=people["owner"].user, email="fay@example.test",
                                             role=Role.CLINICIAN)
     ours.ids["invitation_id"] = str(issued.invitation.pk)
-    ours.ids["token"] = issued.link.rstrip("/").rsplit("/", 1)[-1]
+    ours.tokens["invite/"] = _token(issued.link)
+    ours.ids |= _disclosures(bob, client_id, "")
+    issued_link = _release_link(bob, client_id, ours.ids["authorization_id"])
+    ours.tokens["release/"] = issued_link.token
+
+    # Emergency access: frank holds it (designated before the other client exists, so that client's
+    # keys are wrapped to him as bob writes the record).
+    people["emergency_holder"] = Person(add_member(practice, "frank@example.test", Role.CLINICIAN), PASSWORD)
+    holder = people["emergency_holder"]
+    oversight.designate_holder(vault_of(people["owner"]), user_id=holder.user.pk,
+                               fingerprint=holder.user.key_pair.fingerprint)
+    another = _record(bob, "Another")
+
+    # The portal: our client and another client of the same practice have accounts, have signed
+    # the consent document and answered a check-in; a third client's invitation is pending.
+    people["client"] = _portal_account(bob, client_id, "wren@example.test", "")
+    people["another_client"] = _portal_account(bob, another.ids["client_id"], "yara@example.test", "Another")
+    account = ClientAccount.objects.get(user=people["client"].user)
+    ours.ids["signature_id"] = str(account.client.consent_signatures.get().public_id)
+    ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
+                                .order_by("pk")[0].pk)
+    pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
+    ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
+                                                              email="zed@example.test").link)
+
+    # frank opens a break-glass session on the other client's record (not ours): it raises an alert.
+    session = oversight.open_break_glass(vault_of(holder), another.ids["client_id"], BREAK_GLASS_REASON)
+    ours.ids["session_id"] = str(session.public_id)
+    ours.ids["alert_id"] = str(Alert.objects.get(session=session).pk)
+    mail.outbox.clear()
 
     other = make_practice("charlie@example.test", name="Elsewhere Therapy")
     other.practice.mfa_required = False
@@ -135,5 +193,55 @@ def build_world() -> World:
     theirs.ids["user_id"] = str(other.user.pk)
     other_invite = practice_services.invite_staff(inviter=other.user, email="hal@example.test", role=Role.CLINICIAN)
     theirs.ids["invitation_id"] = str(other_invite.invitation.pk)
-    theirs.ids["token"] = other_invite.link.rstrip("/").rsplit("/", 1)[-1]
-    return World(practice, people, ours, theirs)
+    theirs.tokens["invite/"] = _token(other_invite.link)
+    theirs.ids |= _disclosures(their_clinician, theirs.ids["client_id"], "Theirs")
+    theirs.ids["alert_id"] = str(alerts.raise_alert(other.practice.pk, Alert.Kind.NEW_DEVICE, other.user.pk).pk)
+    mail.outbox.clear()
+    return World(practice, people, ours, theirs, passcode=issued_link.passcode)
+
+
+BREAK_GLASS_REASON = "A fictional emergency: the client is unreachable and at risk."
+
+
+def _token(link: str) -> str:
+    return link.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _disclosures(person: Person, client_id: str, tag: str) -> dict[str, str]:
+    """An authorization, a court request and an emergency disclosure in progress, with canaries."""
+    vault = vault_of(person)
+    today = timezone.localdate()
+    auth = authorizations.sign_authorization(vault, client_id, AuthorizationInput(
+        categories=("progress_notes",), description=canary(f"AuthDescription{tag}"), discloser="The practice",
+        recipient_name=canary(f"Recipient{tag}"), recipient_address=canary(f"RecipientAddress{tag}"),
+        purposes=canary(f"Purpose{tag}"), expiry_event="One year after signing", signer_name=canary(f"Signer{tag}"),
+        signed_on=today, states_right_to_revoke=True, states_conditioning=True, states_redisclosure=True))
+    court = required.create_court_request(vault, client_id, received_on=today, deadline=today + dt.timedelta(days=14),
+                                          data={"court": canary(f"Court{tag}"), "reference": "2026-CV-0001",
+                                                "requested_by": "A fictional firm", "requested": "Records of 2026"})
+    draft = required.start_emergency_disclosure(vault, client_id, basis="duty_to_warn")
+    required.save_emergency_step(vault, client_id, draft.public_id, "risk", {
+        "threat": canary(f"Threat{tag}"), "victim": canary(f"Victim{tag}"), "imminence": "soon",
+        "means": "None known", "history": ""})
+    return {"authorization_id": str(auth.public_id), "request_id": str(court.public_id),
+            "disclosure_id": str(draft.public_id)}
+
+
+def _release_link(person: Person, client_id: str, authorization_id: str) -> packets.IssuedLink:
+    vault = vault_of(person)
+    packet = packets.create_packet(vault, client_id, authorization_id,
+                                   packets.PacketSelection(categories=("progress_notes",)), delivery="link")
+    return packets.create_release_link(vault, packet, days=7)
+
+
+def _portal_account(clinician: Person, client_id: str, email: str, tag: str) -> Person:
+    """Invite the client, accept as them, sign the consent document and answer a check-in."""
+    issued = portal.invite_client(vault_of(clinician), client_id, email=email)
+    account = portal.accept_client_invitation(token=_token(issued.link), email=email, password=PASSWORD)
+    vault = portal.client_vault(account, PASSWORD)
+    version, _ = portal.read_consent(account)
+    portal.sign_consent(vault, account, version_number=version.number, understood=True,
+                        typed_name=canary(f"TypedName{tag}"))
+    portal.submit_checkin(vault, account, {"comfort": 4, "informed": 4, "trust": 5,
+                                           "comment": canary(f"CheckInComment{tag}")})
+    return Person(account.user, PASSWORD)

@@ -74,3 +74,38 @@ def test_static_files_are_served_and_cacheable(client: Client, db: None) -> None
 
     response = client.get("/static/confide/css/confide.css")
     assert response.status_code == 200
+
+
+# The pages of the portal, disclosures, break-glass and the owner's oversight, opened with real ids
+# by the persona each is for (tests/security/world.py), so the headers checked are those of the page
+# itself rather than of a 404.
+REAL_PAGES: dict[str, tuple[str, ...]] = {
+    "client": ("/portal/", "/portal/consent/", "/portal/check-in/", "/portal/privacy/", "/portal/documents/",
+               "/portal/documents/{signature_id}.pdf", "/portal/access/", "/portal/security/", "/portal/unlock"),
+    "clinician_on_team": (
+        "/clients/{client_id}/disclosures/", "/clients/{client_id}/disclosures/emergency/new",
+        "/clients/{client_id}/disclosures/emergency/{disclosure_id}/",
+        "/clients/{client_id}/disclosures/authorizations/new",
+        "/clients/{client_id}/disclosures/authorizations/{authorization_id}/",
+        "/clients/{client_id}/disclosures/court/new", "/clients/{client_id}/disclosures/other/new",
+        "/clients/{client_id}/disclosures/accounting/", "/clients/{client_id}/disclosures/accounting.pdf",
+        "/practice/consent-process/"),
+    "owner": ("/alerts/", "/alerts/{alert_id}/", "/practice/emergency-access/", "/practice/jurisdiction/",
+              "/practice/consent/", "/practice/consent/preview", "/practice/consent/preview.pdf"),
+    "emergency_holder": ("/emergency/", "/clients/{client_id}/emergency"),
+    "anonymous": ("/release/{release}/", "/portal/join/{join}/"),
+}
+
+
+@pytest.mark.parametrize("persona", sorted(REAL_PAGES))
+def test_the_portal_disclosure_and_oversight_pages_have_security_headers(db: None, persona: str) -> None:
+    from tests.security.world import build_world
+
+    world = build_world()
+    ids = world.ours.ids | {"release": world.ours.tokens["release/"], "join": world.ours.tokens["portal/join/"]}
+    http = world.browser(persona)
+    for template in REAL_PAGES[persona]:
+        path = template.format(**ids)
+        response = http.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert_secure_headers(response, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
@@ -36,6 +37,10 @@ class TokenAuth(HttpBearer):
         try:
             _, vault = vault_from_token(token)
         except NoKeyError:
+            raise InvalidTokenError from None
+        except ObjectDoesNotExist:
+            # The API is for staff: a token of someone with no practice membership (a portal
+            # client, say) is refused like an unknown one, never a server error.
             raise InvalidTokenError from None
         return vault
 
