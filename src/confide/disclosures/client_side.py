@@ -176,7 +176,9 @@ def prepare_authorization(vault: Vault, client_id: uuid.UUID | str, data: Author
         raise DisclosureError("This client has no portal account yet: invite them to the portal from the chart, "
                               "or record an authorization signed on paper.")
     today = timezone.localdate()
-    data = replace(data, signature_method=Authorization.SignatureMethod.PORTAL, scan_document_id="", signed_on=today)
+    # The portal prints the three required statements on every authorization it shows (see the text below).
+    data = replace(data, signature_method=Authorization.SignatureMethod.PORTAL, scan_document_id="", signed_on=today,
+                   states_right_to_revoke=True, states_conditioning=True, states_redisclosure=True)
     part2 = part2_applies(vault, client)
     errors = _check(data, part2=part2, today=today)
     if errors:
