@@ -103,7 +103,7 @@ def test_signing_downloading_and_every_client_read_is_audited(as_client: Browser
     prepared = prepare_for_portal(vault_of(bob), client_account)
     for pattern, tag in PORTAL_CLIENT_ROUTES.items():
         path = "/" + pattern.replace("<uuid:signature_id>", str(signature.public_id)).replace(
-            "<uuid:request_id>", str(prepared.public_id))
+            "<uuid:prepared_id>", str(prepared.public_id))
         before = LogEntry.objects.count()
         response = as_client.get(path)
         assert response.status_code == 200, path

@@ -55,11 +55,11 @@ def authorizations(request: HttpRequest) -> HttpResponse:
 
 @client_required
 @require_http_methods(["GET", "POST"])
-def sign(request: HttpRequest, request_id: str) -> HttpResponse:
+def sign(request: HttpRequest, prepared_id: str) -> HttpResponse:
     """Read an authorization the therapist prepared, tick "I understand", type your name, sign."""
     account, vault = _account(request), _vault(request)
     try:
-        opened = client_side.open_request(vault, account, str(request_id))
+        opened = client_side.open_request(vault, account, str(prepared_id))
     except NotFoundError:
         raise Http404 from None
     form = SignAuthorizationForm(request.POST or None, initial={"document_hash": opened.request.document_hash})
@@ -68,7 +68,7 @@ def sign(request: HttpRequest, request_id: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                client_side.sign_request(vault, account, str(request_id),
+                client_side.sign_request(vault, account, str(prepared_id),
                                          document_hash=form.cleaned_data["document_hash"],
                                          understood=form.cleaned_data["understood"],
                                          typed_name=form.cleaned_data["typed_name"])

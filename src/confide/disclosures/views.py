@@ -228,10 +228,10 @@ def prepare_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @record_page
 @require_POST
-def withdraw_request(request: HttpRequest, client_id: str, request_id: str) -> HttpResponse:
+def withdraw_request(request: HttpRequest, client_id: str, prepared_id: str) -> HttpResponse:
     """Withdraw an authorization prepared for the portal that the client has not signed."""
     try:
-        client_side.withdraw_request(_vault(request), str(client_id), str(request_id))
+        client_side.withdraw_request(_vault(request), str(client_id), str(prepared_id))
     except DisclosureError as exc:
         messages.error(request, str(exc))
     else:
