@@ -117,6 +117,12 @@ INVITATION = Policy("invitation", _everyone(frozenset({OK})) | {"owner": frozens
                     anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}))
 
 
+# Portal pages of the signed-in client: staff are refused with 403 (ADR 0008).
+_STAFF_FORBIDDEN = dict.fromkeys(STAFF_PERSONAS[1:], frozenset({FORBIDDEN}))
+PORTAL_OWN = Policy("portal, own pages", _STAFF_FORBIDDEN | {"client": REACHED, "another_client": REACHED})
+PORTAL_CLIENTS_ID = Policy("portal, the client's ids", _STAFF_FORBIDDEN | {"client": REACHED})
+
+
 @dataclass(frozen=True)
 class Route:
     policy: Policy
@@ -163,6 +169,17 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/episodes/close": Route(CLINICAL_SCOPE, "POST"),
     "clients/<uuid:client_id>/plan/": Route(CLINICAL_SCOPE),
     "clients/<uuid:client_id>/plan/edit": Route(CLINICAL_WRITE),
+    # Authorizations prepared for the client to sign in the portal (ADR 0009).
+    "clients/<uuid:client_id>/disclosures/authorizations/prepare": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw":
+        Route(CLINICAL_SCOPE, "POST"),
+    # The client's side of disclosures: the signed-in client only; staff get 403, and another
+    # client gets 404 for this client's ids (ADR 0009).
+    "portal/disclosures/": Route(PORTAL_OWN),
+    "portal/disclosures/accounting.pdf": Route(PORTAL_OWN),
+    "portal/authorizations/": Route(PORTAL_OWN),
+    "portal/authorizations/sign/<uuid:prepared_id>/": Route(PORTAL_CLIENTS_ID),
+    "portal/authorizations/<uuid:authorization_id>/revoke": Route(PORTAL_CLIENTS_ID, "POST"),
 }
 
 # allauth's routes, classified by prefix: its pages hold no client data.
