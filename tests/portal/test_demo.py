@@ -22,5 +22,5 @@ def test_the_demo_has_a_portal_client_who_can_sign_in(db: None, relaxed: object)
     response = sign_in(http, client.email, client.password)
     assert response.status_code == 302 and response["Location"] == "/portal/"
     home = http.get("/portal/")
-    assert home.status_code == 200
+    assert home.status_code == 200 and "1 authorization waiting for your signature" in home.content.decode()
     assert "Waiting for your signature" in http.get("/portal/authorizations/").content.decode()
