@@ -14,7 +14,7 @@ from confide.disclosures.authorizations import AuthorizationInput, DisclosureErr
 from confide.disclosures.models import Authorization, AuthorizationRequest, Disclosure, PortalCopy, ReleaseLink
 from confide.disclosures.packets import PacketSelection
 from confide.portal import services as portal
-from confide.portal.models import ClientAccount, DisclosureMark
+from confide.portal.models import ClientAccount, ClinicianNotice, DisclosureMark
 from confide.records import services
 from confide.records.models import Client
 from confide.records.services import NotFoundError, RecordIntegrityError
@@ -84,6 +84,7 @@ def test_the_client_reads_signs_and_the_authorization_takes_effect_at_once(
     assert staff_view.recipient_name == RECIPIENT and staff_view.signer_name == "Wilhelmina Quastenbrook"
     prepared.refresh_from_db()
     assert prepared.status == "signed" and b"Quastenbrook" not in bytes(prepared.signed_name or b"")
+    assert ClinicianNotice.objects.filter(recipient=bob.user, kind="authorization_signed").count() == 1
     event = LogEntry.objects.get(tag="portal:authorization:signed")
     assert event.actor_id == f"user:{client_account.user_id}"
     assert event.client_id == str(client_account.client.public_id)
@@ -177,6 +178,7 @@ def test_the_client_revokes_a_paper_authorization_and_its_links_close_at_once(
                               PacketSelection(categories=("progress_notes",)), delivery="download")
     with pytest.raises(DisclosureError, match="already revoked"):
         client_side.revoke_own_authorization(client_account, authorization.public_id)
+    assert ClinicianNotice.objects.filter(recipient=bob.user, kind="authorization_revoked").count() == 1
     event = LogEntry.objects.get(tag="portal:authorization:revoked")
     assert event.actor_id == f"user:{client_account.user_id}"
     assert authorizations.open_authorization(vault_of(bob), client_account.client.public_id,

@@ -80,6 +80,9 @@ def test_a_clinician_prepares_and_the_client_signs_then_revokes(as_bob: Browser,
     assert "already revoked" in again.content.decode()
     staff_page = as_bob.get(f"/clients/{client_id}/disclosures/authorizations/{authorization.public_id}/")
     assert "by the client in the portal" in staff_page.content.decode()
+    home = as_bob.get("/").content.decode()
+    assert "A client revoked an authorization in the portal" in home
+    assert f"/clients/{client_id}/disclosures/" in home
 
 
 def test_another_client_gets_not_found(bob: Person, as_client: Browser, client_account: ClientAccount,

@@ -47,7 +47,7 @@ from confide.disclosures.models import Authorization, AuthorizationRequest, Disc
 from confide.disclosures.records import ACCOUNTING_YEARS, accountable_disclosures, open_disclosure_content
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import NoKeyError, Vault
-from confide.portal.models import ClientAccount
+from confide.portal.models import ClientAccount, ClinicianNotice
 from confide.records.models import Client
 from confide.records.services import NotFoundError, RecordIntegrityError, audit
 
@@ -250,6 +250,14 @@ def _audit_client(account: ClientAccount, tag: Tag) -> None:
                  outcome=Outcome.SUCCESS, client_id=str(account.client.public_id))
 
 
+def _notify_team(client: Client, kind: str) -> None:
+    """A generic notice on the home page of each clinical team member; the chart says the rest."""
+    from confide.portal.services import clinical_team
+
+    ClinicianNotice.objects.bulk_create([ClinicianNotice(recipient_id=user_id, client=client, kind=kind)
+                                         for user_id in clinical_team(client)])
+
+
 @dataclass(frozen=True)
 class ClientAuthorization:
     """An authorization as the client sees it; `details` is None until the care team copies it."""
@@ -346,6 +354,7 @@ def sign_request(vault: Vault, account: ClientAccount, request_id: uuid.UUID | s
         request.save(update_fields=["signed_at", "authorization", "signed_name"])
         summary = {k: v for k, v in text.items() if k not in ("kind", "statements")}
         _store_copy(vault, client, PortalCopy.Kind.AUTHORIZATION, authorization.public_id, 1, summary)
+        _notify_team(client, ClinicianNotice.Kind.AUTHORIZATION_SIGNED)
         _audit_client(account, Tag.PORTAL_AUTHORIZATION_SIGNED)
     return authorization
 
@@ -370,6 +379,7 @@ def revoke_own_authorization(account: ClientAccount, authorization_id: uuid.UUID
         authorization.save(update_fields=["revoked_at", "revoked_by"])
         ReleaseLink.objects.filter(disclosure__authorization=authorization, revoked_at__isnull=True).update(
             revoked_at=authorization.revoked_at)
+        _notify_team(account.client, ClinicianNotice.Kind.AUTHORIZATION_REVOKED)
         _audit_client(account, Tag.PORTAL_AUTHORIZATION_REVOKED)
     return authorization
 
