@@ -258,3 +258,17 @@ def test_a_copy_moved_to_another_record_fails_its_integrity_check(bob: Person, c
     PortalCopy.objects.filter(pk=a.pk).update(content=bytes(b.content))
     with pytest.raises(RecordIntegrityError):
         client_side.own_accounting(client_vault_of(client_account), client_account)
+
+
+def test_a_disclosure_failing_its_check_is_skipped_and_the_rest_is_copied(
+        bob: Person, client_record: Client, consent: object, relaxed: object) -> None:
+    first, second = _walk(bob, client_record), _walk(bob, client_record, basis="emergency")
+    Disclosure.objects.filter(pk=first.pk).update(content=bytes(second.content))  # moved: fails its check
+    issued = portal.invite_client(vault_of(bob), client_record.public_id, email="late@example.test")
+    account = portal.accept_client_invitation(token=issued.link.rstrip("/").rsplit("/", 1)[1],
+                                              email="late@example.test", password=CLIENT_PASSWORD)
+    assert client_side.seal_portal_copies(vault_of(bob), client_record) == 1
+    assert list(PortalCopy.objects.values_list("record_id", flat=True)) == [second.public_id]
+    assert LogEntry.objects.filter(tag="record:integrity:failed").exists()
+    lines = client_side.own_accounting(client_vault_of(account), account)
+    assert [line.copied for line in lines] == [False, True]

@@ -128,7 +128,12 @@ def seal_portal_copies(vault: Vault, client: Client) -> int:
         for disclosure in accountable_disclosures(client).select_related("client"):
             if copied.get((PortalCopy.Kind.DISCLOSURE, disclosure.public_id)) == disclosure.version:
                 continue
-            content = open_disclosure_content(vault, disclosure)
+            try:
+                content = open_disclosure_content(vault, disclosure)
+            except (NotFoundError, RecordIntegrityError):
+                # A part that fails its check is logged and alerted by the opener; copying the rest
+                # must not keep the chart (which calls this) from opening.
+                continue
             _store_copy(vault, client, PortalCopy.Kind.DISCLOSURE, disclosure.public_id, disclosure.version, {
                 "recipient_name": str(content.get("recipient_name", "")),
                 "recipient_address": str(content.get("recipient_address", "")),
@@ -137,7 +142,10 @@ def seal_portal_copies(vault: Vault, client: Client) -> int:
         for authorization in Authorization.objects.filter(client=client).select_related("client"):
             if (PortalCopy.Kind.AUTHORIZATION, authorization.public_id) in copied:
                 continue
-            opened = _opened(vault, authorization)
+            try:
+                opened = _opened(vault, authorization)
+            except (NotFoundError, RecordIntegrityError):
+                continue
             content = {"categories": list(opened.categories), "description": opened.description,
                        "discloser": opened.discloser, "recipient_name": opened.recipient_name,
                        "recipient_address": opened.recipient_address, "purposes": opened.purposes,
