@@ -113,7 +113,7 @@ def accountable_disclosures(client: Client, *, years: int | None = None,
         except ValueError:  # 29 February
             since_day = today.replace(year=today.year - years, day=28)
         rows = rows.filter(disclosed_at__gte=timezone.make_aware(dt.datetime.combine(since_day, dt.time.min)))
-    return rows.order_by("disclosed_at")
+    return rows.order_by("disclosed_at", "pk")  # pk: a stable order for disclosures made at the same time
 
 
 def accounting_entries(vault: Vault, client: Client, *, today: dt.date | None = None) -> list[DisclosureEntry]:
