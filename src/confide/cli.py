@@ -264,6 +264,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Open http://{args.host}:{args.port}/ and sign in as any of:")
     for person in people:
         print(f"  {person.role:<11} {person.email:<32} password: {person.password}")
+    if any(person.role == "client" for person in people):
+        print("The client signs in at the same page and lands in their portal: a signed consent, a privacy check-in,\n"
+              "an authorization waiting for their signature, and who looked at their record.")
     print("Two-factor authentication is optional in the demo practice; try enrolling it under Account security.\n")
     sys.stdout.flush()
     if args.no_serve:

@@ -81,7 +81,8 @@ def seed_demo_practice() -> list[DemoPerson]:
         Membership.objects.create(practice=owner.practice, user=user, role=Role(person.role))
         keys.provision_user_keys(user.pk, owner.practice_id, person.password)
         vaults[person.role] = vault_from_password(user.pk, owner.practice_id, person.password)
-    _seed_caseload(vaults)
+    maggie = _seed_caseload(vaults)
+    people.append(_seed_portal_client(vaults["clinician"], maggie))
     return people
 
 
@@ -126,8 +127,11 @@ def _note(vault: Vault, client_id: str, days_ago: int, body: str, *, template: s
                         session_date=timezone.localdate() - dt.timedelta(days=days_ago))
 
 
-def _seed_caseload(vaults: dict[str, Vault]) -> None:
-    """Fictional clients with signed notes, a draft, a psychotherapy note, a document and a supervisor."""
+def _seed_caseload(vaults: dict[str, Vault]) -> str:
+    """Fictional clients with signed notes, a draft, a psychotherapy note, a document and a supervisor.
+
+    Returns the id of the client who gets a portal account.
+    """
     sam, owner = vaults["clinician"], vaults["owner"]
     # Sam registers three clients of his own; the owner, who also sees clients, takes two.
     maggie, theo, pri = (str(records.create_client(sam, d).public_id) for d in _CLIENTS[:3])
@@ -179,6 +183,40 @@ def _seed_caseload(vaults: dict[str, Vault]) -> None:
     _note(owner, casimir, 2, _SOAP.format(
         s="Retired in January; reports loss of purpose and irritability at home.", o="Telephone session.",
         a="Adjustment to retirement; no risk indicators.", p="Values exploration; invite spouse to one session."))
+    return maggie
+
+
+def _seed_portal_client(sam: Vault, client_id: str) -> DemoPerson:
+    """Give Maggie a portal account with a signed consent, a check-in and an authorization waiting for her.
+
+    The invitation is stored directly rather than e-mailed, so the demo prints no mail; from there on
+    the client's side goes through the same services as a real client's.
+    """
+    from confide.disclosures import client_side
+    from confide.disclosures.authorizations import AuthorizationInput
+    from confide.portal import services as portal
+    from confide.portal.models import ClientInvitation
+    from confide.records.models import Client
+
+    person = DemoPerson("client", "maggie@demo.confide.invalid", _passphrase())
+    client = Client.objects.get(public_id=client_id)
+    token = secrets.token_urlsafe(32)
+    ClientInvitation.objects.create(client=client, token_hash=portal._token_hash(token), invited_by_id=sam.person_id,
+                                    expires_at=timezone.now() + dt.timedelta(hours=1))
+    account = portal.accept_client_invitation(token=token, email=person.email, password=person.password)
+    vault = portal.client_vault(account, person.password)
+    version, _ = portal.read_consent(account)
+    portal.sign_consent(vault, account, version_number=version.number, understood=True,
+                        typed_name="Margit Lindqvist-Amare")
+    portal.submit_checkin(vault, account, {"comfort": 4, "informed": 3, "trust": 4,
+                                           "comment": "I would like to know who else can read my notes."})
+    client_side.prepare_authorization(sam, client_id, AuthorizationInput(
+        categories=("treatment_plan",), description="The current treatment plan and diagnoses",
+        discloser="Sam Okafor, LMFT, Quiet Harbour Counselling", recipient_name="Dr. Lena Marsh (primary care)",
+        recipient_address="4 Orchard Lane, Springfield (fictional)",
+        purposes="Coordination of care at the request of the client",
+        expires_on=timezone.localdate() + dt.timedelta(days=365), signer_name="Margit Lindqvist-Amare"))
+    return person
 
 
 _CONSENT = (b"Consent to treatment (fictional demo document)\n\n"

@@ -6,14 +6,20 @@ from collections.abc import Callable
 
 import pytest
 
+from confide.audit.models import LogEntry
+from confide.portal import services as portal
+from confide.portal.models import ConsentOverride
 from confide.records import services
 from confide.records.models import Client, Note
 from tests.api.conftest import Api, assert_problem
 from tests.conftest import Person
+from tests.portal.conftest import consent
 from tests.records.conftest import vault_of
 
 PROGRESS = {"kind": "progress", "session_date": "2026-11-20", "body": "Discussed sleep and the new routine.",
             "template": "soap", "sign": True}
+__all__ = ["consent"]  # fixture
+
 PRIVATE = {"kind": "psychotherapy", "session_date": "2026-11-20", "body": "Transference: the lighthouse again."}
 
 
@@ -88,3 +94,46 @@ def test_a_note_of_another_client_is_not_found_under_this_one(bob: Person, clien
     other = api.post("/clients", {"given_name": "Ada", "family_name": "Brook"}).json()
     note = api.post(f"/clients/{other['id']}/notes", PROGRESS).json()
     assert_problem(api.get(f"/clients/{client_record.public_id}/notes/{note['id']}"), 404)
+
+
+# ----------------------------------------------------------------------------- the consent gate (ADR 0008)
+
+
+@pytest.fixture
+def consent_process(consent: object, client_record: Client) -> None:
+    """The practice issued a consent document through Confide; the client has not signed it."""
+    portal.current_version(client_record.practice)
+
+
+def test_signing_without_current_consent_needs_a_reason(bob: Person, client_record: Client, consent_process: None,
+                                                        api_as: Callable[[Person], Api]) -> None:
+    api = api_as(bob)
+    before = LogEntry.objects.count()
+    response = api.post(f"/clients/{client_record.public_id}/notes", PROGRESS)
+    body = assert_problem(response, 422)
+    assert body["type"] == "urn:confide:problem:consent-required" and body["title"] == "Consent required"
+    assert [e["pointer"] for e in body["errors"]] == ["#/consent_reason"]
+    assert not Note.objects.exists(), "a refused signature saves nothing"
+    assert not LogEntry.objects.filter(position__gte=before, tag__startswith="record:note").exists()
+    blank = api.post(f"/clients/{client_record.public_id}/notes", PROGRESS | {"consent_reason": "   "})
+    assert assert_problem(blank, 422)["type"] == "urn:confide:problem:consent-required"
+    signed = api.post(f"/clients/{client_record.public_id}/notes",
+                      PROGRESS | {"consent_reason": "Crisis session before the consent could be signed"})
+    assert signed.status_code == 201 and signed.json()["status"] == "signed"
+    override = ConsentOverride.objects.get()
+    assert b"Crisis" not in bytes(override.reason)
+    assert portal.consent_override_reason(vault_of(bob), override.note) == (
+        "Crisis session before the consent could be signed")
+    assert LogEntry.objects.filter(tag="consent:override:recorded").count() == 1
+
+
+def test_drafts_and_psychotherapy_notes_need_no_reason_and_a_long_reason_is_refused(
+        bob: Person, client_record: Client, consent_process: None, api_as: Callable[[Person], Api]) -> None:
+    api = api_as(bob)
+    assert api.post(f"/clients/{client_record.public_id}/notes", PROGRESS | {"sign": False}).status_code == 201
+    assert api.post(f"/clients/{client_record.public_id}/notes", PRIVATE | {"sign": True}).status_code == 201
+    long = api.post(f"/clients/{client_record.public_id}/notes", PROGRESS | {"consent_reason": "x" * 1001})
+    assert "#/consent_reason" in [e.get("pointer") for e in assert_problem(long, 422)["errors"]]
+    wrong_type = api.post(f"/clients/{client_record.public_id}/notes", PROGRESS | {"consent_reason": 7})
+    assert "#/consent_reason" in [e.get("pointer") for e in assert_problem(wrong_type, 422)["errors"]]
+    assert not ConsentOverride.objects.exists()

@@ -89,8 +89,16 @@ PORTAL_CLIENT_ROUTES: dict[str, str] = {
     "portal/documents/<uuid:signature_id>.pdf": "consent:copy:downloaded",
     "portal/access/": "audit:log:read",
     "portal/check-in/": "portal:checkins:read",
+    "portal/disclosures/": "portal:accounting:read",
+    "portal/disclosures/accounting.pdf": "portal:accounting:downloaded",
+    "portal/authorizations/": "portal:authorizations:read",
+    "portal/authorizations/sign/<uuid:prepared_id>/": "portal:authorization_request:read",
 }
 CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/portal/invite"}
+# Revoking in the portal, and withdrawing an authorization prepared for the portal (tests/disclosures).
+CLIENT_WRITE_ROUTES |= {"portal/authorizations/<uuid:authorization_id>/revoke",
+                        "clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw"}
+CLIENT_DATA_ROUTES["clients/<uuid:client_id>/disclosures/authorizations/prepare"] = "record:client:read"
 
 # Routes that never show client data.
 NO_CLIENT_DATA = {

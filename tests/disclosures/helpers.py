@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
 from confide.disclosures import authorizations, required
@@ -24,3 +26,13 @@ def disclosure_ids(vault: Vault, client: Client) -> dict[str, str]:
     """An authorization and an emergency draft of `client`, by the ids the routes take."""
     draft = required.start_emergency_disclosure(vault, client.public_id, basis="duty_to_warn")
     return {"authorization_id": portal_authorization(vault, client), "disclosure_id": str(draft.public_id)}
+
+
+def prepare_for_portal(vault: Vault, account: Any) -> Any:
+    """An authorization prepared for `account`'s client to sign in the portal (fictional content)."""
+    from confide.disclosures import client_side
+
+    return client_side.prepare_authorization(vault, account.client.public_id, AuthorizationInput(
+        categories=("progress_notes",), description="Progress notes of 2026", discloser="The practice",
+        recipient_name="Dr. Example Recipient", purposes="At the request of the client",
+        expiry_event="One year after signing", signer_name="The client"))

@@ -16,6 +16,7 @@ from confide.records.models import Client, Note
 from tests.accounts.test_signin import sign_in
 from tests.audit.test_record_access_events import PORTAL_CLIENT_ROUTES
 from tests.conftest import Person
+from tests.disclosures.helpers import prepare_for_portal
 from tests.portal.conftest import CLIENT_PASSWORD, ChangeableConsent, client_vault_of
 from tests.records.conftest import vault_of
 
@@ -93,14 +94,16 @@ def test_the_consent_form_shows_errors_next_to_the_fields(as_client: Browser) ->
     assert not ConsentSignature.objects.exists()
 
 
-def test_signing_downloading_and_every_client_read_is_audited(as_client: Browser,
+def test_signing_downloading_and_every_client_read_is_audited(as_client: Browser, bob: Person,
                                                               client_account: ClientAccount) -> None:
     sign(as_client)
     signature = ConsentSignature.objects.get()
     actor = f"user:{client_account.user_id}"
     client_id = str(client_account.client.public_id)
+    prepared = prepare_for_portal(vault_of(bob), client_account)
     for pattern, tag in PORTAL_CLIENT_ROUTES.items():
-        path = "/" + pattern.replace("<uuid:signature_id>", str(signature.public_id))
+        path = "/" + pattern.replace("<uuid:signature_id>", str(signature.public_id)).replace(
+            "<uuid:prepared_id>", str(prepared.public_id))
         before = LogEntry.objects.count()
         response = as_client.get(path)
         assert response.status_code == 200, path

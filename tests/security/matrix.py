@@ -250,6 +250,17 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/portal/invite": Route(PORTAL_INVITE, "POST"),
     "portal/notices/<int:notice_id>/dismiss": Route(STAFF, "POST"),
     "practice/consent-process/": Route(STAFF),
+    # Authorizations prepared for the client to sign in the portal (ADR 0009).
+    "clients/<uuid:client_id>/disclosures/authorizations/prepare": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw":
+        Route(CLINICAL_SCOPE, "POST"),
+    # The client's side of disclosures: the signed-in client only; staff get 403, and another
+    # client gets 404 for this client's ids (ADR 0009).
+    "portal/disclosures/": Route(PORTAL),
+    "portal/disclosures/accounting.pdf": Route(PORTAL),
+    "portal/authorizations/": Route(PORTAL),
+    "portal/authorizations/sign/<uuid:prepared_id>/": Route(PORTAL_OWN),
+    "portal/authorizations/<uuid:authorization_id>/revoke": Route(PORTAL_OWN, "POST"),
 }
 
 # Valid forms for POST pages whose empty form would be refused before any lookup (so the matrix

@@ -15,7 +15,7 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from confide.disclosures import authorizations, packets, required
+from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
 from confide.oversight import alerts
@@ -174,6 +174,7 @@ def build_world() -> World:
     ours.ids["signature_id"] = str(account.client.consent_signatures.get().public_id)
     ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
                                 .order_by("pk")[0].pk)
+    ours.ids["prepared_id"] = _prepared(bob, client_id, "")
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)
@@ -195,6 +196,8 @@ def build_world() -> World:
     theirs.ids["invitation_id"] = str(other_invite.invitation.pk)
     theirs.tokens["invite/"] = _token(other_invite.link)
     theirs.ids |= _disclosures(their_clinician, theirs.ids["client_id"], "Theirs")
+    _portal_account(their_clinician, theirs.ids["client_id"], "xavi@example.test", "Theirs")
+    theirs.ids["prepared_id"] = _prepared(their_clinician, theirs.ids["client_id"], "Theirs")
     theirs.ids["alert_id"] = str(alerts.raise_alert(other.practice.pk, Alert.Kind.NEW_DEVICE, other.user.pk).pk)
     mail.outbox.clear()
     return World(practice, people, ours, theirs, passcode=issued_link.passcode)
@@ -232,6 +235,18 @@ def _release_link(person: Person, client_id: str, authorization_id: str) -> pack
     packet = packets.create_packet(vault, client_id, authorization_id,
                                    packets.PacketSelection(categories=("progress_notes",)), delivery="link")
     return packets.create_release_link(vault, packet, days=7)
+
+
+def _prepared(person: Person, client_id: str, tag: str) -> str:
+    """An authorization prepared for the client to sign in the portal, with canaries."""
+    request = client_side.prepare_authorization(vault_of(person), client_id, AuthorizationInput(
+        categories=("progress_notes",), description=canary(f"PreparedDescription{tag}"),
+        discloser="The practice", recipient_name=canary(f"PreparedRecipient{tag}"),
+        recipient_address=canary(f"PreparedAddress{tag}"), purposes=canary(f"PreparedPurpose{tag}"),
+        expiry_event="One year after signing", signer_name=canary(f"PreparedSigner{tag}"), signed_on=None,
+        states_right_to_revoke=True,
+        states_conditioning=True, states_redisclosure=True))
+    return str(request.public_id)
 
 
 def _portal_account(clinician: Person, client_id: str, email: str, tag: str) -> Person:

@@ -168,11 +168,14 @@ def get_client(request: HttpRequest, client_id: ClientId) -> dict[str, Any]:
 def create_note(request: HttpRequest, client_id: ClientId, payload: NoteIn) -> Status[dict[str, Any]]:
     """Write a progress note (the care team reads it once signed) or a psychotherapy note (only you read it).
 
-    The note is a draft unless `sign` is true; a signed note is locked.
+    The note is a draft unless `sign` is true; a signed note is locked. Signing a progress note for a
+    client without current consent needs `consent_reason`; without it the answer is a 422 problem of
+    type `urn:confide:problem:consent-required` and nothing is saved.
     """
     vault = caller_vault(request)
     note = services.create_note(vault, client_id, kind=payload.kind, session_date=payload.session_date,
-                                body=payload.body, template=payload.template, sign=payload.sign)
+                                body=payload.body, template=payload.template, sign=payload.sign,
+                                consent_reason=payload.consent_reason)
     return Status(201, _note_out(services.open_note(vault, client_id, note.public_id)))
 
 

@@ -105,6 +105,10 @@ class NoteIn(Input):
     body: Annotated[StrictStr, Field(max_length=MAX_NOTE_CHARS)]
     template: Literal["free", "soap", "dap", "birp"] = "free"
     sign: StrictBool = False
+    consent_reason: Annotated[StrictStr, Field(
+        max_length=1000,
+        description="Why a progress note is signed for a client who has not signed the practice's current "
+                    "consent (for example, a crisis). Required then, sealed with the note; ignored otherwise.")] = ""
 
 
 class PersonOut(Schema):

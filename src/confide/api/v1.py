@@ -24,6 +24,7 @@ from confide.api import clients
 from confide.api.auth import InvalidTokenError, TokenAuth
 from confide.api.problems import PROBLEM_CONTENT_TYPE, problem
 from confide.keys.vault import NoKeyError
+from confide.portal.services import ConsentRequiredError
 from confide.records.services import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 
 logger = logging.getLogger("confide.api")
@@ -31,6 +32,8 @@ logger = logging.getLogger("confide.api")
 # Problems of type "about:blank" carry the status phrase as their title (RFC 9457 section 4.2.1);
 # the one problem that needs telling apart from other conflicts has a type of its own.
 INTEGRITY_PROBLEM = "urn:confide:problem:integrity-check-failed"
+# Signing a progress note without the client's current consent needs `consent_reason` (ADR 0008).
+CONSENT_PROBLEM = "urn:confide:problem:consent-required"
 
 
 class ConfideAPI(NinjaAPI):
@@ -162,6 +165,9 @@ def on_record_error(request: HttpRequest, exc: RecordError) -> HttpResponse:
         # a conflict between the request and the record's state, so 409, with a distinct type.
         logger.error("Integrity check failed for %s %s", request.method, request.path)
         return problem(request, 409, str(exc), title="Integrity check failed", type_=INTEGRITY_PROBLEM)
+    if isinstance(exc, ConsentRequiredError):
+        return problem(request, 422, str(exc), title="Consent required", type_=CONSENT_PROBLEM,
+                       errors=[{"detail": str(exc), "pointer": "#/consent_reason"}])
     return problem(request, 422, str(exc))
 
 

@@ -298,6 +298,9 @@ def create_authorization(vault: Vault, client_id: uuid.UUID | str, data: Authori
                                   _auth_context(authorization, "content"))
     authorization.save()
     audit(vault, Tag.AUTHORIZATION_CREATED, client)
+    from confide.disclosures.client_side import seal_portal_copies
+
+    seal_portal_copies(vault, client)
     return authorization
 
 

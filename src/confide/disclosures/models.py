@@ -150,3 +150,72 @@ class SudFlag(models.Model):
 
     def __str__(self) -> str:
         return f"Part 2 flag of {self.client_id}"
+
+
+class PortalCopy(models.Model):
+    """A client-readable copy of one accountable disclosure or one authorization (ADR 0009).
+
+    The client holds no clinical key (ADR 0008), so what the portal shows them of a disclosure or an
+    authorization is sealed a second time, under the client's `portal` scope key, by a care-team
+    member who holds both keys. `version` is the version of the original it copies.
+    """
+
+    class Kind(models.TextChoices):
+        DISCLOSURE = "disclosure", "Disclosure"
+        AUTHORIZATION = "authorization", "Authorization"
+
+    client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    record_id = models.UUIDField()  # the public id of the disclosure or authorization
+    version = models.PositiveIntegerField(default=1)
+    content = models.BinaryField()  # sealed (portal)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "record_id"], name="one_portal_copy_per_record")]
+
+    def __str__(self) -> str:
+        return f"Portal copy of {self.kind} {self.record_id}"
+
+
+class AuthorizationRequest(models.Model):
+    """An authorization a clinician prepared for the client to read and sign in the portal.
+
+    The form's elements are sealed twice: under the client's `portal` key (what the client reads)
+    and under the `clinical` key, bound to the id the authorization will have, so that the client's
+    signature can create the authorization without ever holding the clinical key. The typed name
+    is sealed under the portal key; time, document hash and version stay clear, like a consent
+    signature.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="authorization_requests")
+    authorization_public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=24, choices=Authorization.Kind.choices)
+    expires_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    document_hash = models.CharField(max_length=64)
+    portal_text = models.BinaryField()  # sealed (portal): what the client reads
+    clinical_content = models.BinaryField()  # sealed (clinical): the authorization's content once signed
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    prepared_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_name = models.BinaryField(null=True)  # sealed (portal): the name the client typed
+    authorization = models.OneToOneField(Authorization, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="portal_request")
+
+    class Meta:
+        ordering = ("-prepared_at",)
+
+    def __str__(self) -> str:
+        return f"Authorization request {self.public_id}"
+
+    @property
+    def status(self) -> str:
+        """`signed`, `withdrawn` or `pending`."""
+        if self.signed_at is not None:
+            return "signed"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        return "pending"

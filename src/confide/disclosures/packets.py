@@ -211,6 +211,9 @@ def create_packet(vault: Vault, client_id: uuid.UUID | str, authorization_id: uu
     })
     audit(vault, Tag.PACKET_CREATED, client)
     audit(vault, Tag.AUTHORIZED_DISCLOSURE_MADE, client)
+    from confide.portal.services import record_disclosure
+
+    record_disclosure(client)  # a disclosure makes a consent revisit due (ADR 0008)
     return Packet(disclosure=disclosure, pdf=pdf, item_count=item_count)
 
 

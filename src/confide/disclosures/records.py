@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from confide.audit.tags import Tag
@@ -94,7 +95,25 @@ def disclosure_record(vault: Vault, client_id: uuid.UUID | str) -> list[Disclosu
     rows = client.disclosures.filter(status=Disclosure.Status.RECORDED).select_related("client", "made_by")
     entries = [_entry(vault, d) for d in rows]
     audit(vault, Tag.DISCLOSURES_LISTED, client)
+    _backfill_portal(vault, client)
     return entries
+
+
+def accountable_disclosures(client: Client, *, years: int | None = None,
+                            today: dt.date | None = None) -> QuerySet[Disclosure]:
+    """The recorded, non-exempt disclosures of `client`, oldest first; with `years`, only those of the last years.
+
+    The one definition of what an accounting lists, for the staff page and the portal alike.
+    """
+    rows = client.disclosures.filter(status=Disclosure.Status.RECORDED).exclude(basis__in=EXEMPT_BASES)
+    if years is not None:
+        today = today or timezone.localdate()
+        try:
+            since_day = today.replace(year=today.year - years)
+        except ValueError:  # 29 February
+            since_day = today.replace(year=today.year - years, day=28)
+        rows = rows.filter(disclosed_at__gte=timezone.make_aware(dt.datetime.combine(since_day, dt.time.min)))
+    return rows.order_by("disclosed_at", "pk")  # pk: a stable order for disclosures made at the same time
 
 
 def accounting_entries(vault: Vault, client: Client, *, today: dt.date | None = None) -> list[DisclosureEntry]:
@@ -103,14 +122,7 @@ def accounting_entries(vault: Vault, client: Client, *, today: dt.date | None = 
     For the portal as well: it opens the entries with whatever vault holds the client's clinical
     key and writes the `disclosure:accounting:read` event itself.
     """
-    today = today or timezone.localdate()
-    try:
-        since_day = today.replace(year=today.year - ACCOUNTING_YEARS)
-    except ValueError:  # 29 February
-        since_day = today.replace(year=today.year - ACCOUNTING_YEARS, day=28)
-    since = timezone.make_aware(dt.datetime.combine(since_day, dt.time.min))
-    rows = (client.disclosures.filter(status=Disclosure.Status.RECORDED, disclosed_at__gte=since)
-            .exclude(basis__in=EXEMPT_BASES).select_related("client").order_by("disclosed_at"))
+    rows = accountable_disclosures(client, years=ACCOUNTING_YEARS, today=today).select_related("client")
     entries = [_entry(vault, d) for d in rows]
     audit(vault, Tag.ACCOUNTING_READ, client)
     return entries
@@ -119,7 +131,15 @@ def accounting_entries(vault: Vault, client: Client, *, today: dt.date | None = 
 def accounting(vault: Vault, client_id: uuid.UUID | str, *, today: dt.date | None = None) -> list[DisclosureEntry]:
     """The accounting of disclosures for a client, by a member of the care team (audited)."""
     client = _client_for_disclosures(vault, client_id)
+    _backfill_portal(vault, client)
     return accounting_entries(vault, client, today=today)
+
+
+def _backfill_portal(vault: Vault, client: Client) -> None:
+    """Copy what the client's portal shows of their disclosures, if they have a portal (ADR 0009)."""
+    from confide.disclosures.client_side import seal_portal_copies
+
+    seal_portal_copies(vault, client)
 
 
 def accounting_pdf(vault: Vault, client_id: uuid.UUID | str) -> bytes:
@@ -168,6 +188,9 @@ def record_disclosure(vault: Vault, client_id: uuid.UUID | str, *, basis: str, r
     seal_disclosure(vault, disclosure, values)
     disclosure.save()
     audit(vault, Tag.OTHER_DISCLOSURE_MADE, client)
+    from confide.disclosures.client_side import after_disclosure
+
+    after_disclosure(vault, client)
     return disclosure
 
 

@@ -294,6 +294,10 @@ def save_emergency_step(vault: Vault, client_id: uuid.UUID | str, disclosure_id:
     seal_disclosure(vault, disclosure, answers)
     disclosure.save()
     audit(vault, tag, disclosure.client)
+    if disclosure.status == Disclosure.Status.RECORDED:
+        from confide.disclosures.client_side import after_disclosure
+
+        after_disclosure(vault, disclosure.client)
     return EmergencyDraft(disclosure=disclosure, answers=answers)
 
 
@@ -411,4 +415,8 @@ def settle_court_request(vault: Vault, client_id: uuid.UUID | str, request_id: u
                             _court_context(request, request.version))
     request.save()
     audit(vault, Tag.COURT_REQUEST_UPDATED, client)
+    if request.disclosure_id is not None:
+        from confide.disclosures.client_side import after_disclosure
+
+        after_disclosure(vault, client)
     return request

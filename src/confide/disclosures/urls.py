@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from confide.disclosures import views
+from confide.disclosures import portal_views, views
 
 urlpatterns = [
     path("clients/<uuid:client_id>/disclosures/", views.overview, name="disclosures"),
@@ -25,5 +25,16 @@ urlpatterns = [
     path("clients/<uuid:client_id>/disclosures/other/new", views.new_other_disclosure, name="disclosure-other-new"),
     path("clients/<uuid:client_id>/disclosures/accounting/", views.accounting, name="accounting"),
     path("clients/<uuid:client_id>/disclosures/accounting.pdf", views.accounting_pdf, name="accounting-pdf"),
+    path("clients/<uuid:client_id>/disclosures/authorizations/prepare", views.prepare_authorization,
+         name="authorization-prepare"),
+    path("clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw",
+         views.withdraw_request, name="authorization-request-withdraw"),
     path("release/<str:token>/", views.release, name="release"),
+    # The client's side, in the portal (ADR 0009).
+    path("portal/disclosures/", portal_views.accounting, name="portal-accounting"),
+    path("portal/disclosures/accounting.pdf", portal_views.accounting_pdf, name="portal-accounting-pdf"),
+    path("portal/authorizations/", portal_views.authorizations, name="portal-authorizations"),
+    path("portal/authorizations/sign/<uuid:prepared_id>/", portal_views.sign, name="portal-authorization-sign"),
+    path("portal/authorizations/<uuid:authorization_id>/revoke", portal_views.revoke,
+         name="portal-authorization-revoke"),
 ]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from confide.disclosures import authorizations, packets, records, required
+from confide.disclosures import authorizations, client_side, packets, records, required
 from confide.disclosures.authorizations import (
     CATEGORIES,
     STATEMENT_CONDITIONING,
@@ -30,6 +30,7 @@ from confide.disclosures.authorizations import (
 from confide.disclosures.models import Authorization, CourtRequest, Disclosure
 from confide.disclosures.required import IncompleteStepError
 from confide.keys.vault import Vault
+from confide.portal.models import ClientAccount
 from confide.records import documents
 from confide.records.models import Client
 from confide.records.services import Demographics, NotFoundError, RecordError
@@ -79,6 +80,8 @@ def overview(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "disclosures/overview.html", {
         "client": client, "d": demographics,
         "authorizations": authorizations.list_authorizations(vault, client.public_id),
+        "requests": client_side.pending_requests(vault, client.public_id),
+        "has_portal": ClientAccount.objects.filter(client=client).exists(),
         "entries": records.disclosure_record(vault, client.public_id),
         "court_requests": required.list_court_requests(vault, client.public_id),
         "drafts": client.disclosures.filter(status=Disclosure.Status.DRAFT, made_by_id=vault.user_id),
@@ -144,6 +147,29 @@ class AuthorizationForm(forms.Form):
             scan_document_id=data["scan_document_id"])
 
 
+class PrepareAuthorizationForm(AuthorizationForm):
+    """The same elements, without the signature: the client signs in the portal, which prints the statements."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, scans=[], **kwargs)
+        for name in ("signed_on", "scan_document_id", "states_right_to_revoke", "states_conditioning",
+                     "states_redisclosure"):
+            del self.fields[name]
+        self.fields["signer_name"].label = "Who will sign"
+        self.fields["signer_name"].help_text = "The client, or their personal representative."
+
+    def to_input(self) -> AuthorizationInput:
+        data = self.cleaned_data
+        return AuthorizationInput(
+            categories=tuple(data["categories"]), description=data["description"], discloser=data["discloser"],
+            recipient_name=data["recipient_name"], recipient_address=data["recipient_address"],
+            purposes=data["purposes"], expires_on=data["expires_on"], expiry_event=data["expiry_event"],
+            signer_name=data["signer_name"], signed_by_representative=data["signed_by_representative"],
+            representative_authority=data["representative_authority"], patient_name=data["patient_name"],
+            states_right_to_revoke=True, states_conditioning=True, states_redisclosure=True,
+            signature_method=Authorization.SignatureMethod.PORTAL)
+
+
 def _scans(vault: Vault, client: Client) -> list[tuple[str, str]]:
     return [(str(doc.public_id), f"{meta.filename} ({timezone.localtime(doc.created_at):%Y-%m-%d})")
             for doc, meta in documents.list_documents(vault, client.public_id)]
@@ -173,6 +199,44 @@ def new_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "disclosures/authorization_form.html", {
         "client": client, "d": demographics, "form": form,
         "part2": authorizations.part2_applies(vault, client)}, status=status)
+
+
+@record_page
+@require_http_methods(["GET", "POST"])
+def prepare_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Prepare an authorization for the client to read and sign in the portal."""
+    vault = _vault(request)
+    client, demographics = _clinical_client(vault, str(client_id))
+    status = 200
+    form = PrepareAuthorizationForm(request.POST or None)
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                client_side.prepare_authorization(vault, client.public_id, form.to_input())
+            except IncompleteAuthorizationError as exc:
+                _attach(form, exc.errors)
+            except DisclosureError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "The authorization waits for the client's signature in the portal.")
+                return redirect("disclosures", client_id=client.public_id)
+    return render(request, "disclosures/authorization_form.html", {
+        "client": client, "d": demographics, "form": form, "prepare": True,
+        "part2": authorizations.part2_applies(vault, client)}, status=status)
+
+
+@record_page
+@require_POST
+def withdraw_request(request: HttpRequest, client_id: str, prepared_id: str) -> HttpResponse:
+    """Withdraw an authorization prepared for the portal that the client has not signed."""
+    try:
+        client_side.withdraw_request(_vault(request), str(client_id), str(prepared_id))
+    except DisclosureError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The prepared authorization is withdrawn.")
+    return redirect("disclosures", client_id=client_id)
 
 
 class PacketForm(forms.Form):

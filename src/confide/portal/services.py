@@ -54,13 +54,18 @@ logger = logging.getLogger(__name__)
 PORTAL = crypto.Scope.PORTAL
 MAX_TYPED_NAME = 200
 MAX_CHECKIN_TEXT = 2000
+MAX_CONSENT_REASON = 1000
 CHECKIN_ITEMS = ("comfort", "informed", "trust")
 
-__all__ = ["ConsentUnavailableError", "PortalError"]
+__all__ = ["ConsentRequiredError", "ConsentUnavailableError", "PortalError"]
 
 
 class PortalError(Exception):
     """A request the portal rules refuse; the message is safe to show and holds no client data."""
+
+
+class ConsentRequiredError(records.RecordError):
+    """Signing a progress note needs a reason: the client has not signed the current consent (ADR 0008)."""
 
 
 class InvalidClientInvitationError(PortalError):
@@ -482,10 +487,10 @@ def consent_gate(vault: Vault, note: Note, reason: str) -> None:
         return
     reason = (reason or "").strip()
     if not reason:
-        raise records.RecordError("This client has not signed the current consent. Give a reason to sign without "
-                                  "current consent (for example, a crisis).")
-    if len(reason) > 1000:
-        raise records.RecordError("The reason is longer than 1000 characters.")
+        raise ConsentRequiredError("This client has not signed the current consent. Give a reason to sign without "
+                                   "current consent (for example, a crisis).")
+    if len(reason) > MAX_CONSENT_REASON:
+        raise records.RecordError(f"The reason is longer than {MAX_CONSENT_REASON} characters.")
     client = note.client
     key = vault.current_key(client.pk, records.Scope.CLINICAL)
     context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),

@@ -141,10 +141,12 @@ def home(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Your practice updated its consent document. Please read it and sign again.")
         return redirect("portal-consent")
     from confide.accounts.policy import has_mfa
+    from confide.disclosures.models import AuthorizationRequest
 
+    waiting = AuthorizationRequest.objects.filter(client=account.client, signed_at=None, withdrawn_at=None).count()
     return _no_store(render(request, "portal/home.html", {
         "practice": account.practice, "status": status, "checkin_due": services.checkin_due(account),
-        "has_mfa": has_mfa(request.user)}))
+        "has_mfa": has_mfa(request.user), "authorizations_waiting": waiting}))
 
 
 @client_required

@@ -447,13 +447,18 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
 
 def _portal_panel(vault: Vault, client: Client) -> dict[str, Any]:
     """Consent status, check-in trend and the invite form of the chart (ADR 0008)."""
+    from confide.disclosures.client_side import seal_portal_copies
     from confide.portal import services as portal
     from confide.portal.models import ClientAccount
 
+    has_account = ClientAccount.objects.filter(client=client).exists()
+    if has_account:
+        # The backfill of what the client's portal shows of disclosures and authorizations (ADR 0009).
+        seal_portal_copies(vault, client)
     return {
         "status": portal.consent_status(client),
         "trend": portal.checkin_trend(vault, client.public_id),
-        "has_account": ClientAccount.objects.filter(client=client).exists(),
+        "has_account": has_account,
         "may_invite": CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
                                                     clinical_access=True).exists(),
     }
