@@ -26,6 +26,7 @@ from django.utils import timezone
 from confide.audit import signing
 from confide.audit.models import LogEntry, PublishedHead, SigningKey
 from confide.audit.store import (
+    EVENTS_PER_INSERT,
     DatabaseLog,
     NewestRow,
     PendingRow,
@@ -39,6 +40,8 @@ from confide.audit.store import (
     lock_sequencer,
     newest_row,
     pending_exists,
+    try_sequencer_session_lock,
+    unlock_sequencer_session,
 )
 from confide.audit.tags import Tag
 from confide.auditlog import (
@@ -263,10 +266,16 @@ def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
         # the write lock twice per action. PostgreSQL writers run concurrently: sequence after.
         inline = connection.vendor == "sqlite"
     try:
-        with transaction.atomic():
+        if not inline and not connection.in_atomic_block and len(encoded) <= EVENTS_PER_INSERT:
+            # No transaction is open (a read outside one, such as a page's batch of read events):
+            # the single INSERT commits by itself in one round trip, where BEGIN, INSERT and
+            # COMMIT would take three. It is as durable, and as atomic, as the block below.
             insert_pending(encoded)
-            if inline:
-                sequence_pending(wait=True)
+        else:
+            with transaction.atomic():
+                insert_pending(encoded)
+                if inline:
+                    sequence_pending(wait=True)
     except DatabaseError as exc:
         raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
     if not inline:
@@ -298,6 +307,8 @@ def sequence_pending(*, wait: bool = True) -> int:
         keys = current_signing_key()
     except signing.SigningKeyError as exc:
         raise AuditAppendError(str(exc)) from None
+    if not wait and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _sequence_with_session_lock(keys)
     moved = 0
     while True:
         try:
@@ -318,6 +329,40 @@ def sequence_pending(*, wait: bool = True) -> int:
         # found the lock taken left its rows for us.
         if not pending or not pending_exists():
             return moved
+
+
+def _sequence_with_session_lock(keys: signing.SigningKeyFile) -> int:
+    """`sequence_pending(wait=False)` right after a commit on PostgreSQL, in fewer round trips.
+
+    The common case under load is that another sequencer is at work: one `pg_try_advisory_lock`
+    finds that out, where a transaction with the transaction-level lock took three round trips
+    (BEGIN, the lock, COMMIT). Whoever gets the lock drains the pending table in batches, one
+    transaction each, releases the lock, and only then looks for rows once more: a writer that
+    committed while the lock was held and found it taken left its rows for us.
+    """
+    moved = 0
+    batch_size = settings.CONFIDE_AUDIT_BATCH_SIZE
+    try:
+        while True:
+            if not try_sequencer_session_lock():
+                return moved
+            try:
+                while True:
+                    with transaction.atomic():
+                        pending = fetch_pending(batch_size)
+                        if pending:
+                            _append_batch(pending, keys)
+                    moved += len(pending)
+                    if len(pending) < batch_size:
+                        break
+            finally:
+                unlock_sequencer_session()
+            if not pending_exists():
+                return moved
+    except DatabaseError as exc:
+        raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
+    except (AuditLogError, LookupError) as exc:
+        raise AuditAppendError(f"The audit log refuses to grow: {exc}. Run `confide audit verify`.") from exc
 
 
 def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -> None:
