@@ -226,7 +226,8 @@ def record_event(
     * The event goes into the pending table in the caller's transaction (no lock, so writers
       do not wait for each other); after commit a sequencer places it in the ordered, signed log
       (`sequence_pending`). Every read of the log sequences first, so a committed event is
-      never missing from what verify, head or an access history show.
+      never missing from what verify, head or an access history show. Called when no
+      transaction is open, the insert is a single statement that commits by itself.
 
     Bad arguments (a malformed tag or id, an id that looks like an e-mail address) raise
     `ValueError` (`confide.auditlog.AuditFormatError` for the core's checks) before anything
