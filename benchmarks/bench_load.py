@@ -21,14 +21,16 @@ server named by DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgre
 
 There is no think time unless --think is given: every clinician sends the next request as soon as
 the last one is answered, so this is the machine at saturation. The load generator runs on the
-same machine and takes some of its CPU. The client (portal) part runs only if `confide.portal`
-exists. Exit status 1 if any request failed. Every name and note is fictional.
+same machine and takes some of its CPU. Then the client portal: the first client of each of
+--portal-clients clinicians has a portal account (seeded through the portal services); they all
+sign in at once, sign the consent the portal asks for, and read their home, access-history and
+check-in pages for --portal-duration seconds. Exit status 1 if any request failed. Every name
+and note is fictional.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -55,7 +57,9 @@ from benchmarks.loadkit import (
     autosave,
     expect,
     loopback_address,
+    portal_sign_in,
     sign,
+    sign_consent,
     sign_in,
     start_note,
 )
@@ -65,6 +69,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 THREADS = 4  # per worker process, for both servers: `confide serve`'s default
 ACTIONS = ["sign in", "open caseload", "open chart", "save note (autosave)", "sign note"]
+PORTAL_PAGES = {"open portal home": "/portal/", "open access history": "/portal/access/",
+                "open check-in": "/portal/check-in/"}
+PORTAL_ACTIONS = ["client sign in", "sign consent", *PORTAL_PAGES]
 
 
 @dataclass
@@ -200,6 +207,27 @@ def phase_charts(browsers: list[Browser], caseloads: list[list[str]], duration: 
     return results
 
 
+def phase_portal(browsers: list[Browser], clients: list[dict[str, str]], duration: float) -> Results:
+    """Clients sign in to the portal all at once, sign the consent it asks for, then read their pages."""
+    results = Results()
+
+    def client(index: int) -> None:
+        browser, person = browsers[index], clients[index]
+        if not results.timed("client sign in", portal_sign_in, browser, person["email"], PASSWORD):
+            return
+        if not results.timed("sign consent", sign_consent, browser, person["name"]):
+            return
+        # Each client reads for `duration` seconds once signed in: sign-in at once (two Argon2id
+        # computations each) can take longer than the whole reading phase on a small machine.
+        deadline = time.monotonic() + duration
+        while time.monotonic() < deadline:
+            for action, path in PORTAL_PAGES.items():
+                results.timed(action, page, browser, action, path)
+
+    results.seconds = run_threads(len(browsers), client)
+    return results
+
+
 # ----------------------------------------------------------------------------- set-up
 
 
@@ -258,7 +286,8 @@ def seed(env: dict[str, str], args: argparse.Namespace, control: str, workdir: P
     env = {**env, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.loadkit", "seed", "--clinicians", str(args.clinicians), "--caseload",
-         str(args.caseload), "--notes", str(args.notes), "--password-file", str(password_file), "--control", control],
+         str(args.caseload), "--notes", str(args.notes), "--password-file", str(password_file), "--control", control,
+         "--portal-clients", str(args.portal_clients)],
         env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{done.stderr[-4000:]}")
@@ -309,6 +338,7 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
                 alone = phase_charts(browsers[:1], caseloads[:1], min(5.0, args.chart_duration))
                 print_table(f"Confide on {database}: chart opens, one clinician alone", alone, ["open chart"])
                 errors += sum(alone.errors.values())
+                errors += _portal_part(server.url, args, seeded["portal_clients"], database)
             finally:
                 log = server.stop()
             if " 500 " in log or "Traceback" in log:
@@ -333,7 +363,6 @@ def run(database: str, args: argparse.Namespace) -> tuple[float, float, int]:
             ratio = ours / theirs if theirs else 0.0
             print(f"\nchart-open throughput on {database}: Confide {ours:.1f}/s, control {theirs:.1f}/s, "
                   f"ratio {ratio:.2f} (goal >= 0.5)")
-            _portal_note()
             print(f"machine after the run: {machine()}")
             return ours, theirs, errors
 
@@ -343,11 +372,20 @@ def _sqlite(workdir: Path) -> Iterator[list[str | None]]:
     yield [None, str(workdir / "control.sqlite3")]
 
 
-def _portal_note() -> None:
-    if importlib.util.find_spec("confide.portal") is None:
-        print("client portal: confide.portal is not in this build, so the client (portal) part is skipped")
-    else:
-        print("client portal: confide.portal exists, but this benchmark has no portal scenario yet; skipped")
+def _portal_part(url: str, args: argparse.Namespace, clients: list[dict[str, str]], database: str) -> int:
+    """The client portal: `--portal-clients` clients at once; returns the number of errors."""
+    if not clients:
+        print("\nclient portal: no portal clients (--portal-clients 0), so the client part is skipped")
+        return 0
+    # Addresses after the clinicians', so that each person keeps their own sign-in rate limit.
+    browsers = [Browser(url, loopback_address(args.clinicians + i), timeout=300) for i in range(len(clients))]
+    results = phase_portal(browsers, clients, args.portal_duration)
+    print_table(f"Confide on {database}: client portal, {len(clients)} clients at once "
+                f"(sign in, sign the consent, then home, access history and check-in pages)", results, PORTAL_ACTIONS)
+    missing = [action for action in PORTAL_ACTIONS if not results.latencies.get(action)]
+    if missing:
+        print(f"  client portal: not completed even once: {', '.join(missing)}")
+    return sum(results.errors.values()) + (1 if missing else 0)
 
 
 def main() -> int:
@@ -363,7 +401,13 @@ def main() -> int:
     parser.add_argument("--chart-duration", type=float, default=20, help="seconds of chart opens, each server")
     parser.add_argument("--think", type=float, default=0.0, help="mean think time between actions, seconds")
     parser.add_argument("--workers", type=int, default=2, help="worker processes of both servers")
+    parser.add_argument("--portal-clients", type=int, default=None,
+                        help="clients who use the portal, one per clinician (default: as many as --clinicians)")
+    parser.add_argument("--portal-duration", type=float, default=20, help="seconds of the client portal part")
     args = parser.parse_args()
+    if args.portal_clients is None:
+        args.portal_clients = args.clinicians
+    args.portal_clients = max(0, min(args.portal_clients, args.clinicians))
     errors = 0
     for database in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
         errors += run(database, args)[2]

@@ -193,6 +193,31 @@ def sign(browser: Browser, draft: Draft, body: str, session_date: str) -> None:
     draft.version += 1
 
 
+def portal_sign_in(browser: Browser, email: str, password: str) -> None:
+    """A client signs in with the same form; the portal home answers (or asks for consent first)."""
+    expect("client sign in", browser.get("/accounts/login/"), 200)
+    answer = browser.post("/accounts/login/", {"login": email, "password": password})
+    expect("client sign in", answer, 302)
+    if answer.location.rstrip("/").endswith("/accounts/login"):
+        raise UnexpectedResponseError("client sign in", answer.status)
+    home = expect("client sign in", browser.get("/portal/"), 200, 302)
+    if home.status == 302 and not home.location.rstrip("/").endswith("/portal/consent"):
+        raise UnexpectedResponseError("client sign in", home.status)
+
+
+_VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+def sign_consent(browser: Browser, typed_name: str) -> None:
+    """Read the current consent document and sign it (the portal asks before anything else)."""
+    page = expect("sign consent", browser.get("/portal/consent/"), 200)
+    found = _VERSION.search(page.text)
+    if found is None:
+        raise UnexpectedResponseError("sign consent", page.status)
+    expect("sign consent", browser.post("/portal/consent/", {"version": found.group(1), "understood": "on",
+                                                             "typed_name": typed_name}), 302)
+
+
 def loopback_address(index: int) -> str:
     """A distinct 127.x.y.z address for the index-th simulated person."""
     return f"127.0.{1 + index // 250}.{1 + index % 250}"
@@ -226,11 +251,14 @@ CONTROL_SCHEMA = [
 ]
 
 
-def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: str | None) -> dict[str, Any]:
+def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: str | None,
+         portal_clients: int = 0) -> dict[str, Any]:
     """Add clinicians with caseloads of clients with signed notes to the practice in the database.
 
-    Runs in a process configured for the practice's data directory and database. Returns the
-    clinicians' e-mail addresses with their clients' public ids.
+    Runs in a process configured for the practice's data directory and database. The first
+    client of each of the first `portal_clients` clinicians is invited to the client portal and
+    accepts (an account with `password`). Returns the clinicians' e-mail addresses with their
+    clients' public ids, and the portal clients' e-mail addresses and names.
     """
     from django.db import connection, transaction
 
@@ -247,6 +275,7 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
     practice.mfa_required = False
     practice.save(update_fields=["mfa_required"])
     people = []
+    portal: list[dict[str, str]] = []
     control_rows: dict[str, list[tuple[Any, ...]]] = {"user": [], "client": [], "careteam": [], "note": []}
     for index in range(clinicians):
         name = f"{CLINICIAN_NAMES[index % len(CLINICIAN_NAMES)]} {index}"
@@ -278,6 +307,8 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
             control_rows["note"].append((note.pk, str(note.public_id), note.client_id, note.author_id, note.kind,
                                          note.template, note.session_date, note.status, body))
         people.append({"email": user.email, "clients": clients})
+        if index < portal_clients and clients:
+            portal.append(_portal_account(vault, clients[0], index, password))
         print(f"  seeded clinician {index + 1} of {clinicians}", file=sys.stderr)
     if control:
         # The control copy: the same rows in plain text, with no keys, no audit and no sign-in.
@@ -300,7 +331,19 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
         # A live database has planner statistics from autovacuum; a freshly bulk-loaded one has none.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return {"clinicians": people, "practice_id": practice.pk}
+    return {"clinicians": people, "portal_clients": portal, "practice_id": practice.pk}
+
+
+def _portal_account(vault: Any, client_id: str, index: int, password: str) -> dict[str, str]:
+    """Invite a client to the portal and accept the invitation as they would, through the services."""
+    from confide.portal import services as portal
+    from confide.records import services
+
+    email = f"client{index}@bench.invalid"
+    issued = portal.invite_client(vault, client_id, email=email)
+    portal.accept_client_invitation(token=issued.link.rstrip("/").rsplit("/", 1)[1], email=email, password=password)
+    _, demographics = services.get_client(vault, client_id)
+    return {"email": email, "name": f"{demographics.given_name} {demographics.family_name}"}
 
 
 def check(*, password: str) -> dict[str, Any]:
@@ -347,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     p_seed.add_argument("--notes", type=int, required=True)
     p_seed.add_argument("--password-file", type=Path, required=True)
     p_seed.add_argument("--control", help="SQLite path or PostgreSQL URL of the (empty) control database")
+    p_seed.add_argument("--portal-clients", type=int, default=0, help="clients with a portal account")
     p_check = sub.add_parser("check")
     p_check.add_argument("--password-file", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -357,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     password = args.password_file.read_text(encoding="utf-8").strip()
     if args.command == "seed":
         result = seed(clinicians=args.clinicians, caseload=args.caseload, notes=args.notes, password=password,
-                      control=args.control)
+                      control=args.control, portal_clients=args.portal_clients)
     else:
         result = check(password=password)
     print(json.dumps(result))

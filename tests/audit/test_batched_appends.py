@@ -177,3 +177,82 @@ def test_a_writer_that_finds_the_sequencer_busy_leaves_its_event_for_it() -> Non
     holder.join()
     assert services.sequence_pending(wait=False) == 1
     assert not PendingEvent.objects.exists() and newest_position() == 0
+
+
+def _advisory_locks_held_here() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        found = cursor.fetchone()
+    return int(found[0]) if found else 0
+
+
+def test_an_event_outside_a_transaction_is_one_statement_and_is_placed_at_once() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    record()  # warm: the signing key is registered with the first batch
+    with CaptureQueriesContext(connection) as captured:
+        record()
+    statements = [query["sql"] for query in captured.captured_queries]
+    first_write = next(i for i, sql_text in enumerate(statements) if "audit_pending" in sql_text)
+    assert statements[first_write].startswith('INSERT INTO "audit_pending"')
+    assert not any(sql_text.upper().startswith("BEGIN") for sql_text in statements[:first_write]), statements
+    assert not PendingEvent.objects.exists() and newest_position() == 1
+    code, output = verify()
+    assert code == 0 and "intact: 2 entries" in output
+
+
+def test_many_events_outside_a_transaction_are_all_or_nothing() -> None:
+    events = [services.new_event("record:note:read", actor_id="user:7", purpose=PurposeOfUse.TREATMENT,
+                                 outcome=Outcome.SUCCESS, client_id=CLIENT) for _ in range(450)]
+    services.record_events(events)  # more than one INSERT statement: inside one transaction
+    assert newest_position() == 449 and not PendingEvent.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock exists on PostgreSQL only")
+def test_the_sequencer_lock_is_released_after_each_commit() -> None:
+    for _ in range(3):
+        record()
+        assert _advisory_locks_held_here() == 0
+    assert newest_position() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock exists on PostgreSQL only")
+def test_the_sequencer_lock_is_released_when_the_log_cannot_grow(caplog: pytest.LogCaptureFixture) -> None:
+    batch_of(2)
+    sql('DELETE FROM audit_node WHERE level = 1 AND "index" = 0')
+    with caplog.at_level(logging.WARNING, logger="confide.audit.services"):
+        record()
+    assert "could not be sequenced yet" in caplog.text
+    assert _advisory_locks_held_here() == 0, "a lock left behind would stop every later sequencer"
+    assert PendingEvent.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock exists on PostgreSQL only")
+def test_a_waiting_reader_gets_the_lock_once_a_session_level_holder_lets_go() -> None:
+    import threading
+
+    from django.db import connections
+
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_session_lock() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [0x43464145])  # held across transactions
+            held.set()
+            release.wait(30)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [0x43464145])
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_session_lock)
+    holder.start()
+    assert held.wait(30)
+    record()  # its try-lock fails: the event stays pending
+    assert PendingEvent.objects.count() == 1
+    release.set()
+    holder.join()
+    assert services.sequence_pending(wait=True) == 1
+    assert not PendingEvent.objects.exists() and newest_position() == 0

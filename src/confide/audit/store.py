@@ -26,6 +26,7 @@ from confide.auditlog import (
 )
 
 __all__ = [
+    "EVENTS_PER_INSERT",
     "DatabaseLog",
     "NewestRow",
     "PendingRow",
@@ -46,6 +47,8 @@ __all__ = [
 _FIRST_CHUNK = 256
 _MAX_CHUNK = 20000
 _INSERT_CHUNK = 200
+# How many pending events `insert_pending` writes with a single statement.
+EVENTS_PER_INSERT = _INSERT_CHUNK
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

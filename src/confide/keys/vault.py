@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from confide import crypto
@@ -88,6 +91,38 @@ def emergency_recipient_id(user_id: int) -> str:
     return f"emergency:{user_id}"
 
 
+# Access checks remembered inside `remembering_checks()`, keyed by the vault's identity (stable
+# while the block runs, because the caller keeps the vault alive) and what was checked.
+_CHECKS: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("confide_remembered_checks", default=None)
+
+
+@contextmanager
+def remembering_checks() -> Iterator[dict[tuple[Any, ...], Any]]:
+    """Within the block, answer each `Vault.holds` question once and remember the answer.
+
+    For read-only work made of several reads of the same client (a chart page), which would
+    otherwise ask the database the same question for every part. Never around a grant, a
+    revocation or a key rotation: a change made inside the block would not be seen by answers
+    already remembered. Yields the memo, which callers may use for their own lookups (keyed by
+    a tuple whose first item names them). Nested blocks share the outer memo.
+    """
+    memo = _CHECKS.get()
+    if memo is not None:
+        yield memo
+        return
+    memo = {}
+    token = _CHECKS.set(memo)
+    try:
+        yield memo
+    finally:
+        _CHECKS.reset(token)
+
+
+def remembered_checks() -> dict[tuple[Any, ...], Any] | None:
+    """The memo of the enclosing `remembering_checks()` block, or None outside one."""
+    return _CHECKS.get()
+
+
 @dataclass
 class Vault:
     """One person's keys for the length of one request (or one CLI command)."""
@@ -98,6 +133,9 @@ class Vault:
     _keys: dict[str, crypto.ScopeKey] = field(default_factory=dict, repr=False)
     _keyring: crypto.Keyring | None = field(default=None, repr=False)
     _emergency_clients: frozenset[int] | None = field(default=None, repr=False)
+    # Wraps already read this request, by key id: `holds` reads the wrap it finds, so that opening
+    # that key next needs no second query.
+    _wraps: dict[str, KeyWrap] = field(default_factory=dict, repr=False)
 
     @property
     def emergency_client_ids(self) -> frozenset[int]:
@@ -160,8 +198,10 @@ class Vault:
         cached = self._keys.get(key_id)
         if cached is not None:
             return cached
-        wrap = (KeyWrap.objects.select_related("key_version__client")
-                .filter(key_version__key_id=key_id, **self._recipient_filter()).first())
+        wrap = self._wraps.get(key_id)
+        if wrap is None:
+            wrap = (KeyWrap.objects.select_related("key_version__client")
+                    .filter(key_version__key_id=key_id, **self._recipient_filter()).first())
         if wrap is None:
             emergency = self._emergency_key(key_id)
             if emergency is None:
@@ -182,22 +222,53 @@ class Vault:
         """The key a sealed field needs (after a rotation it may be an older version)."""
         return self.key_by_id(crypto.sealed_key_id(blob).hex())
 
+    def _current_wrap(self, client_id: int, scope: str, author_id: int | None) -> KeyWrap | None:
+        """This person's wrap of the current key of a scope, in one query (None: they hold none).
+
+        The wrap is remembered by key id, so that opening the key afterwards reads nothing more.
+        Which version is current is looked up every time: a rotation earlier in the same
+        request must be seen.
+        """
+        wrap = (KeyWrap.objects.select_related("key_version__client")
+                .filter(key_version=Subquery(_current_versions(client_id, scope, author_id).values("pk")[:1]),
+                        **self._recipient_filter()).first())
+        if wrap is not None:
+            self._wraps[wrap.key_version.key_id] = wrap
+        return wrap
+
     def current_key(self, client_id: int, scope: str, author_id: int | None = None) -> crypto.ScopeKey:
         """The key that seals new writes to `scope` of a client; `NoKeyError` without a wrap."""
+        wrap = self._current_wrap(client_id, scope, author_id)
+        if wrap is not None:
+            return self.key_by_id(wrap.key_version.key_id)
+        # No wrap of their own: only a break-glass session can open it (`key_by_id` checks).
         version = current_version(client_id, scope, author_id)
         if version is None:
             raise NoKeyError
         return self.key_by_id(version.key_id)
 
     def holds(self, client_id: int, scope: str, author_id: int | None = None) -> bool:
-        """True when this person holds a wrap of the current key of that scope."""
-        version = current_version(client_id, scope, author_id)
-        if version is None:
-            return False
-        if version.wraps.filter(**self._recipient_filter()).exists():
+        """True when this person holds a wrap of the current key of that scope (one query).
+
+        Inside `remembering_checks()` the answer is remembered for the rest of the block.
+        """
+        memo = _CHECKS.get()
+        if memo is None:
+            return self._holds(client_id, scope, author_id)
+        memo_key = ("holds", id(self), client_id, scope, author_id)
+        held = memo.get(memo_key)
+        if held is None:
+            held = memo[memo_key] = self._holds(client_id, scope, author_id)
+        return bool(held)
+
+    def _holds(self, client_id: int, scope: str, author_id: int | None) -> bool:
+        if self._current_wrap(client_id, scope, author_id) is not None:
             return True
-        return (scope != Scope.PRIVATE and client_id in self.emergency_client_ids and _emergency is not None
-                and self.user_id is not None and _emergency.emergency_wrap(self.user_id, version.key_id) is not None)
+        if scope == Scope.PRIVATE or _emergency is None or self.user_id is None \
+                or client_id not in self.emergency_client_ids:
+            return False
+        version = current_version(client_id, scope, author_id)
+        return version is not None and _emergency.emergency_wrap(self.user_id, version.key_id) is not None
 
     def adopt_rows(self, rows: Iterable[tuple[int, str, bytes | memoryview, bytes | memoryview | None, Any]],
                    scope: str) -> None:
@@ -219,13 +290,17 @@ class Vault:
         self._save_keyring_wraps(pending)
 
 
-def current_version(client_id: int, scope: str, author_id: int | None = None) -> ScopeKeyVersion | None:
-    """The newest unretired version of a scope key."""
-    query = ScopeKeyVersion.objects.select_related("client").filter(client_id=client_id, scope=scope,
-                                                                    retired_at__isnull=True)
+def _current_versions(client_id: int, scope: str, author_id: int | None) -> QuerySet[ScopeKeyVersion]:
+    """The unretired versions of a scope key, newest first (normally there is exactly one)."""
+    query = ScopeKeyVersion.objects.filter(client_id=client_id, scope=scope, retired_at__isnull=True)
     if scope == Scope.PRIVATE:
         query = query.filter(author_id=author_id)
-    return query.order_by("-created_at", "-pk").first()
+    return query.order_by("-created_at", "-pk")
+
+
+def current_version(client_id: int, scope: str, author_id: int | None = None) -> ScopeKeyVersion | None:
+    """The newest unretired version of a scope key."""
+    return _current_versions(client_id, scope, author_id).select_related("client").first()
 
 
 def create_scope_key(client: Any, scope: str, holders: Iterable[int], *, author_id: int | None = None,

@@ -89,7 +89,18 @@ class EmergencyWraps:
         # Catch-up: a holder designated by an owner who could not open this key gets it the first
         # time someone who can (the care team, the recovery kit) opens it.
         practice_id = version.client.practice_id
-        missing = (EmergencyAccessHolder.objects.filter(practice_id=practice_id, user__is_active=True)
+        # Most practices have few holders and most keys are already wrapped to them: look up the
+        # holders first (once per page inside `keys.remembering_checks()`), and look for missing
+        # wraps only when there is someone to wrap to.
+        memo = keys.remembered_checks()
+        holders = memo.get(("emergency-holders", practice_id)) if memo is not None else None
+        if holders is None:
+            holders = _active_holder_ids(practice_id)
+            if memo is not None:
+                memo[("emergency-holders", practice_id)] = holders
+        if not holders:
+            return
+        missing = (EmergencyAccessHolder.objects.filter(practice_id=practice_id, user_id__in=holders)
                    .exclude(user__emergency_wraps__key_version=version).values_list("user_id", flat=True))
         wraps = [_wrap_to(version, key, user_id, practice_id) for user_id in missing]
         if wraps:

@@ -120,6 +120,19 @@ def audit_batch() -> Iterator[None]:
             record_events(events)
 
 
+@contextmanager
+def read_page() -> Iterator[None]:
+    """A read-only page made of several reads: one audit batch, and each access check done once.
+
+    Everything `audit_batch()` promises holds. In addition, each client is looked up and each
+    key check made once per vault for the whole block (`keys.remembering_checks()`), instead of
+    once per read. Only for blocks that change no access (no grant, revocation or key rotation
+    inside), since a change made in the block would not be seen by checks already made.
+    """
+    with keys.remembering_checks(), audit_batch():
+        yield
+
+
 def _integrity_failure(vault: Vault, context: crypto.SealContext) -> RecordIntegrityError:
     """Log and report a sealed field that failed to open; returns the error to raise."""
     client = Client.objects.filter(public_id=context.client_id).first()
@@ -277,11 +290,23 @@ def _demographics_context(client: Client, version: int) -> crypto.SealContext:
 
 
 def _get_client(vault: Vault, client_id: uuid.UUID | str, scope: str = Scope.ADMIN) -> Client:
+    """The client, if this person holds the current key of `scope`; `NotFoundError` otherwise.
+
+    Inside `read_page()` the client row and each key check are looked up once and then
+    remembered: a page made of several reads (the chart) would otherwise repeat the same two
+    queries for every part.
+    """
     try:
         public_id = uuid.UUID(str(client_id))
     except ValueError:
         raise NotFoundError from None
-    client = Client.objects.filter(public_id=public_id, practice_id=vault.practice_id).first()
+    memo = keys.remembered_checks()
+    memo_key = ("client", vault.practice_id, public_id)
+    client = memo.get(memo_key) if memo is not None else None
+    if client is None:
+        client = Client.objects.filter(public_id=public_id, practice_id=vault.practice_id).first()
+        if client is not None and memo is not None:
+            memo[memo_key] = client
     if client is None or not vault.holds(client.pk, scope):
         raise NotFoundError
     return client

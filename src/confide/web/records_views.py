@@ -430,8 +430,9 @@ def load_chart(vault: Vault, client_id: str) -> Chart:
 
 def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadForm | None = None,
                   status: int = 200) -> HttpResponse:
-    # The chart is many reads; their audit events are appended together before anything renders.
-    with services.audit_batch():
+    # The chart is many reads: their audit events are appended together before anything renders,
+    # and the client and each key check are resolved once for the whole page.
+    with services.read_page():
         chart = load_chart(_vault(request), client_id)
         care = load_care(_vault(request), chart)
         portal = _portal_panel(_vault(request), chart.client) if chart.clinical else None

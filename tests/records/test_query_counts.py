@@ -1,0 +1,155 @@
+"""Query counts of the chart and of the key checks (issue 7): counts, never times.
+
+A chart open used to resolve the client and check the same key about eight times; these tests
+keep it at one lookup per client and scope, and keep the chart from growing a query per note,
+document or session (an N+1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from confide.audit.models import LogEntry
+from confide.keys.vault import Scope, remembering_checks
+from confide.records import care, documents, services
+from confide.records.models import Client
+from tests.conftest import Person
+from tests.records.conftest import vault_of
+from tests.web.test_records_pages import browser_of, paths
+
+# Everything a chart open reads on SQLite in a test: session and sign-in, the client and one key
+# check per scope (admin, clinical, portal), demographics, team, notes, documents, sessions,
+# episodes, plan, the portal panel, and the audit append (inline on SQLite). Raise it only
+# with a reason: a new query on the chart is paid by every clinician on every open.
+CHART_QUERY_BUDGET = 45
+
+
+def _chart_queries(person: Person, client: Client) -> list[str]:
+    browser = browser_of(person)
+    browser.get(paths(client)["chart"])  # the first open writes the keyring wraps; measure the next
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(paths(client)["chart"])
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _key_checks(queries: list[str]) -> int:
+    return sum(1 for sql in queries if sql.startswith('SELECT "keys_keywrap"'))
+
+
+def _add_notes_documents_and_sessions(person: Person, client: Client, count: int) -> None:
+    vault = vault_of(person)
+    for number in range(count):
+        services.create_note(vault, client.public_id, kind="progress", session_date=f"2026-10-{number + 1:02d}",
+                             body=f"Fictional session {number}.", sign=True)
+        data = f"fictional form {number}\n".encode()
+        documents.upload_document(vault, client.public_id, filename=f"form-{number}.txt", stream=io.BytesIO(data),
+                                  size=len(data))
+        care.create_appointment(vault, client.public_id, starts_at=dt.datetime(2026, 10, number + 1, 9, tzinfo=dt.UTC),
+                                duration_minutes=50, modality="in_person")
+
+
+def test_a_chart_open_checks_each_key_once_and_stays_within_its_query_budget(bob: Person,
+                                                                             client_record: Client) -> None:
+    _add_notes_documents_and_sessions(bob, client_record, 1)
+    queries = _chart_queries(bob, client_record)
+    assert _key_checks(queries) == 3, "one wrap lookup each for the admin, clinical and portal scopes"
+    assert sum(1 for sql in queries if sql.startswith('SELECT "records_client"')) == 1
+    assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
+
+
+def test_the_charts_query_count_does_not_grow_with_notes_documents_or_sessions(bob: Person,
+                                                                              client_record: Client) -> None:
+    _add_notes_documents_and_sessions(bob, client_record, 1)
+    few = len(_chart_queries(bob, client_record))
+    _add_notes_documents_and_sessions(bob, client_record, 6)
+    many = _chart_queries(bob, client_record)
+    assert len(many) == few, "\n".join(many)
+
+
+def test_a_chart_open_still_writes_every_read_event(bob: Person, client_record: Client) -> None:
+    _add_notes_documents_and_sessions(bob, client_record, 2)
+    browser = browser_of(bob)
+    before = set(LogEntry.objects.values_list("position", flat=True))
+    assert browser.get(paths(client_record)["chart"]).status_code == 200
+    tags = sorted(LogEntry.objects.exclude(position__in=before).filter(client_id=str(client_record.public_id))
+                  .values_list("tag", flat=True))
+    for tag in ("record:client:read", "access:careteam:read", "record:notes:listed", "record:note:read",
+                "record:documents:listed"):
+        assert tag in tags, tags
+
+
+def test_holds_is_one_query(bob: Person, client_record: Client,
+                            django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    vault = vault_of(bob)
+    with django_assert_num_queries(1):
+        assert vault.holds(client_record.pk, Scope.CLINICAL)
+    with django_assert_num_queries(1):
+        assert not vault.holds(client_record.pk, Scope.PRIVATE, author_id=bob.user.pk)
+
+
+def test_opening_the_key_holds_just_found_needs_no_second_lookup(bob: Person, client_record: Client) -> None:
+    vault = vault_of(bob)
+    assert vault.holds(client_record.pk, Scope.CLINICAL)
+    with CaptureQueriesContext(connection) as captured:
+        vault.current_key(client_record.pk, Scope.CLINICAL)
+    assert _key_checks([q["sql"] for q in captured.captured_queries]) == 1, "current_key looks up the current wrap"
+    with CaptureQueriesContext(connection) as captured:
+        vault.current_key(client_record.pk, Scope.CLINICAL)
+    assert _key_checks([q["sql"] for q in captured.captured_queries]) == 1, "which version is current is re-read"
+
+
+def test_remembered_checks_answer_once_per_block(bob: Person, client_record: Client,
+                                                 django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    vault = vault_of(bob)
+    with remembering_checks():
+        assert vault.holds(client_record.pk, Scope.ADMIN)
+        with django_assert_num_queries(0):
+            assert vault.holds(client_record.pk, Scope.ADMIN)
+    with django_assert_num_queries(1):
+        assert vault.holds(client_record.pk, Scope.ADMIN), "outside the block every check asks the database"
+
+
+def test_a_read_page_resolves_the_client_once(bob: Person, client_record: Client,
+                                              django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    vault = vault_of(bob)
+    with services.read_page():
+        services.get_client(vault, client_record.public_id)
+        services.list_notes(vault, client_record.public_id)
+        with django_assert_num_queries(1):  # only the care team itself
+            services.care_team(vault, client_record.public_id)
+
+
+def test_a_read_page_still_refuses_a_scope_the_person_does_not_hold(dana: Person, client_record: Client) -> None:
+    vault = vault_of(dana)
+    with services.read_page():
+        services.get_client(vault, client_record.public_id)  # front desk holds the admin scope
+        with pytest.raises(services.NotFoundError):
+            services.list_notes(vault, client_record.public_id)
+        with pytest.raises(services.NotFoundError):
+            services.list_notes(vault, client_record.public_id)
+
+
+def test_a_read_page_refuses_a_client_of_another_practice_and_an_unknown_id(charlie: Person,
+                                                                            client_record: Client) -> None:
+    vault = vault_of(charlie)
+    with services.read_page():
+        for client_id in (client_record.public_id, "00000000-0000-0000-0000-000000000000", "not-a-uuid"):
+            with pytest.raises(services.NotFoundError):
+                services.get_client(vault, client_id)
+
+
+def test_a_revocation_after_a_read_page_is_seen_by_the_next_one(alice: Person, bob: Person, carol: Person,
+                                                                client_record: Client) -> None:
+    services.grant_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk, role="supervisor")
+    carols = vault_of(carol)
+    with services.read_page():
+        services.list_notes(carols, client_record.public_id)
+    services.revoke_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk)
+    with services.read_page(), pytest.raises(services.NotFoundError):
+        services.list_notes(carols, client_record.public_id)
