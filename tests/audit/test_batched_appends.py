@@ -228,7 +228,7 @@ def test_the_sequencer_lock_is_released_when_the_log_cannot_grow(caplog: pytest.
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock exists on PostgreSQL only")
-def test_a_waiting_reader_gets_the_lock_once_a_session_level_holder_lets_go() -> None:
+def test_a_waiting_reader_gets_the_lock_once_an_after_commit_sequencer_lets_go() -> None:
     import threading
 
     from django.db import connections
@@ -239,7 +239,7 @@ def test_a_waiting_reader_gets_the_lock_once_a_session_level_holder_lets_go() ->
     def hold_session_lock() -> None:
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [0x43464145])  # held across transactions
+                cursor.execute("SELECT pg_advisory_lock(%s)", [0x43464145])  # as an after-commit sequencer does
             held.set()
             release.wait(30)
             with connection.cursor() as cursor:

@@ -40,6 +40,8 @@ from confide.audit.store import (
     lock_sequencer,
     newest_row,
     pending_exists,
+    try_sequencer_session_lock,
+    unlock_sequencer_session,
 )
 from confide.audit.tags import Tag
 from confide.auditlog import (
@@ -306,6 +308,8 @@ def sequence_pending(*, wait: bool = True) -> int:
         keys = current_signing_key()
     except signing.SigningKeyError as exc:
         raise AuditAppendError(str(exc)) from None
+    if not wait and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _sequence_with_session_lock(keys)
     moved = 0
     while True:
         try:
@@ -322,10 +326,44 @@ def sequence_pending(*, wait: bool = True) -> int:
                 f"The audit log refuses to grow: {exc}. Run `confide audit verify`."
             ) from exc
         moved += len(pending)
-        # Checked after the lock is released: a writer that committed while we held it and
-        # found the lock taken left its rows for us.
-        if not pending or not pending_exists():
+        # Checked after the lock is released, even when this pass found nothing: a writer that
+        # committed while we held the lock and found it taken left its rows for us.
+        if not pending_exists():
             return moved
+
+
+def _sequence_with_session_lock(keys: signing.SigningKeyFile) -> int:
+    """`sequence_pending(wait=False)` right after a commit on PostgreSQL, in fewer round trips.
+
+    The common case under load is that another sequencer is at work: one `pg_try_advisory_lock`
+    finds that out, where a transaction with the transaction-level lock took three round trips
+    (BEGIN, the lock, COMMIT). Whoever gets the lock drains the pending table in batches, one
+    transaction each, releases the lock, and only then looks for rows once more: a writer that
+    committed while the lock was held and found it taken left its rows for us.
+    """
+    moved = 0
+    batch_size = settings.CONFIDE_AUDIT_BATCH_SIZE
+    try:
+        while True:
+            if not try_sequencer_session_lock():
+                return moved
+            try:
+                while True:
+                    with transaction.atomic():
+                        pending = fetch_pending(batch_size)
+                        if pending:
+                            _append_batch(pending, keys)
+                    moved += len(pending)
+                    if len(pending) < batch_size:
+                        break
+            finally:
+                unlock_sequencer_session()
+            if not pending_exists():
+                return moved
+    except DatabaseError as exc:
+        raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
+    except (AuditLogError, LookupError) as exc:
+        raise AuditAppendError(f"The audit log refuses to grow: {exc}. Run `confide audit verify`.") from exc
 
 
 def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -> None:

@@ -42,6 +42,8 @@ __all__ = [
     "newest_row",
     "pending_count",
     "pending_exists",
+    "try_sequencer_session_lock",
+    "unlock_sequencer_session",
 ]
 
 _FIRST_CHUNK = 256
@@ -234,6 +236,25 @@ def lock_sequencer(*, wait: bool) -> bool:
         cursor.execute(f"SELECT {function}(%s)", [_SEQUENCER_LOCK])
         row = cursor.fetchone()
     return wait or bool(row and row[0])
+
+
+def try_sequencer_session_lock() -> bool:
+    """Try the sequencer lock for the session, in one round trip, outside any transaction.
+
+    PostgreSQL only. The lock conflicts with `lock_sequencer`'s transaction-level lock (the same
+    advisory key), so exactly one sequencer runs at a time either way. It outlives transactions:
+    the caller must release it with `unlock_sequencer_session` (closing the connection does too).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_SEQUENCER_LOCK])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def unlock_sequencer_session() -> None:
+    """Release the session-level sequencer lock taken by `try_sequencer_session_lock`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_SEQUENCER_LOCK])
 
 
 def fetch_pending(limit: int, *, after: int = -1) -> list[PendingRow]:
