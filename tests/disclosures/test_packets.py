@@ -4,13 +4,14 @@ and no packet under a revoked or expired authorization."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.utils import timezone
 
 from confide.audit.models import LogEntry
 from confide.disclosures import authorizations, packets
-from confide.disclosures.authorizations import DisclosureError, InactiveAuthorizationError
+from confide.disclosures.authorizations import AuthorizationInput, DisclosureError, InactiveAuthorizationError
 from confide.disclosures.models import Authorization, Disclosure
 from confide.disclosures.packets import PacketSelection
 from confide.disclosures.records import accounting, disclosure_record
@@ -114,3 +115,50 @@ def test_every_packet_is_in_the_internal_record_and_the_audit_log_but_not_the_ac
     assert LogEntry.objects.filter(tag="disclosure:authorized:made").count() == 1
     assert accounting(vault_of(bob), client_record.public_id) == []  # under an authorization: exempt
     assert b"Farthingale" not in bytes(Disclosure.objects.get().content)
+
+
+def _attachments(pdf: bytes) -> dict[str, list[bytes]]:
+    import io
+
+    from pypdf import PdfReader
+
+    return dict(PdfReader(io.BytesIO(pdf)).attachments)
+
+
+def test_documents_are_attached_to_the_pdf_only_when_chosen_and_in_range(
+        bob: Person, client_record: Client, complete: AuthorizationInput, notes: None) -> None:
+    import io
+
+    from confide.records import documents
+    from confide.records.models import Document
+
+    vault = vault_of(bob)
+    content = b"%PDF-1.4 a fictional referral letter"
+    documents.upload_document(vault, client_record.public_id, filename="referral letter.pdf",
+                              stream=io.BytesIO(content), size=len(content))
+    old = documents.upload_document(vault, client_record.public_id, filename="old.txt",
+                                    stream=io.BytesIO(b"an old fictional form"), size=21)
+    Document.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=60))
+    auth = authorizations.create_authorization(vault, client_record.public_id,
+                                               replace(complete, categories=("progress_notes", "documents")))
+
+    packet = packets.create_packet(vault, client_record.public_id, auth.public_id,
+                                   PacketSelection(categories=("documents",), date_from=RECENT))
+    attached = _attachments(packet.pdf)
+    # The scan of the paper authorization (the fixture's) and the letter, both added today, in
+    # the order they were added; the old form is outside the date range.
+    assert sorted(attached) == ["01-roi.pdf", "02-referral_letter.pdf"]
+    assert attached["02-referral_letter.pdf"] == [content]
+    text = pdf_text(packet.pdf)
+    assert "Document: referral letter.pdf" in text and "Lighthouse" not in text
+
+    notes_only = packets.create_packet(vault, client_record.public_id, auth.public_id,
+                                       PacketSelection(categories=("progress_notes",)))
+    assert _attachments(notes_only.pdf) == {}
+
+
+def test_documents_need_an_authorization_that_covers_them(
+        bob: Person, client_record: Client, authorization: Authorization) -> None:
+    with pytest.raises(DisclosureError, match="does not cover: Documents"):
+        packets.create_packet(vault_of(bob), client_record.public_id, authorization.public_id,
+                              PacketSelection(categories=("documents",)))

@@ -45,6 +45,7 @@ CATEGORIES: dict[str, str] = {
     "treatment_plan": "Treatment plan and diagnoses",
     "sessions": "Dates of sessions and episodes of care",
     "psychotherapy_notes": "Psychotherapy notes",
+    "documents": "Documents added to the record (letters, forms, scans), attached as files",
 }
 PSYCHOTHERAPY_NOTES = "psychotherapy_notes"
 

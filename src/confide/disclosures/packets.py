@@ -43,7 +43,7 @@ from confide.disclosures.pdf import render_pdf
 from confide.disclosures.records import seal_disclosure
 from confide.keys.vault import Vault
 from confide.practice.models import Practice
-from confide.records import care, services
+from confide.records import care, documents, services
 from confide.records.models import Note
 from confide.records.services import Demographics, audit, audit_batch
 
@@ -67,6 +67,8 @@ class PacketItem:
     heading: str
     date: dt.date | None
     body: str
+    # A document's file, attached to the PDF under this name (documents only).
+    attachment: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,26 @@ def _gather(vault: Vault, client_id: str, selection: PacketSelection) -> list[tu
                     f"{day.isoformat()}, {appointment.appointment.duration_minutes} minutes, "
                     f"{appointment.modality_label}, {appointment.attendance_label}.")))
         sections.append((CATEGORIES["sessions"], items))
+    if "documents" in chosen:
+        items = []
+        for document, meta in reversed(documents.list_documents(vault, client_id)):
+            day = timezone.localtime(document.created_at).date()
+            if not _in_range(day, selection):
+                continue
+            _, chunks = documents.open_document(vault, client_id, document.public_id)
+            content = b"".join(chunks)
+            name = f"{len(items) + 1:02d}-{_safe_name(meta.filename)}"
+            items.append(PacketItem(heading=f"Document: {meta.filename}", date=day, attachment=(name, content),
+                                    body=f"Added on {day.isoformat()}; {meta.content_type}, {len(content):,} bytes. "
+                                         f"Attached to this PDF as the file {name}."))
+        sections.append((CATEGORIES["documents"], items))
     return sections
+
+
+def _safe_name(filename: str) -> str:
+    """A file name for an attachment: letters, digits, dot, dash and underscore only."""
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename).strip("._") or "document"
+    return cleaned[-100:]
 
 
 def _range_words(selection: PacketSelection) -> str:
@@ -208,7 +229,7 @@ def create_packet(vault: Vault, client_id: uuid.UUID | str, authorization_id: uu
         "description": description, "generated_at": timezone.localtime(now), "disclosure": disclosure,
         "redisclosure": STATEMENT_REDISCLOSURE,
         "part2_notice": PART2_REDISCLOSURE_NOTICE if authorization.kind == Authorization.Kind.PART2 else "",
-    })
+    }, attachments=[item.attachment for _, items in sections for item in items if item.attachment])
     audit(vault, Tag.PACKET_CREATED, client)
     audit(vault, Tag.AUTHORIZED_DISCLOSURE_MADE, client)
     from confide.portal.services import record_disclosure
