@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from confide.practice.models import SingleUseInvitation
+
 
 class PortalSettings(models.Model):
     """A practice's consent process: when clients are asked to revisit confidentiality."""
@@ -28,7 +30,7 @@ class PortalSettings(models.Model):
         return f"Portal settings of {self.practice_id}"
 
 
-class ClientInvitation(models.Model):
+class ClientInvitation(SingleUseInvitation):
     """A single-use, expiring invitation of a client to the portal. Only the token's SHA-256 is stored.
 
     The address it was sent to is not stored: it is part of the client's sealed demographics or
@@ -36,29 +38,12 @@ class ClientInvitation(models.Model):
     """
 
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="portal_invitations")
-    token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ("-created_at",)
+    class Meta(SingleUseInvitation.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Portal invitation {self.pk}"
-
-    @property
-    def status(self) -> str:
-        """One of `accepted`, `revoked`, `expired` or `pending`."""
-        if self.accepted_at:
-            return "accepted"
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at <= timezone.now():
-            return "expired"
-        return "pending"
 
 
 class ClientAccount(models.Model):

@@ -50,16 +50,13 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-class Invitation(models.Model):
-    """A single-use, expiring invitation for a staff member.
+class SingleUseInvitation(models.Model):
+    """What every invitation link has: a stored token hash, an expiry, and one use.
 
-    Only the SHA-256 of the token is stored, so a copy of the database cannot be used to
-    accept an outstanding invitation.
+    Only the SHA-256 of the token is stored, so a copy of the database cannot be used to accept
+    an outstanding invitation. Staff invitations and client portal invitations both use it.
     """
 
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(max_length=254)
-    role = models.CharField(max_length=16, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -68,10 +65,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return f"Invitation for {self.email}"
 
     @property
     def status(self) -> str:
@@ -83,3 +78,17 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class Invitation(SingleUseInvitation):
+    """A single-use, expiring invitation for a staff member."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta(SingleUseInvitation.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
