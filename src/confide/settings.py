@@ -120,6 +120,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "confide.sqlite3"),
+            # Keep each server thread's connection (and so SQLite's page cache) between requests:
+            # opening the file and running the PRAGMAs on every request cost a chart open ~10 %.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers and one writer work at once across several server processes;
                 # IMMEDIATE transactions take the write lock up front so they queue instead of failing.

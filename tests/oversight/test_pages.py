@@ -7,6 +7,7 @@ import re
 import pytest
 
 from confide.audit.models import LogEntry
+from confide.auditlog import decode_entry
 from confide.oversight import alerts, services
 from confide.oversight.models import Alert, BreakGlassSession, EmergencyAccessHolder
 from confide.records import services as records
@@ -96,6 +97,24 @@ def test_a_holder_opens_a_record_with_a_reason_and_reads_the_chart(alice: Person
     assert b"Emergency access to this record until" in browser.get(chart + "plan/").content
     assert LogEntry.objects.filter(tag="access:breakglass:opened", actor_id=f"user:{holder.user.pk}").exists()
     assert REASON not in opened["Location"] and NAME not in opened["Location"]
+    # The web vault knows the person is a holder, so their chart reads are logged as emergency treatment.
+    reads = [decode_entry(bytes(entry)) for entry in LogEntry.objects.filter(
+        tag="record:client:read", actor_id=f"user:{holder.user.pk}").values_list("entry", flat=True)]
+    assert reads and all(event.purpose == "ETREAT" for event in reads)
+
+
+def test_a_non_holders_chart_open_does_not_look_for_break_glass_sessions(bob: Person, client_record: Client) -> None:
+    """The membership row says bob is no holder: his vault skips the break-glass look-up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = browser_of(bob)
+    chart = f"/clients/{client_record.public_id}/"
+    assert browser.get(chart).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(chart).status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries
+                if 'FROM "oversight_breakglasssession" INNER JOIN "accounts_user"' in q["sql"]]
 
 
 def test_without_a_reason_nothing_is_opened(holder: Person, client_record: Client) -> None:

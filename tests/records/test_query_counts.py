@@ -58,7 +58,7 @@ def test_a_chart_open_checks_each_key_once_and_stays_within_its_query_budget(bob
                                                                              client_record: Client) -> None:
     _add_notes_documents_and_sessions(bob, client_record, 1)
     queries = _chart_queries(bob, client_record)
-    assert _key_checks(queries) == 3, "one wrap lookup each for the admin, clinical and portal scopes"
+    assert _key_checks(queries) == 1, "one wrap lookup answers the admin, clinical and portal scopes"
     assert sum(1 for sql in queries if sql.startswith('SELECT "records_client"')) == 1
     assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
 
@@ -121,7 +121,7 @@ def test_a_read_page_resolves_the_client_once(bob: Person, client_record: Client
     with services.read_page():
         services.get_client(vault, client_record.public_id)
         services.list_notes(vault, client_record.public_id)
-        with django_assert_num_queries(1):  # only the care team itself
+        with django_assert_num_queries(0):  # the client read's caseload check already read the team
             services.care_team(vault, client_record.public_id)
 
 
@@ -153,3 +153,58 @@ def test_a_revocation_after_a_read_page_is_seen_by_the_next_one(alice: Person, b
     services.revoke_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk)
     with services.read_page(), pytest.raises(services.NotFoundError):
         services.list_notes(carols, client_record.public_id)
+
+
+def test_one_lookup_answers_every_shared_scope_inside_a_read_page(bob: Person, dana: Person, client_record: Client,
+                                                                  django_assert_num_queries,  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    vault = vault_of(bob)
+    with remembering_checks():
+        with django_assert_num_queries(1):
+            assert vault.holds(client_record.pk, Scope.ADMIN)
+        with django_assert_num_queries(0):
+            assert vault.holds(client_record.pk, Scope.CLINICAL)
+            assert vault.holds(client_record.pk, Scope.ADMIN)
+    front_desk = vault_of(dana)
+    with remembering_checks():
+        assert front_desk.holds(client_record.pk, Scope.ADMIN)
+        assert not front_desk.holds(client_record.pk, Scope.CLINICAL), "front desk holds no clinical key"
+
+
+def test_the_shared_lookup_ignores_a_wrap_of_a_superseded_version(bob: Person, client_record: Client) -> None:
+    """A newer unretired version without a wrap for this person means they do not hold the scope."""
+    from confide.keys.models import ScopeKeyVersion
+
+    vault = vault_of(bob)
+    with remembering_checks():
+        assert vault.holds(client_record.pk, Scope.CLINICAL)
+    ScopeKeyVersion.objects.create(client=client_record, scope=Scope.CLINICAL, key_id="ab" * 16)
+    for memo in (remembering_checks(), None):
+        if memo is None:
+            assert not vault_of(bob).holds(client_record.pk, Scope.CLINICAL)
+            continue
+        with memo:
+            assert not vault_of(bob).holds(client_record.pk, Scope.CLINICAL)
+            assert vault_of(bob).holds(client_record.pk, Scope.ADMIN), "other scopes are untouched"
+
+
+def test_opening_a_listed_note_rechecks_access_on_the_row(bob: Person, carol: Person, dana: Person,
+                                                          client_record: Client) -> None:
+    bobs = vault_of(bob)
+    signed = services.create_note(bobs, client_record.public_id, kind="progress", session_date="2026-10-01",
+                                  body="Fictional signed session.", sign=True)
+    draft = services.create_note(bobs, client_record.public_id, kind="progress", session_date="2026-10-02",
+                                 body="Fictional draft.")
+    private = services.create_note(bobs, client_record.public_id, kind="psychotherapy", session_date="2026-10-03",
+                                   body="Fictional process note.")
+    listed = {note.pk: note for note in services.list_notes(bobs, client_record.public_id)}
+    assert services.open_listed_note(bobs, listed[signed.pk]).body == "Fictional signed session."
+    assert services.open_listed_note(bobs, listed[private.pk]).body == "Fictional process note."
+    services.grant_access(bobs, client_record.public_id, user_id=carol.user.pk, role="supervisor")
+    carols = vault_of(carol)
+    assert services.open_listed_note(carols, listed[signed.pk]).body == "Fictional signed session."
+    for note in (listed[draft.pk], listed[private.pk]):  # someone else's draft or psychotherapy note
+        with pytest.raises(services.NotFoundError):
+            services.open_listed_note(carols, note)
+    with pytest.raises(services.NotFoundError):  # front desk holds no clinical key
+        services.open_listed_note(vault_of(dana), listed[signed.pk])

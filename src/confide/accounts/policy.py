@@ -16,7 +16,9 @@ def request_membership(request: Any) -> Any:
 
         user = getattr(request, "user", None)
         request._confide_membership = (
-            Membership.objects.filter(user=user).select_related("practice", "user").first()
+            # The emergency-access holder row rides along: the vault and the navigation both ask
+            # "is this person a holder?" on every page, and a reverse one-to-one costs a query.
+            Membership.objects.filter(user=user).select_related("practice", "user", "user__emergency_holder").first()
             if user is not None and user.is_authenticated else None
         )
     return request._confide_membership

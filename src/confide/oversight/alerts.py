@@ -22,6 +22,7 @@ from confide.keys.vault import Vault
 from confide.oversight.models import ActivityMark, Alert, BreakGlassSession
 from confide.practice.models import Membership, Role
 from confide.records.models import CareTeamMember, Client
+from confide.records.services import team_members
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ def _outside_caseload(vault: Vault, client: Client) -> bool:
     """A chart opened under break-glass, or as a supervisor rather than as the treating clinician."""
     if client.pk in vault.emergency_client_ids:
         return True
-    return CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
-                                         role=CareTeamMember.Role.SUPERVISOR).exists()
+    return any(member.user_id == vault.person_id and member.role == CareTeamMember.Role.SUPERVISOR
+               for member in team_members(client))
 
 
 def observe_access(vault: Vault, tag: str, client: Client | None) -> None:

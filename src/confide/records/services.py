@@ -504,7 +504,27 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
 
 def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> OpenedNote:
     """Open a note and its addenda."""
-    note = _get_note(vault, client_id, note_id)
+    return _open_note(vault, _get_note(vault, client_id, note_id))
+
+
+def open_listed_note(vault: Vault, note: Note) -> OpenedNote:
+    """Open a note that `list_notes` returned, without reading it again (the chart's last note).
+
+    The access rules are checked again on the row in hand: the clinical key, and the same
+    visibility as `_visible_notes` (progress notes signed or one's own; psychotherapy notes
+    only for their author).
+    """
+    if not vault.holds(note.client_id, Scope.CLINICAL) or note.parent_id is not None:
+        raise NotFoundError
+    own = note.author_id == vault.user_id
+    progress = note.kind == Note.Kind.PROGRESS
+    if not ((progress and (own or note.status == Note.Status.SIGNED))
+            or (note.kind == Note.Kind.PSYCHOTHERAPY and own)):
+        raise NotFoundError
+    return _open_note(vault, note)
+
+
+def _open_note(vault: Vault, note: Note) -> OpenedNote:
     body = _open(vault, bytes(note.body), _note_context(note, note.version))
     addenda = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
                for a in note.addenda.select_related("client").order_by("created_at")]
@@ -587,9 +607,25 @@ class TeamMember:
 def care_team(vault: Vault, client_id: uuid.UUID | str) -> list[TeamMember]:
     """The client's care team with each member's key fingerprint (compare it before trusting a grant)."""
     client = _get_client(vault, client_id)
-    members = CareTeamMember.objects.filter(client=client).select_related("user__key_pair")
+    members = team_members(client)
     audit(vault, Tag.CARE_TEAM_READ, client)
     return [TeamMember(member=m, fingerprint=m.user.key_pair.fingerprint) for m in members]
+
+
+def team_members(client: Client) -> list[CareTeamMember]:
+    """The client's care-team rows (with each member's key pair), read once per `read_page()`.
+
+    Not an access by itself: callers check access and log their own event. The chart's care
+    team and the outside-caseload alert both need these rows on every chart open.
+    """
+    memo = keys.remembered_checks()
+    memo_key = ("care-team", client.pk)
+    members: list[CareTeamMember] | None = memo.get(memo_key) if memo is not None else None
+    if members is None:
+        members = list(CareTeamMember.objects.filter(client=client).select_related("user__key_pair"))
+        if memo is not None:
+            memo[memo_key] = members
+    return members
 
 
 @transaction.atomic

@@ -423,7 +423,7 @@ def load_chart(vault: Vault, client_id: str) -> Chart:
     prefetch_related_objects(notes, "author")
     progress = [n for n in notes if n.kind == Note.Kind.PROGRESS]
     last_signed = next((n for n in progress if n.status == Note.Status.SIGNED), None)
-    last_note = services.open_note(vault, client_id, last_signed.public_id) if last_signed else None
+    last_note = services.open_listed_note(vault, last_signed) if last_signed else None
     return Chart(client, demographics, True, progress, len(notes) - len(progress), last_note,
                  documents.list_documents(vault, client_id), team)
 
