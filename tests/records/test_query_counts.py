@@ -27,6 +27,9 @@ from tests.web.test_records_pages import browser_of, paths
 # episodes, plan, the portal panel, and the audit append (inline on SQLite). Raise it only
 # with a reason: a new query on the chart is paid by every clinician on every open.
 CHART_QUERY_BUDGET = 45
+# An autosave: session and sign-in, the client, the key check, the note read and locked in one
+# query, the clinical key, the emergency-wrap catch-up, the update, and the audit append.
+AUTOSAVE_QUERY_BUDGET = 25
 
 
 def _chart_queries(person: Person, client: Client) -> list[str]:
@@ -208,3 +211,21 @@ def test_opening_a_listed_note_rechecks_access_on_the_row(bob: Person, carol: Pe
             services.open_listed_note(carols, note)
     with pytest.raises(services.NotFoundError):  # front desk holds no clinical key
         services.open_listed_note(vault_of(dana), listed[signed.pk])
+
+
+def test_an_autosave_stays_within_its_query_budget(bob: Person, client_record: Client) -> None:
+    note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-10-01",
+                                body="Fictional first words.")
+    browser = browser_of(bob)
+    url = f"/clients/{client_record.public_id}/notes/{note.public_id}/autosave"
+    first = browser.post(url, {"body": "Fictional draft one.", "version": note.version, "session_date": "2026-10-01"})
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        second = browser.post(url, {"body": "Fictional draft two.", "version": note.version + 1,
+                                    "session_date": "2026-10-01"})
+    assert second.status_code == 200 and second["X-Confide-Autosave"] == "saved"
+    queries = [query["sql"] for query in captured.captured_queries]
+    assert sum(1 for sql in queries if sql.startswith('SELECT "records_note"')) == 1, "read and locked at once"
+    assert len(queries) <= AUTOSAVE_QUERY_BUDGET, "\n".join(queries)
+    stale = browser.post(url, {"body": "Fictional draft three.", "version": note.version, "session_date": "2026-10-01"})
+    assert stale.status_code == 409, "a stale version is still refused"

@@ -502,6 +502,20 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
     return note
 
 
+def _own_note_for_update(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
+    """One's own visible note, read and row-locked in one query (inside the caller's transaction)."""
+    client = _get_client(vault, client_id, Scope.CLINICAL)
+    try:
+        public_id = uuid.UUID(str(note_id))
+    except ValueError:
+        raise NotFoundError from None
+    note = (_visible_notes(vault, client).filter(public_id=public_id, author_id=vault.user_id)
+            .select_for_update(of=("self",)).first())
+    if note is None:
+        raise NotFoundError
+    return note
+
+
 def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> OpenedNote:
     """Open a note and its addenda."""
     return _open_note(vault, _get_note(vault, client_id, note_id))
@@ -536,10 +550,7 @@ def _open_note(vault: Vault, note: Note) -> OpenedNote:
 def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str,
                expected_version: int, session_date: dt.date | None = None) -> Note:
     """Autosave a draft. Refuses signed notes and stale versions, so concurrent edits lose nothing."""
-    note = _get_note(vault, client_id, note_id)
-    if note.author_id != vault.user_id:
-        raise NotFoundError
-    locked = Note.objects.select_for_update().select_related("client").get(pk=note.pk)
+    locked = _own_note_for_update(vault, client_id, note_id)
     if locked.status != Note.Status.DRAFT:
         raise RecordError("A signed note is locked; add an addendum instead.")
     if locked.version != expected_version:
@@ -560,10 +571,7 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
 def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, expected_version: int,
               consent_reason: str = "") -> Note:
     """Sign and lock a draft (a progress note without current consent needs `consent_reason`)."""
-    note = _get_note(vault, client_id, note_id)
-    if note.author_id != vault.user_id:
-        raise NotFoundError
-    locked = Note.objects.select_for_update().get(pk=note.pk)
+    locked = note = _own_note_for_update(vault, client_id, note_id)
     if locked.status != Note.Status.DRAFT:
         raise RecordError("This note is already signed.")
     if locked.version != expected_version:
