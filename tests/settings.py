@@ -22,5 +22,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 
 # Tests run inside a transaction that never commits, so events are placed in the log at once;
-# tests/audit/test_batched_appends.py covers the batched (after-commit) path.
-CONFIDE_AUDIT_SEQUENCE_INLINE = True
+# tests/audit/test_batched_appends.py and tests/audit/test_background_sequencer.py cover the
+# after-commit and background paths, and the server tests run `confide serve`'s default.
+CONFIDE_AUDIT_SEQUENCER = "inline"

@@ -343,9 +343,8 @@ CONFIDE_ALERT_NEW_DEVICE = envbool("CONFIDE_ALERT_NEW_DEVICE", True)
 CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
 CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 
-# Place each audit event in the signed log inside the writer's own transaction (serialised, the
-# behaviour before docs/adr/0005-batched-audit-appends.md) instead of after commit in batches.
-# None: inline on SQLite (which serialises writers anyway), after commit on PostgreSQL. Not an
-# operator setting: the test suite sets True so that a test sees its events in the log without
-# committing; tests of the batched path set False.
-CONFIDE_AUDIT_SEQUENCE_INLINE: bool | None = None
+# Where committed audit events are placed in the signed log (docs/adr/0005-batched-audit-appends.md):
+# `background` by a sequencer thread in each server process, off the request path; `after-commit`
+# by the writer's own thread right after it commits; `inline` inside the writer's transaction,
+# serialised (the test suite's mode, since its transactions never commit).
+CONFIDE_AUDIT_SEQUENCER = envchoice("CONFIDE_AUDIT_SEQUENCER", "background", ("background", "after-commit", "inline"))

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _batched(settings: Any) -> None:
-    settings.CONFIDE_AUDIT_SEQUENCE_INLINE = False
+    settings.CONFIDE_AUDIT_SEQUENCER = "after-commit"
 
 
 def record(client_id: str = CLIENT) -> None:

@@ -1,4 +1,5 @@
-"""System checks for the audit log: production needs a readable, private signing key file."""
+"""System checks for the audit log: production needs a readable, private signing key file, and the
+sequencer mode must be one Confide knows."""
 
 from __future__ import annotations
 
@@ -32,3 +33,20 @@ def check_signing_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         ]
     return []
+
+
+@register(Tags.compatibility, deploy=False)
+def check_sequencer_mode(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Refuse an unknown `CONFIDE_AUDIT_SEQUENCER` (it decides when audit events are signed)."""
+    from confide.audit.services import SEQUENCER_MODES
+
+    mode = getattr(settings, "CONFIDE_AUDIT_SEQUENCER", None)
+    if mode in SEQUENCER_MODES:
+        return []
+    return [
+        Error(
+            f"CONFIDE_AUDIT_SEQUENCER is {mode!r}, which is not one of {', '.join(SEQUENCER_MODES)}.",
+            hint="Leave it unset for the background sequencer (docs/operators.md, 'The audit log').",
+            id="confide.E102",
+        )
+    ]

@@ -7,6 +7,7 @@ docs/adr/0003-audit-log-merkle-tree.md for the layout and what it proves.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
@@ -20,11 +21,13 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import signing
 from confide.audit.models import LogEntry, PublishedHead, SigningKey
+from confide.audit.sequencer import BackgroundSequencer
 from confide.audit.store import (
     EVENTS_PER_INSERT,
     DatabaseLog,
@@ -84,6 +87,7 @@ __all__ = [
     "record_event",
     "record_events",
     "sequence_pending",
+    "sequencer_mode",
     "verify_stored_log",
 ]
 
@@ -227,9 +231,11 @@ def record_event(
       A read that cannot be logged is not served.
     * The event goes into the pending table in the caller's transaction (no lock, so writers
       do not wait for each other); after commit a sequencer places it in the ordered, signed log
-      (`sequence_pending`). Every read of the log sequences first, so a committed event is
-      never missing from what verify, head or an access history show. Called when no
-      transaction is open, the insert is a single statement that commits by itself.
+      (`sequence_pending`; by default this process's background thread, woken by the commit,
+      so the request does no sequencing work: `CONFIDE_AUDIT_SEQUENCER`). Every read of the
+      log sequences first, so a committed event is never missing from what verify, head or an
+      access history show. Called when no transaction is open, the insert is a single
+      statement that commits by itself.
 
     Bad arguments (a malformed tag or id, an id that looks like an e-mail address) raise
     `ValueError` (`confide.auditlog.AuditFormatError` for the core's checks) before anything
@@ -260,12 +266,8 @@ def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
     except signing.SigningKeyError as exc:
         raise AuditAppendError(str(exc)) from None
     encoded = [(encode_entry(event), event) for event in events]  # AuditFormatError before any write
-    inline = settings.CONFIDE_AUDIT_SEQUENCE_INLINE
-    if inline is None:
-        # SQLite already runs one writing transaction at a time, so placing the events in the log
-        # inside it costs no extra waiting, while a second transaction after commit would take
-        # the write lock twice per action. PostgreSQL writers run concurrently: sequence after.
-        inline = connection.vendor == "sqlite"
+    mode = sequencer_mode()
+    inline = mode == "inline"
     try:
         if not inline and not connection.in_atomic_block and len(encoded) <= EVENTS_PER_INSERT:
             # No transaction is open (a read outside one, such as a page's batch of read events):
@@ -279,9 +281,31 @@ def record_events(events: Sequence[AuditEvent]) -> list[RecordedEvent]:
                     sequence_pending(wait=True)
     except DatabaseError as exc:
         raise AuditAppendError(f"The audit log could not be written ({type(exc).__name__}).") from exc
-    if not inline:
+    if mode == "background":
+        # Outside a transaction this runs at once; inside one, only if it commits.
+        transaction.on_commit(_background_sequencer.wake, robust=True)
+    elif mode == "after-commit":
         transaction.on_commit(_sequence_after_commit, robust=True)
     return [RecordedEvent(event) for event in events]
+
+
+SEQUENCER_MODES = ("background", "after-commit", "inline")
+
+
+def sequencer_mode() -> str:
+    """Return `CONFIDE_AUDIT_SEQUENCER`: where committed events are placed in the signed log.
+
+    `background`: by this process's sequencer thread, off the request path (the default).
+    `after-commit`: by the writer's own thread right after its commit. `inline`: inside the
+    writer's transaction, serialised (the test suite's mode: its transactions never commit).
+    Raises `ImproperlyConfigured` for any other value (the system check reports it first).
+    """
+    mode = settings.CONFIDE_AUDIT_SEQUENCER
+    if mode not in SEQUENCER_MODES:
+        raise ImproperlyConfigured(
+            f"CONFIDE_AUDIT_SEQUENCER must be one of {', '.join(SEQUENCER_MODES)}, not {mode!r}."
+        )
+    return str(mode)
 
 
 def _sequence_after_commit() -> None:
@@ -292,6 +316,16 @@ def _sequence_after_commit() -> None:
         # The events are committed and stay pending; the next sequencer (or a read of the log,
         # which sequences first) retries. The message names no client.
         logger.warning("Pending audit events could not be sequenced yet: %s", exc)
+
+
+def _sequence_in_background() -> int:
+    return sequence_pending(wait=False)
+
+
+# This process's background sequencer (docs/adr/0005-batched-audit-appends.md, "Background
+# sequencer"); its thread starts with the first event recorded in background mode.
+_background_sequencer = BackgroundSequencer(_sequence_in_background)
+atexit.register(_background_sequencer.stop, 2.0)
 
 
 def sequence_pending(*, wait: bool = True) -> int:
