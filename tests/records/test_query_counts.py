@@ -42,7 +42,9 @@ def _chart_queries(person: Person, client: Client) -> list[str]:
 
 
 def _key_checks(queries: list[str]) -> int:
-    return sum(1 for sql in queries if sql.startswith('SELECT "keys_keywrap"'))
+    """Queries that look up this person's key wraps (through the ORM, or the read page's SQL)."""
+    return sum(1 for sql in queries
+               if sql.startswith('SELECT "keys_keywrap"') or sql.lstrip().startswith("SELECT w.id, w.blob"))
 
 
 def _add_notes_documents_and_sessions(person: Person, client: Client, count: int) -> None:
@@ -226,6 +228,8 @@ def test_an_autosave_stays_within_its_query_budget(bob: Person, client_record: C
     assert second.status_code == 200 and second["X-Confide-Autosave"] == "saved"
     queries = [query["sql"] for query in captured.captured_queries]
     assert sum(1 for sql in queries if sql.startswith('SELECT "records_note"')) == 1, "read and locked at once"
-    assert len(queries) <= AUTOSAVE_QUERY_BUDGET, "\n".join(queries)
+    # In tests the audit append is placed inline; on PostgreSQL that takes the sequencer's lock too.
+    budget = AUTOSAVE_QUERY_BUDGET + (1 if connection.vendor == "postgresql" else 0)
+    assert len(queries) <= budget, "\n".join(queries)
     stale = browser.post(url, {"body": "Fictional draft three.", "version": note.version, "session_date": "2026-10-01"})
     assert stale.status_code == 409, "a stale version is still refused"
