@@ -147,7 +147,7 @@ CACHES = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "confide.accounts.backends.AuthenticationBackend",  # allauth's, loading the membership with the user
 ]
 
 # Passwords follow NIST SP 800-63B-4: length, a blocklist, no composition rules, Argon2id.

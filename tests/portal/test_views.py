@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client as Browser
 
+from confide.accounts.backends import BACKEND
 from confide.audit.models import LogEntry
 from confide.portal import services
 from confide.portal.models import CheckIn, ClientAccount, ConsentSignature
@@ -255,7 +256,7 @@ def test_the_owner_sets_the_revisit_schedule_and_others_may_only_read_it(alice: 
 
 def test_a_locked_key_asks_for_the_password(client_account: ClientAccount, relaxed: object) -> None:
     http = Browser()
-    http.force_login(client_account.user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    http.force_login(client_account.user, backend=BACKEND)
     response = http.get("/portal/documents/")
     assert response.status_code == 302 and response["Location"].startswith("/portal/unlock?")
     assert http.post("/portal/unlock?next=/portal/documents/", {"password": "wrong"}).status_code == 400

@@ -15,13 +15,24 @@ def request_membership(request: Any) -> Any:
         from confide.practice.models import Membership
 
         user = getattr(request, "user", None)
-        request._confide_membership = (
+        if user is None or not user.is_authenticated:
+            membership = None
+        elif _loaded_with_user(user):
+            # The sign-in backend loaded it with the user (`accounts.backends`): no query.
+            membership = user.membership if hasattr(user, "membership") else None
+        else:
             # The emergency-access holder row rides along: the vault and the navigation both ask
             # "is this person a holder?" on every page, and a reverse one-to-one costs a query.
-            Membership.objects.filter(user=user).select_related("practice", "user", "user__emergency_holder").first()
-            if user is not None and user.is_authenticated else None
-        )
+            membership = (Membership.objects.filter(user=user)
+                          .select_related("practice", "user", "user__emergency_holder").first())
+        request._confide_membership = membership
     return request._confide_membership
+
+
+def _loaded_with_user(user: Any) -> bool:
+    """Whether the user object already carries its membership (and holder row), maybe as None."""
+    fields = user._meta
+    return bool(fields.get_field("membership").is_cached(user) and fields.get_field("emergency_holder").is_cached(user))
 
 
 def idle_timeout_seconds(user: Any, membership: Any = None) -> int:

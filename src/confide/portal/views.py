@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide import crypto
+from confide.accounts.backends import BACKEND
 from confide.keys import web as vault_web
 from confide.keys.vault import Vault, VaultLockedError
 from confide.portal import services
@@ -97,7 +98,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("password1", exc)
         else:
-            login(request, account.user, backend="allauth.account.auth_backends.AuthenticationBackend")
+            login(request, account.user, backend=BACKEND)
             vault_web.start(request, services.client_vault(account, password))
             messages.success(request, "Welcome. Your account is ready.")
             return redirect("portal-home")

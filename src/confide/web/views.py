@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.keys.web import unlock_with_password
@@ -155,7 +156,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
         except services.InvalidInvitationError as exc:
             return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
-        login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        login(request, user, backend=BACKEND)
         unlock_with_password(request, form.cleaned_data["password1"])
         messages.success(request, "Welcome to Confide. Next, protect your account with a second factor.")
         return redirect("account-security")
