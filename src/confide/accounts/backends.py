@@ -12,7 +12,7 @@ from confide.accounts.models import User
 BACKEND = "confide.accounts.backends.AuthenticationBackend"
 
 
-class AuthenticationBackend(AllauthBackend):  # type: ignore[misc]  (allauth ships no type hints)
+class AuthenticationBackend(AllauthBackend):  # type: ignore[misc]
     """Every request loads the user; staff pages then need their membership, practice and whether
     they hold emergency access. One query with the joins replaces two (`policy.request_membership`
     reads what this one brought)."""
