@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef
 from django.utils import timezone
 
 from confide import crypto
@@ -113,13 +114,30 @@ def _store_copy(vault: Vault, client: Client, kind: str, record_id: uuid.UUID, v
     copy.save()
 
 
+def portal_copies_due(client: Client) -> Expression:
+    """An expression, true when an accountable disclosure or an authorization of `client` lacks its portal copy.
+
+    A disclosure's copy must be of its current version; an authorization's is never re-copied. It
+    names the client by value, so it can be asked as part of any query (the chart's portal panel
+    asks it with the consent facts).
+    """
+    copies = PortalCopy.objects.filter(client=client, record_id=OuterRef("public_id"))
+    disclosures = accountable_disclosures(client).exclude(
+        Exists(copies.filter(kind=PortalCopy.Kind.DISCLOSURE, version=OuterRef("version"))))
+    authorizations = Authorization.objects.filter(client=client).exclude(
+        Exists(copies.filter(kind=PortalCopy.Kind.AUTHORIZATION)))
+    return ExpressionWrapper(Exists(disclosures.order_by()) | Exists(authorizations), output_field=BooleanField())
+
+
 def seal_portal_copies(vault: Vault, client: Client) -> int:
     """Seal a client-readable copy of each accountable disclosure and each authorization that has none.
 
     Called by a care-team member's vault (it must hold both the clinical and the portal key; with
-    either missing, nothing happens). Idempotent and cheap when everything is copied already.
+    either missing, nothing happens). Idempotent, and one query when everything is copied already.
     Returns how many copies were written.
     """
+    if not Client.objects.filter(pk=client.pk).filter(portal_copies_due(client)).exists():
+        return 0
     if not (vault.holds(client.pk, PORTAL) and vault.holds(client.pk, Scope.CLINICAL)):
         return 0
     copied = {(c.kind, c.record_id): c.version for c in PortalCopy.objects.filter(client=client)}

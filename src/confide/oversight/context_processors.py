@@ -1,32 +1,79 @@
-"""The break-glass banner: on a client's pages, a live emergency access is always in view."""
+"""The break-glass banner and menu: on a client's pages, a live emergency access is always in view."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
-from confide.oversight.models import BreakGlassSession
+from confide.oversight.models import BreakGlassSession, EmergencyAccessHolder
+
+
+@dataclass(frozen=True)
+class _Emergency:
+    holder: bool
+    until: dt.datetime | None
+
+
+_NOBODY = _Emergency(holder=False, until=None)
 
 
 def emergency(request: HttpRequest) -> dict[str, Any]:
-    """`emergency_until`: when the signed-in person's break-glass access to this page's client ends.
+    """`emergency_holder`: whether the signed-in person holds emergency access (the menu shows it);
+    `emergency_until`: when their break-glass access to this page's client ends (the banner).
 
-    The key is always present (None without a session): a failed template lookup makes Django's
-    template engine log the whole context, decrypted client data included, at DEBUG.
+    Both keys are always present (False and None by default): a failed template lookup makes
+    Django's template engine log the whole context, decrypted client data included, at DEBUG.
+
+    One query at most per request, shared by the menu and the banner: whether the person is a
+    holder and, on a client's page, their live session for that client, together. Someone who is
+    not a practice member (a portal client) is never a holder and costs none. A session is looked
+    for only as part of the holder's row: a break-glass session opens nothing for someone who is
+    not a holder (`EmergencyWraps.active_clients`), and withdrawing a holder ends their sessions.
     """
-    user = getattr(request, "user", None)
+    found = _emergency_of(request)
+    return {"emergency_holder": found.holder, "emergency_until": found.until}
+
+
+def _emergency_of(request: HttpRequest) -> _Emergency:
+    cached: _Emergency | None = getattr(request, "_confide_emergency", None)
+    if cached is None:
+        cached = _look_up(request)
+        request._confide_emergency = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _page_client_id(request: HttpRequest) -> uuid.UUID | None:
     match = getattr(request, "resolver_match", None)
     client_id = match.kwargs.get("client_id") if match is not None else None
-    if user is None or not user.is_authenticated or client_id is None:
-        return {"emergency_until": None}
+    if client_id is None:
+        return None
     try:
-        client_id = uuid.UUID(str(client_id))
+        return uuid.UUID(str(client_id))
     except ValueError:
-        return {"emergency_until": None}  # an API path with a malformed id: no banner, and no error
-    until = (BreakGlassSession.objects.filter(user_id=user.pk, client__public_id=client_id, ended_at__isnull=True,
-                                              expires_at__gt=timezone.now())
-             .order_by("-expires_at").values_list("expires_at", flat=True).first())
-    return {"emergency_until": until}
+        return None  # an API path with a malformed id: no banner, and no error
+
+
+def _look_up(request: HttpRequest) -> _Emergency:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return _NOBODY
+    from confide.accounts.policy import request_membership
+
+    if request_membership(request) is None:
+        return _NOBODY  # holders are designated among the practice's members
+    client_id = _page_client_id(request)
+    until: Any = Value(None, DateTimeField())
+    if client_id is not None:
+        until = Subquery(BreakGlassSession.objects.filter(user_id=OuterRef("user_id"), client__public_id=client_id,
+                                                          ended_at__isnull=True, expires_at__gt=timezone.now())
+                         .order_by("-expires_at").values("expires_at")[:1])
+    row = EmergencyAccessHolder.objects.filter(user_id=user.pk).annotate(until=until).values_list("until").first()
+    if row is None:
+        return _NOBODY
+    return _Emergency(holder=True, until=row[0])

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Exists, Expression, IntegerField, OuterRef, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -48,7 +49,7 @@ from confide.portal.models import (
 )
 from confide.practice.models import Practice
 from confide.records import services as records
-from confide.records.models import CareTeamMember, Client, Note
+from confide.records.models import CareTeamMember, Client, Episode, Note
 
 logger = logging.getLogger(__name__)
 PORTAL = crypto.Scope.PORTAL
@@ -314,23 +315,92 @@ class ConsentStatus:
                 "outdated": "Outdated: needs re-consent", "unavailable": "Consent document not ready"}[self.state]
 
 
-def consent_status(client: Client) -> ConsentStatus:
-    """The client's consent status against the practice's document today (writes nothing)."""
-    latest = ConsentSignature.objects.filter(client=client).select_related("version").first()
+@dataclass(frozen=True)
+class _ConsentFacts:
+    """What a consent status is decided from, read in one query (`_consent_facts`).
+
+    The `signed_*` fields are of the client's latest signature (None when they never signed);
+    `current_version` is the number of today's text (None when it was never issued); the revisit
+    settings are None when the practice never saved any (the model's defaults apply then).
+    """
+
+    signed_at: dt.datetime | None
+    signed_version: int | None
+    signed_fingerprint: str | None
+    current_version: int | None
+    revisit_after_intake: bool | None
+    revisit_after_disclosure: bool | None
+    revisit_every_months: int | None
+    first_episode_on: dt.date | None
+    disclosed_at: dt.datetime | None
+    has_account: bool
+    has_checkins: bool
+    copies_due: bool
+
+
+def _consent_facts(client: Client, *, fingerprint: str | None, copies_due: Expression | None = None) -> _ConsentFacts:
+    """Read the facts of `_ConsentFacts` in one query, as subqueries of the client's row.
+
+    `fingerprint` is that of the practice's document today (None when it cannot be built).
+    `copies_due` is an expression of the disclosures module telling whether the client's portal
+    lacks a copy (ADR 0009), asked in the same query so that the chart learns it for free.
+    """
+    latest = ConsentSignature.objects.filter(client=OuterRef("pk")).order_by("-signed_at", "-pk")
+    prefs = PortalSettings.objects.filter(practice_id=OuterRef("practice_id"))
+    today = ConsentVersion.objects.filter(practice_id=OuterRef("practice_id"), fingerprint=fingerprint or "")
+    row = (Client.objects.filter(pk=client.pk).annotate(
+        signed_at=Subquery(latest.values("signed_at")[:1]),
+        signed_version=Subquery(latest.values("version__number")[:1]),
+        signed_fingerprint=Subquery(latest.values("version__fingerprint")[:1]),
+        current_version=Subquery(today.values("number")[:1]) if fingerprint else Value(None, IntegerField()),
+        revisit_after_intake=Subquery(prefs.values("revisit_after_intake")[:1]),
+        revisit_after_disclosure=Subquery(prefs.values("revisit_after_disclosure")[:1]),
+        revisit_every_months=Subquery(prefs.values("revisit_every_months")[:1]),
+        first_episode_on=Subquery(Episode.objects.filter(client=OuterRef("pk")).order_by("opened_on")
+                                  .values("opened_on")[:1]),
+        disclosed_at=Subquery(DisclosureMark.objects.filter(client=OuterRef("pk")).values("disclosed_at")[:1]),
+        has_account=Exists(ClientAccount.objects.filter(client=OuterRef("pk"))),
+        has_checkins=Exists(CheckIn.objects.filter(client=OuterRef("pk"))),
+        copies_due=copies_due if copies_due is not None else Value(False, BooleanField()),
+    ).values(*_ConsentFacts.__dataclass_fields__).first())
+    if row is None:
+        raise records.NotFoundError
+    return _ConsentFacts(**row | {name: bool(row[name]) for name in ("has_account", "has_checkins", "copies_due")})
+
+
+def _practice_of(client: Client, practice: Practice | None) -> Practice:
+    """The client's practice: the one the caller loaded already when it is the client's, else fetched."""
+    if practice is not None and practice.pk == client.practice_id:
+        return practice
+    return client.practice
+
+
+def _consent(client: Client, practice: Practice, *,
+             copies_due: Expression | None = None) -> tuple[ConsentStatus, _ConsentFacts]:
+    """The consent status and the facts it was decided from: the document's policy query and one more."""
     try:
-        text = current_document(client.practice)
+        fingerprint: str | None = current_document(practice).fingerprint
     except ConsentUnavailableError:
-        return ConsentStatus("unavailable", latest.version.number if latest else None,
-                             latest.signed_at if latest else None, None, None)
-    current = ConsentVersion.objects.filter(practice_id=client.practice_id, fingerprint=text.fingerprint).first()
-    if latest is None:
+        fingerprint = None
+    facts = _consent_facts(client, fingerprint=fingerprint, copies_due=copies_due)
+    if fingerprint is None:
+        return ConsentStatus("unavailable", facts.signed_version, facts.signed_at, None, None), facts
+    if facts.signed_at is None:
         state = "none"
-    elif latest.version.fingerprint == text.fingerprint:
+    elif facts.signed_fingerprint == fingerprint:
         state = "current"
     else:
         state = "outdated"
-    return ConsentStatus(state, latest.version.number if latest else None, latest.signed_at if latest else None,
-                         current.number if current else None, consent_revisit_due(client))
+    return ConsentStatus(state, facts.signed_version, facts.signed_at, facts.current_version,
+                         _revisit_reason(facts)), facts
+
+
+def consent_status(client: Client, *, practice: Practice | None = None) -> ConsentStatus:
+    """The client's consent status against the practice's document today (writes nothing).
+
+    Pass the client's `practice` when it is loaded already (the signed-in member's) to save its query.
+    """
+    return _consent(client, _practice_of(client, practice))[0]
 
 
 def client_has_current_consent(client: Client) -> bool:
@@ -349,23 +419,29 @@ def consent_revisit_due(client: Client) -> str | None:
     Reasons, each a practice setting: the first session after intake (consent signed before the
     first episode opened), a disclosure since the last signature, or the interval passed.
     """
-    prefs = settings_for(client.practice_id)
-    latest = ConsentSignature.objects.filter(client=client).first()
-    if latest is None:
+    return _revisit_reason(_consent_facts(client, fingerprint=None))
+
+
+def _revisit_reason(facts: _ConsentFacts) -> str | None:
+    signed_at = facts.signed_at
+    if signed_at is None:
         return None  # nothing to revisit: consent itself is missing, which the status shows
-    if prefs.revisit_after_intake:
-        first_episode = client.episodes.order_by("opened_on").first()
+    defaults = PortalSettings()  # for a practice that never saved its settings (nothing is written)
+    after_intake = defaults.revisit_after_intake if facts.revisit_after_intake is None else facts.revisit_after_intake
+    after_disclosure = (defaults.revisit_after_disclosure if facts.revisit_after_disclosure is None
+                        else facts.revisit_after_disclosure)
+    every_months = defaults.revisit_every_months if facts.revisit_every_months is None else facts.revisit_every_months
+    if after_intake:
         today = timezone.localdate()
-        if first_episode is not None and timezone.localdate(latest.signed_at) <= first_episode.opened_on < today:
+        first = facts.first_episode_on
+        if first is not None and timezone.localdate(signed_at) <= first < today:
             return "Intake is done: revisit confidentiality with the client."
-    if prefs.revisit_after_disclosure:
-        mark = DisclosureMark.objects.filter(client=client).first()
-        if mark is not None and mark.disclosed_at > latest.signed_at:
-            return "Information was disclosed since the client last signed: revisit confidentiality."
-    if prefs.revisit_every_months:
-        due = latest.signed_at + dt.timedelta(days=round(30.44 * prefs.revisit_every_months))
+    if after_disclosure and facts.disclosed_at is not None and facts.disclosed_at > signed_at:
+        return "Information was disclosed since the client last signed: revisit confidentiality."
+    if every_months:
+        due = signed_at + dt.timedelta(days=round(30.44 * every_months))
         if timezone.now() >= due:
-            return f"It is {prefs.revisit_every_months} months since the client last signed: revisit confidentiality."
+            return f"It is {every_months} months since the client last signed: revisit confidentiality."
     return None
 
 
@@ -619,10 +695,51 @@ def checkin_trend(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 12) 
     Audited (`portal:checkins:read`), inside the chart's batch when there is one.
     """
     client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    return _staff_trend(vault, client, limit=limit, any_checkins=True)
+
+
+def _staff_trend(vault: Vault, client: Client, *, limit: int, any_checkins: bool) -> list[OpenedCheckIn]:
     if not vault.holds(client.pk, PORTAL):
         return []
     records.audit(vault, Tag.CHECKINS_READ, client)
-    return _trend(vault, client, limit)
+    return _trend(vault, client, limit) if any_checkins else []
+
+
+@dataclass(frozen=True)
+class ChartPanel:
+    """The chart's "Consent and privacy" panel (ADR 0008)."""
+
+    status: ConsentStatus
+    trend: list[OpenedCheckIn]
+    has_account: bool
+    may_invite: bool
+
+
+def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice | None = None,
+                team: list[CareTeamMember] | None = None) -> ChartPanel:
+    """The consent status, check-in trend and invitation state of a client, for their clinical care team.
+
+    Backfills the client's portal copies of disclosures and authorizations when one is missing
+    (ADR 0009). `practice` (the signed-in member's) and `team` (the client's care-team rows) save
+    their queries when the caller loaded them already. In the common cases this is the query of
+    the consent document's policy, one query for the facts (consent, account, check-ins, missing
+    copies) and, with a portal account, the portal key check and the check-ins themselves.
+    """
+    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    from confide.disclosures.client_side import portal_copies_due, seal_portal_copies
+
+    status, facts = _consent(client, _practice_of(client, practice), copies_due=portal_copies_due(client))
+    if facts.has_account and facts.copies_due:
+        seal_portal_copies(vault, client)
+    trend = (_staff_trend(vault, client, limit=12, any_checkins=facts.has_checkins)
+             if facts.has_account or facts.has_checkins else [])
+    if team is None:
+        may_invite = CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
+                                                   clinical_access=True).exists()
+    else:
+        may_invite = any(m.client_id == client.pk and m.user_id == vault.person_id and m.clinical_access
+                         for m in team)
+    return ChartPanel(status, trend, facts.has_account, may_invite)
 
 
 def own_checkins(vault: Vault, account: ClientAccount, *, limit: int = 12) -> list[OpenedCheckIn]:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import wraps
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -46,6 +46,9 @@ from confide.records.services import (
 )
 from confide.web.decorators import staff_required, vault_required
 from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
+
+if TYPE_CHECKING:
+    from confide.portal.services import ChartPanel
 
 logger = logging.getLogger(__name__)
 
@@ -435,7 +438,7 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
     with services.read_page():
         chart = load_chart(_vault(request), client_id)
         care = load_care(_vault(request), chart)
-        portal = _portal_panel(_vault(request), chart.client) if chart.clinical else None
+        portal = _portal_panel(request, chart) if chart.clinical else None
     return render(request, "web/records/chart.html", {
         "portal": portal,
         "chart": chart, "d": chart.demographics, "client": chart.client,
@@ -446,23 +449,16 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
     }, status=status)
 
 
-def _portal_panel(vault: Vault, client: Client) -> dict[str, Any]:
-    """Consent status, check-in trend and the invite form of the chart (ADR 0008)."""
-    from confide.disclosures.client_side import seal_portal_copies
-    from confide.portal import services as portal
-    from confide.portal.models import ClientAccount
+def _portal_panel(request: HttpRequest, chart: Chart) -> ChartPanel:
+    """Consent status, check-in trend and the invite form of the chart (ADR 0008).
 
-    has_account = ClientAccount.objects.filter(client=client).exists()
-    if has_account:
-        # The backfill of what the client's portal shows of disclosures and authorizations (ADR 0009).
-        seal_portal_copies(vault, client)
-    return {
-        "status": portal.consent_status(client),
-        "trend": portal.checkin_trend(vault, client.public_id),
-        "has_account": has_account,
-        "may_invite": CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
-                                                    clinical_access=True).exists(),
-    }
+    The practice and the care team are the ones this request loaded already: the panel needs no
+    query of its own for them.
+    """
+    from confide.portal import services as portal
+
+    return portal.chart_panel(_vault(request), chart.client.public_id, practice=_membership(request).practice,
+                              team=[t.member for t in chart.team])
 
 
 @record_page
