@@ -172,7 +172,7 @@ def test_a_practice_given_for_another_client_is_not_used(bob: Person, charlie: P
 def test_a_chart_of_a_client_with_an_account_checks_the_portal_key_once(bob: Person, client_record: Client) -> None:
     _sign(_join(bob, client_record))
     queries = _chart_queries(bob, client_record)
-    assert _key_checks(queries) == 3, "one wrap lookup each for the admin, clinical and portal scopes"
-    assert len(queries) <= CHART_QUERY_BUDGET + 1, "the budget, and the portal key check\n" + "\n".join(queries)
+    assert _key_checks(queries) == 1, "one wrap lookup answers the admin, clinical and portal scopes"
+    assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
     page = browser_of(bob).get(f"/clients/{client_record.public_id}/").content.decode()
     assert 'data-consent-state="current"' in page and "The client has a portal account." in page
