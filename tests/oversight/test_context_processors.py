@@ -1,4 +1,4 @@
-"""The break-glass banner and menu: always-present keys, and one lookup at most per request (issue 7)."""
+"""The break-glass banner and menu: always-present keys, and the session asked only for holders (issue 7)."""
 
 from __future__ import annotations
 
@@ -63,13 +63,16 @@ def test_a_member_who_is_no_holder_costs_one_lookup_and_no_session_query(bob: Pe
     assert again == NOTHING and queries == [], "answered once per request"
 
 
-def test_a_holder_on_their_clients_page_gets_the_end_of_the_session_in_the_same_lookup(
-        alice: Person, frank: Person, client_record: Client) -> None:
+def test_a_holder_on_their_clients_page_gets_the_end_of_the_session(alice: Person, frank: Person,
+                                                                    client_record: Client) -> None:
     designate(alice, frank)
     session = _session(frank, client_record)
     found, queries = _emergency_with_queries(_request(frank, _chart(client_record)))
     assert found == {"emergency_holder": True, "emergency_until": session.expires_at}
-    assert len([sql for sql in queries if "oversight_" in sql]) == 1, queries
+    assert len([sql for sql in queries if "oversight_" in sql]) == 2, "the holder, then the session"
+    found, queries = _emergency_with_queries(_request(frank, "/"))
+    assert found == {"emergency_holder": True, "emergency_until": None}
+    assert len([sql for sql in queries if "oversight_" in sql]) == 1, "no session to look for off a client's pages"
 
 
 def test_a_holder_without_a_live_session_for_this_client_gets_the_menu_and_no_banner(

@@ -9,16 +9,22 @@ backfill still happens when a copy is missing.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from confide.audit.models import LogEntry
+from confide.disclosures import client_side
+from confide.disclosures import records as disclosures
 from confide.disclosures.models import Authorization, PortalCopy
 from confide.portal import services
 from confide.portal.documents import current_document
-from confide.portal.models import ClientAccount, ConsentSignature
+from confide.portal.models import ClientAccount, ConsentSignature, PortalSettings
 from confide.practice.models import Membership, Practice
+from confide.records import care
 from confide.records import services as records
 from confide.records.models import Client
 from confide.records.services import NotFoundError
@@ -176,3 +182,38 @@ def test_a_chart_of_a_client_with_an_account_checks_the_portal_key_once(bob: Per
     assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
     page = browser_of(bob).get(f"/clients/{client_record.public_id}/").content.decode()
     assert 'data-consent-state="current"' in page and "The client has a portal account." in page
+
+
+def test_the_revisit_reasons_come_from_the_same_query(bob: Person, client_record: Client) -> None:
+    account = _join(bob, client_record)
+    signature = _sign(account)
+    assert not PortalSettings.objects.exists(), "the practice never saved its settings: the defaults apply"
+    _panel(bob, client_record)
+    panel, queries = _panel(bob, client_record)
+    assert panel.status.revisit_reason is None and len(queries) <= WITH_ACCOUNT
+    assert not PortalSettings.objects.exists(), "reading writes nothing"
+    # An episode opened after the signature, before today: intake is done (a default setting).
+    ConsentSignature.objects.filter(pk=signature.pk).update(signed_at=timezone.now() - dt.timedelta(days=10))
+    care.open_episode(vault_of(bob), client_record.public_id, opened_on=timezone.localdate() - dt.timedelta(days=3))
+    panel, queries = _panel(bob, client_record)
+    assert panel.status.revisit_reason == "Intake is done: revisit confidentiality with the client."
+    assert len(queries) <= WITH_ACCOUNT
+    services.update_settings(practice=client_record.practice, revisit_after_intake=False,
+                             revisit_after_disclosure=True, revisit_every_months=0, checkin_every_days=30)
+    assert _panel(bob, client_record)[0].status.revisit_reason is None
+    services.record_disclosure(client_record)
+    panel, _ = _panel(bob, client_record)
+    assert "disclosed since" in (panel.status.revisit_reason or "")
+    signed = ConsentSignature.objects.get(pk=signature.pk)
+    assert panel.status.signed_at == signed.signed_at and panel.status.signed_at.tzinfo is not None
+
+
+def test_an_exempt_disclosure_needs_no_copy_and_costs_nothing(bob: Person, client_record: Client) -> None:
+    _join(bob, client_record)
+    disclosures.record_disclosure(vault_of(bob), client_record.public_id, basis="treatment",
+                                  recipient_name="Dr. Exempt", description="Summary", purpose="Care")
+    assert not client_side.portal_copies_due(client_record), "left out of the accounting, so not copied"
+    _panel(bob, client_record)
+    _, queries = _panel(bob, client_record)
+    assert len(queries) <= WITH_ACCOUNT, "\n".join(queries)
+    assert not PortalCopy.objects.exists()

@@ -19,8 +19,7 @@ import uuid
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from django.db import transaction
-from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef
+from django.db import connection, transaction
 from django.utils import timezone
 
 from confide import crypto
@@ -45,7 +44,12 @@ from confide.disclosures.authorizations import (
     part2_applies,
 )
 from confide.disclosures.models import Authorization, AuthorizationRequest, Disclosure, PortalCopy, ReleaseLink
-from confide.disclosures.records import ACCOUNTING_YEARS, accountable_disclosures, open_disclosure_content
+from confide.disclosures.records import (
+    ACCOUNTING_YEARS,
+    EXEMPT_BASES,
+    accountable_disclosures,
+    open_disclosure_content,
+)
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import NoKeyError, Vault
 from confide.portal.models import ClientAccount, ClinicianNotice
@@ -114,19 +118,35 @@ def _store_copy(vault: Vault, client: Client, kind: str, record_id: uuid.UUID, v
     copy.save()
 
 
-def portal_copies_due(client: Client) -> Expression:
-    """An expression, true when an accountable disclosure or an authorization of `client` lacks its portal copy.
+def portal_copies_due_sql(client_pk: int) -> tuple[str, list[Any]]:
+    """A SQL condition and its parameters: true when the client's portal lacks a copy (ADR 0009).
 
-    A disclosure's copy must be of its current version; an authorization's is never re-copied. It
-    names the client by value, so it can be asked as part of any query (the chart's portal panel
-    asks it with the consent facts).
+    That is an accountable disclosure (the rows of `accountable_disclosures`, whatever their age)
+    without a copy of its current version, or an authorization without a copy. Plain SQL, to be
+    asked inside another query: the chart asks it with its consent facts on every open
+    (`portal.services.chart_panel`), where compiling the same condition with the ORM cost more
+    CPU than running it.
     """
-    copies = PortalCopy.objects.filter(client=client, record_id=OuterRef("public_id"))
-    disclosures = accountable_disclosures(client).exclude(
-        Exists(copies.filter(kind=PortalCopy.Kind.DISCLOSURE, version=OuterRef("version"))))
-    authorizations = Authorization.objects.filter(client=client).exclude(
-        Exists(copies.filter(kind=PortalCopy.Kind.AUTHORIZATION)))
-    return ExpressionWrapper(Exists(disclosures.order_by()) | Exists(authorizations), output_field=BooleanField())
+    disclosures, copies = Disclosure._meta.db_table, PortalCopy._meta.db_table
+    exempt = sorted(str(basis) for basis in EXEMPT_BASES)
+    sql = (f'(EXISTS (SELECT 1 FROM "{disclosures}" d WHERE d."client_id" = %s AND d."status" = %s'  # noqa: S608 (no input)
+           f' AND d."basis" NOT IN ({", ".join(["%s"] * len(exempt))})'
+           f' AND NOT EXISTS (SELECT 1 FROM "{copies}" p WHERE p."client_id" = d."client_id" AND p."kind" = %s'
+           ' AND p."record_id" = d."public_id" AND p."version" = d."version"))'
+           f' OR EXISTS (SELECT 1 FROM "{Authorization._meta.db_table}" a WHERE a."client_id" = %s'
+           f' AND NOT EXISTS (SELECT 1 FROM "{copies}" p WHERE p."client_id" = a."client_id" AND p."kind" = %s'
+           ' AND p."record_id" = a."public_id")))')
+    return sql, [client_pk, str(Disclosure.Status.RECORDED), *exempt, str(PortalCopy.Kind.DISCLOSURE),
+                 client_pk, str(PortalCopy.Kind.AUTHORIZATION)]
+
+
+def portal_copies_due(client: Client) -> bool:
+    """True when the client's portal lacks a copy of a disclosure or an authorization (one query)."""
+    sql, params = portal_copies_due_sql(client.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        row = cursor.fetchone()
+    return bool(row[0])
 
 
 def seal_portal_copies(vault: Vault, client: Client) -> int:
@@ -136,7 +156,7 @@ def seal_portal_copies(vault: Vault, client: Client) -> int:
     either missing, nothing happens). Idempotent, and one query when everything is copied already.
     Returns how many copies were written.
     """
-    if not Client.objects.filter(pk=client.pk).filter(portal_copies_due(client)).exists():
+    if not portal_copies_due(client):
         return 0
     if not (vault.holds(client.pk, PORTAL) and vault.holds(client.pk, Scope.CLINICAL)):
         return 0

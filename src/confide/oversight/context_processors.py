@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -30,11 +29,11 @@ def emergency(request: HttpRequest) -> dict[str, Any]:
     Both keys are always present (False and None by default): a failed template lookup makes
     Django's template engine log the whole context, decrypted client data included, at DEBUG.
 
-    One query at most per request, shared by the menu and the banner: whether the person is a
-    holder and, on a client's page, their live session for that client, together. Someone who is
-    not a practice member (a portal client) is never a holder and costs none. A session is looked
-    for only as part of the holder's row: a break-glass session opens nothing for someone who is
-    not a holder (`EmergencyWraps.active_clients`), and withdrawing a holder ends their sessions.
+    Asked once per request and shared by the menu and the banner: whether the person is a holder
+    (one query; none for someone who is not a practice member, such as a portal client) and, only
+    for a holder on a client's page, their live session for that client. A break-glass session
+    opens nothing for someone who is not a holder (`EmergencyWraps.active_clients`), and
+    withdrawing a holder ends their sessions, so nobody else can be under one.
     """
     found = _emergency_of(request)
     return {"emergency_holder": found.holder, "emergency_until": found.until}
@@ -67,13 +66,12 @@ def _look_up(request: HttpRequest) -> _Emergency:
 
     if request_membership(request) is None:
         return _NOBODY  # holders are designated among the practice's members
-    client_id = _page_client_id(request)
-    until: Any = Value(None, DateTimeField())
-    if client_id is not None:
-        until = Subquery(BreakGlassSession.objects.filter(user_id=OuterRef("user_id"), client__public_id=client_id,
-                                                          ended_at__isnull=True, expires_at__gt=timezone.now())
-                         .order_by("-expires_at").values("expires_at")[:1])
-    row = EmergencyAccessHolder.objects.filter(user_id=user.pk).annotate(until=until).values_list("until").first()
-    if row is None:
+    if not EmergencyAccessHolder.objects.filter(user_id=user.pk).exists():
         return _NOBODY
-    return _Emergency(holder=True, until=row[0])
+    client_id = _page_client_id(request)
+    if client_id is None:
+        return _Emergency(holder=True, until=None)
+    until = (BreakGlassSession.objects.filter(user_id=user.pk, client__public_id=client_id, ended_at__isnull=True,
+                                              expires_at__gt=timezone.now())
+             .order_by("-expires_at").values_list("expires_at", flat=True).first())
+    return _Emergency(holder=True, until=until)
