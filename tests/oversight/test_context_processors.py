@@ -117,3 +117,21 @@ def test_the_menu_shows_emergency_access_to_holders_only(alice: Person, bob: Per
     designate(alice, frank)
     assert b'href="/emergency/"' in browser_of(frank).get("/").content
     assert b'href="/emergency/"' not in browser_of(bob).get("/").content
+
+
+def test_a_non_holder_signed_in_through_the_backend_costs_no_query(bob: Person, alice: Person, frank: Person,
+                                                                   client_record: Client) -> None:
+    """The sign-in backend loads the membership and the holder row with the user (one query per request)."""
+    from confide.accounts.backends import AuthenticationBackend
+
+    request = _request(bob, _chart(client_record))
+    request.user = AuthenticationBackend().get_user(bob.user.pk)
+    found, queries = _emergency_with_queries(request)
+    assert found == NOTHING and queries == []
+    designate(alice, frank)
+    session = _session(frank, client_record)
+    request = _request(frank, _chart(client_record))
+    request.user = AuthenticationBackend().get_user(frank.user.pk)
+    found, queries = _emergency_with_queries(request)
+    assert found == {"emergency_holder": True, "emergency_until": session.expires_at}
+    assert len(queries) == 1, "only the holder's session is looked up"

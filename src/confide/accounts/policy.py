@@ -29,6 +29,11 @@ def request_membership(request: Any) -> Any:
     return request._confide_membership
 
 
+def is_emergency_holder(user: Any) -> bool:
+    """Whether a staff member holds emergency access; free when the sign-in backend loaded the row."""
+    return hasattr(user, "emergency_holder")  # the reverse one-to-one raises when there is no row
+
+
 def _loaded_with_user(user: Any) -> bool:
     """Whether the user object already carries its membership (and holder row), maybe as None."""
     fields = user._meta

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 
 from confide import crypto
-from confide.accounts.policy import request_membership
+from confide.accounts.policy import is_emergency_holder, request_membership
 from confide.keys import vault as keys
 
 SESSION_KEY = "confide_vault"
@@ -46,14 +44,6 @@ def unlock_with_password(request: HttpRequest, password: str) -> keys.Vault:
     return vault
 
 
-def _is_emergency_holder(user: Any) -> bool:
-    """Whether the person is an emergency-access holder, from the row the membership query brought."""
-    try:
-        return user.emergency_holder is not None
-    except ObjectDoesNotExist:
-        return False
-
-
 def get_vault(request: HttpRequest) -> keys.Vault:
     """The signed-in person's vault for this request, or `VaultLockedError`."""
     cached = getattr(request, "_confide_vault", None)
@@ -68,7 +58,7 @@ def get_vault(request: HttpRequest) -> keys.Vault:
     try:
         secret = base64.urlsafe_b64decode(raw + "==")
         vault = keys.vault_from_session(membership.user_id, membership.practice_id, blob, secret,
-                                        emergency_holder=_is_emergency_holder(membership.user))
+                                        emergency_holder=is_emergency_holder(membership.user))
     except (ValueError, crypto.CryptoError):
         raise keys.VaultLockedError from None
     request._confide_vault = vault  # type: ignore[attr-defined]

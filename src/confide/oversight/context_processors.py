@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from confide.oversight.models import BreakGlassSession, EmergencyAccessHolder
+from confide.oversight.models import BreakGlassSession
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,12 @@ def _look_up(request: HttpRequest) -> _Emergency:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return _NOBODY
-    from confide.accounts.policy import request_membership
+    from confide.accounts.policy import is_emergency_holder, request_membership
 
-    if request_membership(request) is None:
+    membership = request_membership(request)
+    if membership is None:
         return _NOBODY  # holders are designated among the practice's members
-    if not EmergencyAccessHolder.objects.filter(user_id=user.pk).exists():
+    if not is_emergency_holder(membership.user):  # loaded with the user at sign-in: no query
         return _NOBODY
     client_id = _page_client_id(request)
     if client_id is None:
