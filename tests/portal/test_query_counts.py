@@ -34,7 +34,7 @@ from tests.disclosures.conftest import authorization, complete, scan
 from tests.disclosures.test_required import _walk
 from tests.portal.conftest import CLIENT_PASSWORD, client_vault_of
 from tests.records.conftest import vault_of
-from tests.records.test_query_counts import CHART_QUERY_BUDGET, _chart_queries, _key_checks
+from tests.records.test_query_counts import _chart_queries, _key_checks, chart_query_budget
 from tests.web.test_records_pages import browser_of
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_a_chart_of_a_client_with_an_account_checks_the_portal_key_once(bob: Per
     _sign(_join(bob, client_record))
     queries = _chart_queries(bob, client_record)
     assert _key_checks(queries) == 1, "one wrap lookup answers the admin, clinical and portal scopes"
-    assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
+    assert len(queries) <= chart_query_budget(), "\n".join(queries)
     page = browser_of(bob).get(f"/clients/{client_record.public_id}/").content.decode()
     assert 'data-consent-state="current"' in page and "The client has a portal account." in page
 

@@ -28,10 +28,16 @@ from tests.web.test_records_pages import browser_of, paths
 # tests/portal/test_query_counts.py), the break-glass banner's lookup for holders only, and the
 # audit append (inline in tests; in served mode it is the one pending insert). Raise it only with
 # a reason: a new query on the chart is paid by every clinician on every open.
-CHART_QUERY_BUDGET = 37
+CHART_QUERY_BUDGET = 27
+# On PostgreSQL the inline audit placement of the tests also takes the sequencer's lock.
+CHART_QUERY_BUDGET_POSTGRES = CHART_QUERY_BUDGET + 1
 # An autosave: session and sign-in, the client, the key check, the note read and locked in one
 # query, the clinical key, the emergency-wrap catch-up, the update, and the audit append.
 AUTOSAVE_QUERY_BUDGET = 25
+
+
+def chart_query_budget() -> int:
+    return CHART_QUERY_BUDGET_POSTGRES if connection.vendor == "postgresql" else CHART_QUERY_BUDGET
 
 
 def _chart_queries(person: Person, client: Client) -> list[str]:
@@ -67,7 +73,7 @@ def test_a_chart_open_checks_each_key_once_and_stays_within_its_query_budget(bob
     queries = _chart_queries(bob, client_record)
     assert _key_checks(queries) == 1, "one wrap lookup answers the admin, clinical and portal scopes"
     assert sum(1 for sql in queries if sql.startswith('SELECT "records_client"')) == 1
-    assert len(queries) <= CHART_QUERY_BUDGET, "\n".join(queries)
+    assert len(queries) <= chart_query_budget(), "\n".join(queries)
 
 
 def test_the_charts_query_count_does_not_grow_with_notes_documents_or_sessions(bob: Person,
@@ -231,7 +237,7 @@ def test_an_autosave_stays_within_its_query_budget(bob: Person, client_record: C
     queries = [query["sql"] for query in captured.captured_queries]
     assert sum(1 for sql in queries if sql.startswith('SELECT "records_note"')) == 1, "read and locked at once"
     # In tests the audit append is placed inline; on PostgreSQL that takes the sequencer's lock too.
-    budget = AUTOSAVE_QUERY_BUDGET + (1 if connection.vendor == "postgresql" else 0)
+    budget = AUTOSAVE_QUERY_BUDGET + (1 if connection.vendor == "postgresql" else 0)  # as for the chart
     assert len(queries) <= budget, "\n".join(queries)
     stale = browser.post(url, {"body": "Fictional draft three.", "version": note.version, "session_date": "2026-10-01"})
     assert stale.status_code == 409, "a stale version is still refused"
