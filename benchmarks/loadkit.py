@@ -359,7 +359,7 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
                                                    modality=modality, attendance=attendance), modality, attendance)
                           for starts, modality, attendance in sessions]
             document = None
-            if documents_every and seq % documents_every == 1 % documents_every:
+            if documents_every and (seq - 1) % documents_every == 0:  # the 1st, (N+1)th, ... client
                 document = record_documents.upload_document(vault, client.public_id, filename="intake-letter.txt",
                                                             stream=io.BytesIO(DOCUMENT), size=len(DOCUMENT))
             clients.append(str(client.public_id))

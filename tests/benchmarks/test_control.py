@@ -63,7 +63,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pages]:
     with scratch_database() as database_url:
         env = base_env(data_dir, database_url, CONFIDE_EMAIL_BACKEND="locmem")
         init_practice(data_dir, env)
-        seeded = seed_practice(env, argparse.Namespace(clinicians=1, caseload=2, notes=3, portal_clients=1),
+        seeded = seed_practice(env, argparse.Namespace(clinicians=1, caseload=2, notes=3, portal_clients=1,
+                                                                    documents_every=1),
                                str(control_db), workdir)
         person = seeded["clinicians"][0]
         server = Server(env, free_port(), workers=1)
