@@ -6,8 +6,9 @@ For each database (SQLite in a fresh data directory; PostgreSQL in a scratch dat
 server named by DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), it:
 
 1. runs `confide init` and seeds the practice through the record services: N clinicians, each
-   with a caseload of clients with signed progress notes (MFA is made optional for the bench
-   practice, so that sign-in is password only);
+   with a caseload of clients with signed progress notes, a treatment plan, an open episode of
+   care, two past sessions and one upcoming, and a small document (every --documents-every-th
+   client) (MFA is made optional for the bench practice, so that sign-in is password only);
 2. starts `confide serve` with --workers worker processes and, separately, the plaintext control
    (benchmarks/control/: a bare Django view under gunicorn reading the same chart shape from an
    unencrypted copy of the same rows, with no sign-in, keys or audit);
@@ -287,7 +288,7 @@ def seed(env: dict[str, str], args: argparse.Namespace, control: str, workdir: P
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.loadkit", "seed", "--clinicians", str(args.clinicians), "--caseload",
          str(args.caseload), "--notes", str(args.notes), "--password-file", str(password_file), "--control", control,
-         "--portal-clients", str(args.portal_clients)],
+         "--portal-clients", str(args.portal_clients), "--documents-every", str(args.documents_every)],
         env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{done.stderr[-4000:]}")
@@ -404,6 +405,8 @@ def main() -> int:
     parser.add_argument("--portal-clients", type=int, default=None,
                         help="clients who use the portal, one per clinician (default: as many as --clinicians)")
     parser.add_argument("--portal-duration", type=float, default=20, help="seconds of the client portal part")
+    parser.add_argument("--documents-every", type=int, default=1,
+                        help="seed a document for every N-th client (default 1: every client; 0: none)")
     args = parser.parse_args()
     if args.portal_clients is None:
         args.portal_clients = args.clinicians

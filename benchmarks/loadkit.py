@@ -16,7 +16,9 @@ Every name and note in the seeded data is fictional.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
+import io
 import json
 import os
 import random
@@ -240,7 +242,8 @@ CONTROL_SCHEMA = [
     "CREATE TABLE control_user (id BIGINT PRIMARY KEY, display_name VARCHAR(120) NOT NULL)",
     "CREATE TABLE control_client (id BIGINT PRIMARY KEY, public_id VARCHAR(36) NOT NULL UNIQUE, "
     "given_name VARCHAR(200) NOT NULL, family_name VARCHAR(200) NOT NULL, preferred_name VARCHAR(200) NOT NULL, "
-    "pronouns VARCHAR(60) NOT NULL, date_of_birth VARCHAR(10) NOT NULL, status VARCHAR(16) NOT NULL)",
+    "pronouns VARCHAR(60) NOT NULL, date_of_birth VARCHAR(10) NOT NULL, email VARCHAR(254) NOT NULL, "
+    "phone VARCHAR(60) NOT NULL, emergency_contact VARCHAR(300) NOT NULL, status VARCHAR(16) NOT NULL)",
     "CREATE TABLE control_careteam (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL, user_id BIGINT NOT NULL, "
     "role VARCHAR(16) NOT NULL, clinical_access BOOLEAN NOT NULL)",
     "CREATE INDEX control_careteam_client ON control_careteam (client_id)",
@@ -248,26 +251,74 @@ CONTROL_SCHEMA = [
     "client_id BIGINT NOT NULL, author_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, template VARCHAR(8) NOT NULL, "
     "session_date DATE NOT NULL, status VARCHAR(8) NOT NULL, body TEXT NOT NULL)",
     "CREATE INDEX control_note_client ON control_note (client_id, session_date)",
+    "CREATE TABLE control_treatment_plan (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL UNIQUE, "
+    "problems TEXT NOT NULL, goals TEXT NOT NULL, interventions TEXT NOT NULL, review_on DATE, "
+    "diagnoses TEXT NOT NULL)",
+    "CREATE TABLE control_episode (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL, opened_on DATE NOT NULL, "
+    "closed_on DATE, summary TEXT NOT NULL)",
+    "CREATE INDEX control_episode_client ON control_episode (client_id)",
+    "CREATE TABLE control_appointment (id BIGINT PRIMARY KEY, public_id VARCHAR(36) NOT NULL UNIQUE, "
+    "client_id BIGINT NOT NULL, clinician_id BIGINT, starts_at TIMESTAMP WITH TIME ZONE NOT NULL, "
+    "duration_minutes INTEGER NOT NULL, modality VARCHAR(16) NOT NULL, attendance VARCHAR(16) NOT NULL)",
+    "CREATE INDEX control_appointment_client ON control_appointment (client_id, starts_at)",
+    "CREATE TABLE control_document (id BIGINT PRIMARY KEY, public_id VARCHAR(36) NOT NULL UNIQUE, "
+    "client_id BIGINT NOT NULL, filename VARCHAR(200) NOT NULL, content_type VARCHAR(100) NOT NULL, "
+    "size BIGINT NOT NULL, created_at TIMESTAMP WITH TIME ZONE NOT NULL)",
+    "CREATE INDEX control_document_client ON control_document (client_id, created_at)",
+    "CREATE TABLE control_consent_version (id BIGINT PRIMARY KEY, number INTEGER NOT NULL UNIQUE, "
+    "title VARCHAR(300) NOT NULL)",
+    "CREATE TABLE control_consent_signature (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL, "
+    "version_id BIGINT NOT NULL, signed_at TIMESTAMP WITH TIME ZONE NOT NULL)",
+    "CREATE INDEX control_consent_signature_client ON control_consent_signature (client_id, signed_at)",
+    "CREATE TABLE control_checkin (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL, comfort INTEGER NOT NULL, "
+    "informed INTEGER NOT NULL, trust INTEGER NOT NULL, comment TEXT NOT NULL, "
+    "submitted_at TIMESTAMP WITH TIME ZONE NOT NULL)",
+    "CREATE INDEX control_checkin_client ON control_checkin (client_id, submitted_at)",
+    "CREATE TABLE control_portal_account (id BIGINT PRIMARY KEY, client_id BIGINT NOT NULL UNIQUE)",
 ]
 
 
+# Fictional content of the parts of the chart beyond the notes, the same for every client.
+PLAN = {"problems": "Low mood and poor sleep since a change of job.",
+        "goals": "Sleep six hours on most nights.\nReturn to two social activities a week.\n"
+                 "Use the thought record between sessions.",
+        "interventions": "Weekly CBT; sleep diary; behavioural activation."}
+DIAGNOSES = [{"code": "F32.0", "description": "Mild depressive episode"}]
+DOCUMENT = (b"Intake letter (fictional).\n\nReferred by the family doctor for low mood and poor sleep. "
+            b"No risk concerns noted at referral. Prefers morning sessions.\n")
+
+
+def _control_value(value: Any, sqlite: bool) -> Any:
+    """A value as the control database takes it: SQLite gets dates and times as ISO text (in UTC)."""
+    if sqlite and isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(sep=" ")
+    if sqlite and isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: str | None,
-         portal_clients: int = 0) -> dict[str, Any]:
+         portal_clients: int = 0, documents_every: int = 1) -> dict[str, Any]:
     """Add clinicians with caseloads of clients with signed notes to the practice in the database.
 
-    Runs in a process configured for the practice's data directory and database. The first
-    client of each of the first `portal_clients` clinicians is invited to the client portal and
-    accepts (an account with `password`). Returns the clinicians' e-mail addresses with their
-    clients' public ids, and the portal clients' e-mail addresses and names.
+    Runs in a process configured for the practice's data directory and database. Each client also
+    gets what the chart shows beyond the notes, through the record services: contact details, a
+    treatment plan, an open episode of care, two past sessions and one upcoming, and (every
+    `documents_every`-th client, 0 for none) a small document. The first client of each of the
+    first `portal_clients` clinicians is invited to the client portal and accepts (an account with
+    `password`). Returns the clinicians' e-mail addresses with their clients' public ids, and the
+    portal clients' e-mail addresses and names.
     """
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from confide.accounts.models import User
     from confide.keys import services as key_services
     from confide.keys import vault as keys
     from confide.practice.models import Membership, Practice, Role
-    from confide.records import services
-    from confide.records.models import CareTeamMember, Client, Note
+    from confide.records import care, services
+    from confide.records import documents as record_documents
+    from confide.records.models import Note
 
     rng = random.Random(7)
     practice = Practice.objects.get()
@@ -276,7 +327,15 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
     practice.save(update_fields=["mfa_required"])
     people = []
     portal: list[dict[str, str]] = []
-    control_rows: dict[str, list[tuple[Any, ...]]] = {"user": [], "client": [], "careteam": [], "note": []}
+    control_rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in CONTROL_TABLES}
+    plan = care.PlanContent(problems=PLAN["problems"], goals=PLAN["goals"], interventions=PLAN["interventions"],
+                            review_on=(timezone.localdate() + dt.timedelta(days=90)).isoformat(),
+                            diagnoses=tuple(care.Diagnosis(**d) for d in DIAGNOSES))
+    at_ten = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    sessions = [(at_ten - dt.timedelta(days=14), care.Modality.IN_PERSON, care.Attendance.ATTENDED),
+                (at_ten - dt.timedelta(days=7), care.Modality.IN_PERSON, care.Attendance.ATTENDED),
+                (at_ten + dt.timedelta(days=7), care.Modality.VIDEO, care.Attendance.SCHEDULED)]
+    seq = 0
     for index in range(clinicians):
         name = f"{CLINICIAN_NAMES[index % len(CLINICIAN_NAMES)]} {index}"
         user = User.objects.create_user(email=f"clinician{index}@bench.invalid", password=password, display_name=name)
@@ -287,17 +346,41 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
         clients = []
         batch: list[tuple[Note, str]] = []
         for number in range(caseload):
+            seq += 1
             demographics = services.Demographics(
                 given_name=rng.choice(GIVEN), family_name=f"{rng.choice(FAMILY)}{index}x{number}",
-                date_of_birth=f"19{rng.randint(50, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}")
+                date_of_birth=f"19{rng.randint(50, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                phone=f"555-01{number % 100:02d}", emergency_contact="A partner, 555-0199")
             with transaction.atomic():
                 client = services.create_client(vault, demographics)
+                saved_plan = care.save_treatment_plan(vault, client.public_id, plan, expected_version=0)
+                episode = care.open_episode(vault, client.public_id, opened_on=at_ten.date() - dt.timedelta(days=120))
+                booked = [(care.create_appointment(vault, client.public_id, starts_at=starts, duration_minutes=50,
+                                                   modality=modality, attendance=attendance), modality, attendance)
+                          for starts, modality, attendance in sessions]
+            document = None
+            if documents_every and (seq - 1) % documents_every == 0:  # the 1st, (N+1)th, ... client
+                document = record_documents.upload_document(vault, client.public_id, filename="intake-letter.txt",
+                                                            stream=io.BytesIO(DOCUMENT), size=len(DOCUMENT))
             clients.append(str(client.public_id))
             control_rows["client"].append((client.pk, str(client.public_id), demographics.given_name,
-                                           demographics.family_name, "", "", demographics.date_of_birth, "active"))
+                                           demographics.family_name, "", "", demographics.date_of_birth, "",
+                                           demographics.phone, demographics.emergency_contact, "active"))
+            control_rows["treatment_plan"].append((saved_plan.pk, client.pk, plan.problems, plan.goals,
+                                                   plan.interventions, plan.review_date,
+                                                   json.dumps(DIAGNOSES)))
+            control_rows["episode"].append((episode.pk, client.pk, episode.opened_on, None, ""))
+            for appointment, modality, attendance in booked:
+                control_rows["appointment"].append((appointment.pk, str(appointment.public_id), client.pk,
+                                                    appointment.clinician_id, appointment.starts_at,
+                                                    appointment.duration_minutes, modality, attendance))
+            if document is not None:
+                control_rows["document"].append((document.pk, str(document.public_id), client.pk,
+                                                 "intake-letter.txt", "text/plain", document.size,
+                                                 document.created_at))
             key = vault.current_key(client.pk, "clinical")
             for n in range(notes):
-                body = f"Session {n + 1}.\n\n{BODY}"
+                body = f"Session {n + 1}.\\n\\n{BODY}"
                 note = Note(client=client, author_id=user.pk, kind="progress", template="soap",
                             session_date=f"2026-{1 + n % 10:02d}-{1 + (n * 3) % 27:02d}", status="signed", body=b"")
                 note.body = services._seal(key, body, services._note_context(note, 1))
@@ -311,27 +394,64 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
             portal.append(_portal_account(vault, clients[0], index, password))
         print(f"  seeded clinician {index + 1} of {clinicians}", file=sys.stderr)
     if control:
-        # The control copy: the same rows in plain text, with no keys, no audit and no sign-in.
-        for member in CareTeamMember.objects.all():
-            control_rows["careteam"].append((member.pk, member.client_id, member.user_id, member.role,
-                                             member.clinical_access))
-        if Client.objects.count() != len(control_rows["client"]) or None in [r[0] for r in control_rows["note"]]:
-            raise RuntimeError("the control copy does not match the practice's rows")
-        with _control_connection(control) as db:
-            cursor = db.cursor()
-            for statement in CONTROL_SCHEMA:
-                cursor.execute(statement)
-            mark = "%s" if control.startswith("postgres") else "?"
-            for table, rows in control_rows.items():
-                if rows:
-                    marks = ", ".join([mark] * len(rows[0]))
-                    cursor.executemany(f"INSERT INTO control_{table} VALUES ({marks})", rows)  # noqa: S608
-            db.commit()
+        write_control(control, control_rows)
     if connection.vendor == "postgresql":
         # A live database has planner statistics from autovacuum; a freshly bulk-loaded one has none.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return {"clinicians": people, "portal_clients": portal, "practice_id": practice.pk}
+
+
+# The control's tables in the order they are filled, each with the Confide model it copies.
+CONTROL_TABLES = {"user": "practice.Membership", "client": "records.Client", "careteam": "records.CareTeamMember",
+                  "note": "records.Note", "treatment_plan": "records.TreatmentPlan", "episode": "records.Episode",
+                  "appointment": "records.Appointment", "document": "records.Document",
+                  "consent_version": "portal.ConsentVersion", "consent_signature": "portal.ConsentSignature",
+                  "checkin": "portal.CheckIn", "portal_account": "portal.ClientAccount"}
+
+
+def write_control(control: str, control_rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    """Write the control copy: the same rows in plain text, with no keys, no audit and no sign-in.
+
+    The rows that exist only after seeding (care teams, portal accounts, consent) are read here.
+    Raises `RuntimeError` when a table of the copy does not hold as many rows as Confide's.
+    """
+    from django.apps import apps
+
+    from confide.portal.models import ClientAccount, ConsentSignature, ConsentVersion
+    from confide.records.models import CareTeamMember
+
+    for member in CareTeamMember.objects.all():
+        control_rows["careteam"].append((member.pk, member.client_id, member.user_id, member.role,
+                                         member.clinical_access))
+    control_rows["consent_version"] = [tuple(v) for v in ConsentVersion.objects.values_list("pk", "number", "title")]
+    control_rows["consent_signature"] = [tuple(s) for s in ConsentSignature.objects.values_list(
+        "pk", "client_id", "version_id", "signed_at")]
+    control_rows["portal_account"] = [tuple(a) for a in ClientAccount.objects.values_list("pk", "client_id")]
+    # Check-ins are sealed with the portal key and none are seeded; a seeded one would fail the check below.
+    expected = {table: apps.get_model(label).objects.count() for table, label in CONTROL_TABLES.items()}
+    expected["user"] = apps.get_model(CONTROL_TABLES["user"]).objects.filter(role="clinician").count()
+    copied = {table: len(rows) for table, rows in control_rows.items()}
+    if copied != expected or any(row[0] is None for rows in control_rows.values() for row in rows):
+        raise RuntimeError(f"the control copy does not match the practice's rows: {copied} != {expected}")
+    sqlite = not control.startswith("postgres")
+    with _control_connection(control) as db:
+        cursor = db.cursor()
+        for statement in CONTROL_SCHEMA:
+            cursor.execute(statement)
+        mark = "?" if sqlite else "%s"
+        for table, rows in control_rows.items():
+            if rows:
+                marks = ", ".join([mark] * len(rows[0]))
+                cursor.executemany(f"INSERT INTO control_{table} VALUES ({marks})",  # noqa: S608
+                                   [tuple(_control_value(v, sqlite) for v in row) for row in rows])
+        written = {}
+        for table in control_rows:
+            cursor.execute(f"SELECT COUNT(*) FROM control_{table}")  # noqa: S608
+            written[table] = cursor.fetchone()[0]
+        if written != expected:
+            raise RuntimeError(f"the control database does not hold the practice's rows: {written} != {expected}")
+        db.commit()
 
 
 def _portal_account(vault: Any, client_id: str, index: int, password: str) -> dict[str, str]:
@@ -391,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     p_seed.add_argument("--password-file", type=Path, required=True)
     p_seed.add_argument("--control", help="SQLite path or PostgreSQL URL of the (empty) control database")
     p_seed.add_argument("--portal-clients", type=int, default=0, help="clients with a portal account")
+    p_seed.add_argument("--documents-every", type=int, default=1,
+                        help="a document for every N-th client (default 1: every client; 0: none)")
     p_check = sub.add_parser("check")
     p_check.add_argument("--password-file", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -401,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     password = args.password_file.read_text(encoding="utf-8").strip()
     if args.command == "seed":
         result = seed(clinicians=args.clinicians, caseload=args.caseload, notes=args.notes, password=password,
-                      control=args.control, portal_clients=args.portal_clients)
+                      control=args.control, portal_clients=args.portal_clients,
+                      documents_every=args.documents_every)
     else:
         result = check(password=password)
     print(json.dumps(result))
