@@ -241,3 +241,31 @@ def test_an_autosave_stays_within_its_query_budget(bob: Person, client_record: C
     assert len(queries) <= budget, "\n".join(queries)
     stale = browser.post(url, {"body": "Fictional draft three.", "version": note.version, "session_date": "2026-10-01"})
     assert stale.status_code == 409, "a stale version is still refused"
+
+
+def test_the_listed_notes_follow_the_same_rule_as_every_other_note_read(bob: Person, carol: Person,
+                                                                        client_record: Client) -> None:
+    """`list_notes` is written in SQL for speed; it must return exactly what `_visible_notes` allows."""
+    from confide.records.models import Note
+
+    bobs = vault_of(bob)
+    services.grant_access(bobs, client_record.public_id, user_id=carol.user.pk, role="clinician")
+    carols = vault_of(carol)
+    for vault in (bobs, carols):
+        services.create_note(vault, client_record.public_id, kind="progress", session_date="2026-10-01",
+                             body="Fictional signed.", sign=True)
+        services.create_note(vault, client_record.public_id, kind="progress", session_date="2026-10-02",
+                             body="Fictional draft.")
+        services.create_note(vault, client_record.public_id, kind="psychotherapy", session_date="2026-10-03",
+                             body="Fictional process note.")
+    signed = Note.objects.filter(author=bob.user, kind="progress", status="signed").get()
+    services.add_addendum(bobs, client_record.public_id, signed.public_id, body="Fictional addendum.")
+    for vault in (bobs, carols):
+        expected = list(services._visible_notes(vault, client_record).filter(parent__isnull=True))
+        listed = services.list_notes(vault, client_record.public_id)
+        assert [n.pk for n in listed] == [n.pk for n in expected] and len(listed) == 4  # own 3 + other's signed
+        assert all(n.author.display_name == e.author.display_name and n.client == client_record
+                   for n, e in zip(listed, expected, strict=True))
+        assert [n.session_date for n in listed] == [e.session_date for e in expected]
+        only = services.list_notes(vault, client_record.public_id, kind="psychotherapy")
+        assert [n.pk for n in only] == [n.pk for n in expected if n.kind == "psychotherapy"] and len(only) == 1

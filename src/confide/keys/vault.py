@@ -263,10 +263,10 @@ class Vault:
         client_model = ScopeKeyVersion._meta.get_field("client").related_model
         wraps: dict[str, KeyWrap] = {}
         for wrap_id, blob, keyring_blob, recipient_id, version_id, scope, key_id, public_id, practice_id in rows:
-            version = _loaded(ScopeKeyVersion, id=version_id, client_id=client_id, scope=scope, key_id=key_id)
-            version.client = _loaded(client_model, id=client_id, public_id=uuid.UUID(str(public_id)),
+            version = loaded_instance(ScopeKeyVersion, id=version_id, client_id=client_id, scope=scope, key_id=key_id)
+            version.client = loaded_instance(client_model, id=client_id, public_id=uuid.UUID(str(public_id)),
                                      practice_id=practice_id)
-            wrap = _loaded(KeyWrap, id=wrap_id, key_version_id=version_id, recipient_id=recipient_id, blob=blob,
+            wrap = loaded_instance(KeyWrap, id=wrap_id, key_version_id=version_id, recipient_id=recipient_id, blob=blob,
                            keyring_blob=keyring_blob)
             wrap.key_version = version
             wraps[scope] = wrap
@@ -341,7 +341,7 @@ AND NOT EXISTS (
 """
 
 
-def _loaded(model: Any, **values: Any) -> Any:
+def loaded_instance(model: Any, **values: Any) -> Any:
     """A model instance as the ORM loads it from a row holding only `values` (the rest deferred)."""
     fields = [field.attname for field in model._meta.concrete_fields if field.attname in values]
     return model.from_db(connection.alias, fields, [values[name] for name in fields])

@@ -482,12 +482,40 @@ def _visible_notes(vault: Vault, client: Client) -> QuerySet[Note]:
 def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = None) -> list[Note]:
     """Notes of a client this person may read (metadata only; bodies stay sealed)."""
     client = _get_client(vault, client_id, Scope.CLINICAL)
-    notes = _visible_notes(vault, client).filter(parent__isnull=True)
-    if kind:
-        notes = notes.filter(kind=kind)
-    result = list(notes)
+    result = _listed_notes(vault, client, kind)
     audit(vault, Tag.NOTES_LISTED, client)
     return result
+
+
+# `_visible_notes(...).filter(parent__isnull=True)` in SQL, for the list every chart open reads:
+# through the ORM its joins and conditions cost five times what running it does. The same rule
+# as `_visible_notes` (a test compares the two on every kind, status and author).
+_LISTED_NOTES_SQL = """
+SELECT n.*, u.display_name AS author_display_name, u.email AS author_email
+FROM records_note n JOIN accounts_user u ON u.id = n.author_id
+WHERE n.client_id = %s AND n.parent_id IS NULL
+AND ((n.kind = %s AND (n.status = %s OR n.author_id = %s)) OR (n.kind = %s AND n.author_id = %s)) {kind}
+ORDER BY n.session_date DESC, n.created_at DESC
+"""
+
+
+def _listed_notes(vault: Vault, client: Client, kind: str | None) -> list[Note]:
+    user_id = vault.user_id if vault.user_id is not None else -1  # the recovery kit authors nothing
+    params: list[Any] = [client.pk, Note.Kind.PROGRESS, Note.Status.SIGNED, user_id, Note.Kind.PSYCHOTHERAPY, user_id]
+    if kind:
+        params.append(kind)
+    notes = list(Note.objects.raw(_LISTED_NOTES_SQL.format(kind="AND n.kind = %s" if kind else ""), params))
+    authors: dict[int, Any] = {}
+    user_model = Note._meta.get_field("author").related_model
+    for note in notes:
+        note.client = client
+        author = authors.get(note.author_id)
+        if author is None:
+            author = authors[note.author_id] = keys.loaded_instance(
+                user_model, id=note.author_id, display_name=note.author_display_name,  # type: ignore[attr-defined]
+                email=note.author_email)  # type: ignore[attr-defined]
+        note.author = author
+    return notes
 
 
 def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
