@@ -13,11 +13,12 @@ BACKEND = "confide.accounts.backends.AuthenticationBackend"
 
 
 class AuthenticationBackend(AllauthBackend):  # type: ignore[misc]
-    """Every request loads the user; staff pages then need their membership, practice and whether
-    they hold emergency access. One query with the joins replaces two (`policy.request_membership`
-    reads what this one brought)."""
+    """Every request loads the user; staff pages then need their membership, practice (with its
+    consent policy, which the chart's consent status reads) and whether they hold emergency
+    access. One query with the joins replaces three (`policy.request_membership`,
+    `consent.document.policy_choices` read what this one brought)."""
 
     def get_user(self, user_id: Any) -> User | None:
-        user = (User.objects.select_related("membership__practice", "emergency_holder")
+        user = (User.objects.select_related("membership__practice__consent_policy", "emergency_holder")
                 .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None

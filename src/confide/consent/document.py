@@ -341,7 +341,12 @@ def policy_choices(practice: Practice) -> PolicyChoices:
     """The practice's stored consent policies, or the defaults when the owner has not set them."""
     from confide.consent.models import ConsentPolicy
 
-    stored = ConsentPolicy.objects.filter(practice=practice).first()
+    stored: ConsentPolicy | None
+    related = type(practice)._meta.get_field("consent_policy")
+    if related.is_cached(practice):  # the sign-in backend loads it with the signed-in person's practice
+        stored = related.get_cached_value(practice)  # type: ignore[assignment]
+    else:
+        stored = ConsentPolicy.objects.filter(practice=practice).first()
     if stored is None:
         return PolicyChoices()
     return PolicyChoices(

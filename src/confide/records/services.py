@@ -491,7 +491,8 @@ def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = N
 # through the ORM its joins and conditions cost five times what running it does. The same rule
 # as `_visible_notes` (a test compares the two on every kind, status and author).
 _LISTED_NOTES_SQL = """
-SELECT n.*, u.display_name AS author_display_name, u.email AS author_email
+SELECT n.*, u.display_name AS author_display_name, u.email AS author_email,
+    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda
 FROM records_note n JOIN accounts_user u ON u.id = n.author_id
 WHERE n.client_id = %s AND n.parent_id IS NULL
 AND ((n.kind = %s AND (n.status = %s OR n.author_id = %s)) OR (n.kind = %s AND n.author_id = %s)) {kind}
@@ -563,15 +564,16 @@ def open_listed_note(vault: Vault, note: Note) -> OpenedNote:
     if not ((progress and (own or note.status == Note.Status.SIGNED))
             or (note.kind == Note.Kind.PSYCHOTHERAPY and own)):
         raise NotFoundError
-    return _open_note(vault, note)
+    # The list said whether the note has addenda: without any, there is nothing more to read.
+    return _open_note(vault, note, addenda=bool(getattr(note, "has_addenda", True)))
 
 
-def _open_note(vault: Vault, note: Note) -> OpenedNote:
+def _open_note(vault: Vault, note: Note, *, addenda: bool = True) -> OpenedNote:
     body = _open(vault, bytes(note.body), _note_context(note, note.version))
-    addenda = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
-               for a in note.addenda.select_related("client").order_by("created_at")]
+    opened = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
+              for a in note.addenda.select_related("client").order_by("created_at")] if addenda else []
     audit(vault, _note_tag(note.kind, "read"), note.client)
-    return OpenedNote(note=note, body=body, addenda=addenda)
+    return OpenedNote(note=note, body=body, addenda=opened)
 
 
 @transaction.atomic
