@@ -519,13 +519,18 @@ def _listed_notes(vault: Vault, client: Client, kind: str | None) -> list[Note]:
     return notes
 
 
-def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
+def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *,
+              own_for_update: bool = False) -> Note:
+    """A note this person may read; with `own_for_update`, only their own, row-locked in the same query."""
     client = _get_client(vault, client_id, Scope.CLINICAL)
     try:
         public_id = uuid.UUID(str(note_id))
     except ValueError:
         raise NotFoundError from None
-    note = _visible_notes(vault, client).filter(public_id=public_id).first()
+    notes = _visible_notes(vault, client).filter(public_id=public_id)
+    if own_for_update:
+        notes = notes.filter(author_id=vault.user_id).select_for_update(of=("self",))
+    note = notes.first()
     if note is None:
         raise NotFoundError
     return note
@@ -533,16 +538,7 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
 
 def _own_note_for_update(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
     """One's own visible note, read and row-locked in one query (inside the caller's transaction)."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
-    try:
-        public_id = uuid.UUID(str(note_id))
-    except ValueError:
-        raise NotFoundError from None
-    note = (_visible_notes(vault, client).filter(public_id=public_id, author_id=vault.user_id)
-            .select_for_update(of=("self",)).first())
-    if note is None:
-        raise NotFoundError
-    return note
+    return _get_note(vault, client_id, note_id, own_for_update=True)
 
 
 def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> OpenedNote:
