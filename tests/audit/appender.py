@@ -16,6 +16,9 @@ import django
 
 def main(count: int) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
+    # It reports positions, so it places its own events right after each commit (a served
+    # worker leaves that to its background sequencer: ADR 0005).
+    os.environ.setdefault("CONFIDE_AUDIT_SEQUENCER", "after-commit")
     django.setup()
     from confide.audit.models import LogEntry
     from confide.audit.services import record_event
