@@ -754,13 +754,12 @@ class ChartPanel:
     may_invite: bool
 
 
-def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice | None = None,
-                team: list[CareTeamMember] | None = None) -> ChartPanel:
+def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice | None = None) -> ChartPanel:
     """The consent status, check-in trend and invitation state of a client, for their clinical care team.
 
     Backfills the client's portal copies of disclosures and authorizations when one is missing
-    (ADR 0009). `practice` (the signed-in member's) and `team` (the client's care-team rows) save
-    their queries when the caller loaded them already. In the common cases this is the query of
+    (ADR 0009). `practice` (the signed-in member's) saves its query when the caller loaded it already;
+    the care team comes from `records.team_members`, read once per page. In the common cases this is the query of
     the consent document's policy, one query for the facts (consent, account, check-ins, missing
     copies) and, with a portal account, the portal key check and the check-ins themselves.
     """
@@ -772,12 +771,8 @@ def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice 
         seal_portal_copies(vault, client)
     trend = (_staff_trend(vault, client, limit=12, any_checkins=facts.has_checkins)
              if facts.has_account or facts.has_checkins else [])
-    if team is None:
-        may_invite = CareTeamMember.objects.filter(client=client, user_id=vault.person_id,
-                                                   clinical_access=True).exists()
-    else:
-        may_invite = any(m.client_id == client.pk and m.user_id == vault.person_id and m.clinical_access
-                         for m in team)
+    # The care-team rows the chart read already (once per `read_page()`).
+    may_invite = any(m.user_id == vault.person_id and m.clinical_access for m in records.team_members(client))
     return ChartPanel(status, trend, facts.has_account, may_invite)
 
 

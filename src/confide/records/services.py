@@ -536,11 +536,6 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
     return note
 
 
-def _own_note_for_update(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> Note:
-    """One's own visible note, read and row-locked in one query (inside the caller's transaction)."""
-    return _get_note(vault, client_id, note_id, own_for_update=True)
-
-
 def open_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str) -> OpenedNote:
     """Open a note and its addenda."""
     return _open_note(vault, _get_note(vault, client_id, note_id))
@@ -576,7 +571,7 @@ def _open_note(vault: Vault, note: Note, *, addenda: bool = True) -> OpenedNote:
 def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str,
                expected_version: int, session_date: dt.date | None = None) -> Note:
     """Autosave a draft. Refuses signed notes and stale versions, so concurrent edits lose nothing."""
-    locked = _own_note_for_update(vault, client_id, note_id)
+    locked = _get_note(vault, client_id, note_id, own_for_update=True)
     if locked.status != Note.Status.DRAFT:
         raise RecordError("A signed note is locked; add an addendum instead.")
     if locked.version != expected_version:
@@ -597,7 +592,7 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
 def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, expected_version: int,
               consent_reason: str = "") -> Note:
     """Sign and lock a draft (a progress note without current consent needs `consent_reason`)."""
-    locked = note = _own_note_for_update(vault, client_id, note_id)
+    locked = _get_note(vault, client_id, note_id, own_for_update=True)
     if locked.status != Note.Status.DRAFT:
         raise RecordError("This note is already signed.")
     if locked.version != expected_version:
@@ -605,7 +600,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
     _consent_gate(vault, locked, consent_reason)
-    audit(vault, _note_tag(note.kind, "signed"), note.client)
+    audit(vault, _note_tag(locked.kind, "signed"), locked.client)
     return locked
 
 

@@ -457,8 +457,7 @@ def _portal_panel(request: HttpRequest, chart: Chart) -> ChartPanel:
     """
     from confide.portal import services as portal
 
-    return portal.chart_panel(_vault(request), chart.client.public_id, practice=_membership(request).practice,
-                              team=[t.member for t in chart.team])
+    return portal.chart_panel(_vault(request), chart.client.public_id, practice=_membership(request).practice)
 
 
 @record_page
