@@ -17,8 +17,8 @@ from confide.disclosures.authorizations import (
     IncompleteAuthorizationError,
 )
 from confide.disclosures.models import Authorization
+from confide.records.errors import NotFoundError
 from confide.records.models import Client
-from confide.records.services import NotFoundError
 from tests.conftest import Person
 from tests.records.conftest import vault_of
 

@@ -16,8 +16,8 @@ from confide.disclosures.packets import PacketSelection
 from confide.portal import services as portal
 from confide.portal.models import ClientAccount, ClinicianNotice, DisclosureMark
 from confide.records import services
+from confide.records.errors import NotFoundError, RecordIntegrityError
 from confide.records.models import Client
-from confide.records.services import NotFoundError, RecordIntegrityError
 from tests.conftest import Person
 from tests.disclosures.conftest import pdf_text
 from tests.disclosures.test_required import _walk

@@ -13,8 +13,8 @@ from confide.disclosures import records, required
 from confide.disclosures.authorizations import DisclosureError
 from confide.disclosures.models import CourtRequest, Disclosure
 from confide.disclosures.required import IncompleteStepError
+from confide.records.errors import NotFoundError
 from confide.records.models import Client
-from confide.records.services import NotFoundError
 from tests.conftest import Person
 from tests.disclosures.conftest import pdf_text
 from tests.records.conftest import vault_of

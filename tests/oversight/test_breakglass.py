@@ -20,6 +20,7 @@ from confide.oversight import services
 from confide.oversight.models import Alert, BreakGlassSession, EmergencyAccessHolder, EmergencyWrap
 from confide.records import services as records
 from confide.records.access_history import access_history
+from confide.records.errors import NotFoundError
 from confide.records.models import Client, Note
 from tests.conftest import Person
 from tests.oversight.conftest import designate
@@ -86,9 +87,9 @@ def test_a_holder_without_a_session_reads_nothing(alice: Person, frank: Person, 
                                                   note: Note) -> None:
     designate(alice, frank)
     vault = vault_of(frank)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault, client_record.public_id)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.open_note(vault, client_record.public_id, note.public_id)
     assert not vault.holds(client_record.pk, "clinical")
 
@@ -140,7 +141,7 @@ def test_without_a_proper_reason_nothing_is_opened(alice: Person, frank: Person,
         services.open_break_glass(vault_of(frank), client_record.public_id, reason)
     assert not BreakGlassSession.objects.exists() and not Alert.objects.exists()
     assert not LogEntry.objects.filter(tag="access:breakglass:opened").exists()
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault_of(frank), client_record.public_id)
 
 
@@ -157,9 +158,9 @@ def test_a_non_holder_is_refused_and_the_attempt_is_logged(alice: Person, carol:
 
 def test_an_unknown_client_is_not_found(alice: Person, frank: Person, charlie: Person) -> None:
     designate(alice, frank)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.open_break_glass(vault_of(frank), "00000000-0000-0000-0000-000000000000", REASON)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.open_break_glass(vault_of(frank), "not-a-uuid", REASON)
 
 
@@ -174,9 +175,9 @@ def test_expiry_ends_the_access(alice: Person, holder: Person, client_record: Cl
     services.open_break_glass(vault_of(frank), client_record.public_id, REASON)
     records.get_client(vault_of(frank), client_record.public_id)
     BreakGlassSession.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault_of(frank), client_record.public_id)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.open_note(vault_of(frank), client_record.public_id, note.public_id)
 
 
@@ -184,7 +185,7 @@ def test_ending_early_ends_the_access(alice: Person, holder: Person, client_reco
     frank = holder
     session = services.open_break_glass(vault_of(frank), client_record.public_id, REASON)
     services.end_break_glass(vault_of(frank), session.public_id)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault_of(frank), client_record.public_id)
     assert LogEntry.objects.filter(tag="access:breakglass:ended").exists()
 
@@ -209,7 +210,7 @@ def test_a_revoked_holder_loses_their_wraps_and_the_keys_rotate(alice: Person, b
     after = keys.current_version(client_record.pk, "clinical")
     assert after is not None and after.pk != before.pk
     assert ScopeKeyVersion.objects.get(pk=before.pk).retired_at is not None
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault_of(frank), client_record.public_id)
     # The care team keeps working with the rotated key, which frank never receives.
     records.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-21",
@@ -224,7 +225,7 @@ def test_an_owner_holder_opens_a_record_outside_their_care_teams(alice: Person, 
     designate(alice, alice)
     records.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-21",
                         body="Opens the key again.")
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.open_note(vault_of(alice), client_record.public_id, note.public_id)
     services.open_break_glass(vault_of(alice), client_record.public_id, REASON)
     assert records.open_note(vault_of(alice), client_record.public_id, note.public_id).body

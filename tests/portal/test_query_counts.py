@@ -26,8 +26,9 @@ from confide.portal.models import ClientAccount, ConsentSignature, PortalSetting
 from confide.practice.models import Membership, Practice
 from confide.records import care
 from confide.records import services as records
+from confide.records.auditing import read_page
+from confide.records.errors import NotFoundError
 from confide.records.models import Client
-from confide.records.services import NotFoundError
 from confide.web.records_views import load_chart
 from tests.conftest import Person
 from tests.disclosures.conftest import authorization, complete, scan
@@ -55,7 +56,7 @@ def _panel(person: Person, client: Client) -> tuple[services.ChartPanel, list[st
     """The panel as the chart builds it: inside the chart's read page, after the chart's own reads."""
     vault = vault_of(person)
     practice = _practice_of(person)
-    with records.read_page():
+    with read_page():
         load_chart(vault, str(client.public_id))  # the chart's own reads first, as on the page
         with CaptureQueriesContext(connection) as captured:
             panel = services.chart_panel(vault, client.public_id, practice=practice)
@@ -147,13 +148,13 @@ def test_a_copy_of_an_older_version_of_a_disclosure_is_copied_again(bob: Person,
 def test_may_invite_follows_the_care_team_rows(bob: Person, carol: Person, client_record: Client) -> None:
     from confide.records.models import CareTeamMember
 
-    with records.read_page():
+    with read_page():
         assert services.chart_panel(vault_of(bob), client_record.public_id).may_invite
     records.grant_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk, role="supervisor")
-    with records.read_page():
+    with read_page():
         assert services.chart_panel(vault_of(carol), client_record.public_id).may_invite
     CareTeamMember.objects.filter(client=client_record, user=carol.user).update(clinical_access=False)
-    with records.read_page():  # holds the key still, but the row says no clinical access
+    with read_page():  # holds the key still, but the row says no clinical access
         assert not services.chart_panel(vault_of(carol), client_record.public_id).may_invite
 
 
@@ -170,7 +171,7 @@ def test_a_practice_given_for_another_client_is_not_used(bob: Person, charlie: P
     other = _practice_of(charlie)
     other.name = "Another Practice Altogether"
     assert current_document(other).fingerprint != current_document(client_record.practice).fingerprint
-    with records.read_page():
+    with read_page():
         panel = services.chart_panel(vault_of(bob), client_record.public_id, practice=other)
     assert panel.status.state == "current"
 

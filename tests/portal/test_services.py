@@ -15,6 +15,7 @@ from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.portal import services
 from confide.portal.models import CheckIn, ClientInvitation, ClinicianNotice, ConsentOverride, ConsentSignature
 from confide.records import services as records
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError
 from confide.records.models import Client, Note
 from tests.conftest import Person
 from tests.portal.conftest import CLIENT_PASSWORD, ChangeableConsent, client_vault_of
@@ -56,7 +57,7 @@ def test_the_invitation_mail_names_nobody_and_says_nothing_clinical(bob: Person,
 def test_only_the_clinical_care_team_may_invite(alice: Person, dana: Person, carol: Person, client_record: Client,
                                                 consent: ChangeableConsent) -> None:
     for person in (alice, dana, carol):
-        with pytest.raises(records.NotFoundError):
+        with pytest.raises(NotFoundError):
             services.invite_client(vault_of(person), client_record.public_id, email="x@example.test")
     assert not mail.outbox and not ClientInvitation.objects.exists()
 
@@ -127,7 +128,7 @@ def test_the_client_holds_the_portal_key_and_no_clinical_or_admin_key(client_acc
     recipients = set(portal.wraps.values_list("recipient_id", flat=True))
     assert recipients == {user_id, bob.user.pk, None}  # the client, the primary clinician, the recovery key
     vault = client_vault_of(client_account)
-    with pytest.raises(records.NotFoundError):
+    with pytest.raises(NotFoundError):
         records.get_client(vault, client_record.public_id)
 
 
@@ -261,10 +262,10 @@ def test_signing_without_current_consent_needs_a_sealed_audited_reason(client_ac
     vault = vault_of(bob)
     draft = records.create_note(vault, client_record.public_id, kind="progress", session_date="2026-11-20",
                                 body="Crisis session.")
-    with pytest.raises(records.RecordError, match="reason"):
+    with pytest.raises(RecordError, match="reason"):
         records.sign_note(vault, client_record.public_id, draft.public_id, expected_version=1)
     assert Note.objects.get(pk=draft.pk).status == Note.Status.DRAFT
-    with pytest.raises(records.RecordError, match="reason"):
+    with pytest.raises(RecordError, match="reason"):
         records.create_note(vault, client_record.public_id, kind="progress", session_date="2026-11-20",
                             body="Another.", sign=True)
     assert Note.objects.filter(client=client_record).count() == 1, "nothing half-written"
@@ -360,7 +361,7 @@ def test_staff_without_the_portal_key_see_no_trend(client_account: object, dana:
                                                    client_record: Client) -> None:
     services.submit_checkin(client_vault_of(client_account), client_account, answers(1, 1, 1))  # type: ignore[arg-type]
     for person in (dana, alice):
-        with pytest.raises(records.NotFoundError):
+        with pytest.raises(NotFoundError):
             services.checkin_trend(vault_of(person), client_record.public_id)
     assert not ClinicianNotice.objects.filter(recipient__in=[dana.user, alice.user]).exists()
 
@@ -371,6 +372,6 @@ def test_a_moved_ciphertext_fails_its_integrity_check(client_account: object) ->
     services.submit_checkin(vault, client_account, answers(4, 4, 4))  # type: ignore[arg-type]
     newest, oldest = CheckIn.objects.all()
     CheckIn.objects.filter(pk=newest.pk).update(answers=oldest.answers)
-    with pytest.raises(records.RecordIntegrityError):
+    with pytest.raises(RecordIntegrityError):
         services.own_checkins(vault, client_account)  # type: ignore[arg-type]
     assert crypto.Scope.PORTAL == "portal"

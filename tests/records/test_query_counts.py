@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from confide.audit.models import LogEntry
 from confide.keys.vault import Scope, remembering_checks
 from confide.records import care, documents, services
+from confide.records.auditing import read_page
+from confide.records.errors import NotFoundError
 from confide.records.models import Client
 from tests.conftest import Person
 from tests.records.conftest import vault_of
@@ -132,7 +134,7 @@ def test_remembered_checks_answer_once_per_block(bob: Person, client_record: Cli
 def test_a_read_page_resolves_the_client_once(bob: Person, client_record: Client,
                                               django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
     vault = vault_of(bob)
-    with services.read_page():
+    with read_page():
         services.get_client(vault, client_record.public_id)
         services.list_notes(vault, client_record.public_id)
         with django_assert_num_queries(0):  # the client read's caseload check already read the team
@@ -141,20 +143,20 @@ def test_a_read_page_resolves_the_client_once(bob: Person, client_record: Client
 
 def test_a_read_page_still_refuses_a_scope_the_person_does_not_hold(dana: Person, client_record: Client) -> None:
     vault = vault_of(dana)
-    with services.read_page():
+    with read_page():
         services.get_client(vault, client_record.public_id)  # front desk holds the admin scope
-        with pytest.raises(services.NotFoundError):
+        with pytest.raises(NotFoundError):
             services.list_notes(vault, client_record.public_id)
-        with pytest.raises(services.NotFoundError):
+        with pytest.raises(NotFoundError):
             services.list_notes(vault, client_record.public_id)
 
 
 def test_a_read_page_refuses_a_client_of_another_practice_and_an_unknown_id(charlie: Person,
                                                                             client_record: Client) -> None:
     vault = vault_of(charlie)
-    with services.read_page():
+    with read_page():
         for client_id in (client_record.public_id, "00000000-0000-0000-0000-000000000000", "not-a-uuid"):
-            with pytest.raises(services.NotFoundError):
+            with pytest.raises(NotFoundError):
                 services.get_client(vault, client_id)
 
 
@@ -162,10 +164,10 @@ def test_a_revocation_after_a_read_page_is_seen_by_the_next_one(alice: Person, b
                                                                 client_record: Client) -> None:
     services.grant_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk, role="supervisor")
     carols = vault_of(carol)
-    with services.read_page():
+    with read_page():
         services.list_notes(carols, client_record.public_id)
     services.revoke_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk)
-    with services.read_page(), pytest.raises(services.NotFoundError):
+    with read_page(), pytest.raises(NotFoundError):
         services.list_notes(carols, client_record.public_id)
 
 
@@ -218,9 +220,9 @@ def test_opening_a_listed_note_rechecks_access_on_the_row(bob: Person, carol: Pe
     carols = vault_of(carol)
     assert services.open_listed_note(carols, listed[signed.pk]).body == "Fictional signed session."
     for note in (listed[draft.pk], listed[private.pk]):  # someone else's draft or psychotherapy note
-        with pytest.raises(services.NotFoundError):
+        with pytest.raises(NotFoundError):
             services.open_listed_note(carols, note)
-    with pytest.raises(services.NotFoundError):  # front desk holds no clinical key
+    with pytest.raises(NotFoundError):  # front desk holds no clinical key
         services.open_listed_note(vault_of(dana), listed[signed.pk])
 
 

@@ -10,6 +10,7 @@ from confide import crypto
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap
 from confide.records import services
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import Client, Note
 from tests.conftest import Person, add_member
 from tests.records.conftest import vault_of
@@ -34,7 +35,7 @@ def test_a_clinician_registers_a_client_and_reads_it_back(bob: Person, client_re
 def test_bad_demographics_are_refused_and_nothing_is_written(bob: Person, field: str, value: str,
                                                               message: str) -> None:
     values = {"given_name": "Ada", "family_name": "Brook"} | {field: value}
-    with pytest.raises(services.RecordError, match=message):
+    with pytest.raises(RecordError, match=message):
         services.create_client(vault_of(bob), services.Demographics(**values))
     assert not Client.objects.exists()
 
@@ -45,9 +46,9 @@ def test_the_front_desk_sees_demographics_but_no_clinical_content(dana: Person, 
                          body="Discussed sleep.", sign=True)
     front = vault_of(dana)
     assert services.get_client(front, client_record.public_id)[1].family_name == "Quastenbrook"
-    with pytest.raises(services.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.list_notes(front, client_record.public_id)
-    with pytest.raises(services.RecordError):
+    with pytest.raises(RecordError):
         services.grant_access(vault_of(bob), client_record.public_id, user_id=dana.user.pk, role="front_desk",
                               clinical=True)
 
@@ -55,7 +56,7 @@ def test_the_front_desk_sees_demographics_but_no_clinical_content(dana: Person, 
 def test_a_clinician_off_the_team_gets_not_found(practice, client_record: Client) -> None:  # type: ignore[no-untyped-def]
     erin = add_member(practice, "erin@example.test", "clinician")
     erin_vault = keys.vault_from_password(erin.pk, practice.pk, "correct horse battery staple lantern")
-    with pytest.raises(services.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.get_client(erin_vault, client_record.public_id)
     assert services.caseload(erin_vault) == []
 
@@ -81,7 +82,7 @@ def test_psychotherapy_notes_are_only_for_their_author(bob: Person, carol: Perso
     note = services.create_note(vault_of(bob), client_record.public_id, kind="psychotherapy",
                                 session_date="2026-11-20", body="My hunch about the father.")
     assert services.open_note(vault_of(bob), client_record.public_id, note.public_id).body.startswith("My hunch")
-    with pytest.raises(services.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.open_note(vault_of(carol), client_record.public_id, note.public_id)
     assert services.list_notes(vault_of(carol), client_record.public_id) == []
 
@@ -89,7 +90,7 @@ def test_psychotherapy_notes_are_only_for_their_author(bob: Person, carol: Perso
 def test_a_supervisor_sees_only_what_is_granted(bob: Person, carol: Person, client_record: Client) -> None:
     note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-20",
                                 body="Session three.", sign=True)
-    with pytest.raises(services.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.open_note(vault_of(carol), client_record.public_id, note.public_id)
     services.grant_access(vault_of(bob), client_record.public_id, user_id=carol.user.pk, role="supervisor")
     assert services.open_note(vault_of(carol), client_record.public_id, note.public_id).body == "Session three."
@@ -103,7 +104,7 @@ def test_revoking_deletes_wraps_and_rotates_keys(bob: Person, carol: Person, cli
     after = keys.current_version(client_record.pk, "clinical")
     assert before is not None and after is not None and before.key_id != after.key_id
     assert not KeyWrap.objects.filter(recipient=carol.user, key_version__client=client_record).exists()
-    with pytest.raises(services.NotFoundError):
+    with pytest.raises(NotFoundError):
         services.list_notes(vault_of(carol), client_record.public_id)
     later = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
                                  session_date="2026-11-21", body="After rotation.", sign=True)
@@ -115,7 +116,7 @@ def test_drafts_check_their_version_so_concurrent_edits_lose_nothing(bob: Person
     note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-20",
                                 body="First words.")
     services.save_draft(vault_of(bob), client_record.public_id, note.public_id, body="Tab one.", expected_version=1)
-    with pytest.raises(services.StaleVersionError):
+    with pytest.raises(StaleVersionError):
         services.save_draft(vault_of(bob), client_record.public_id, note.public_id, body="Tab two.",
                             expected_version=1)
     assert services.open_note(vault_of(bob), client_record.public_id, note.public_id).body == "Tab one."
@@ -125,7 +126,7 @@ def test_a_signed_note_is_locked_and_takes_addenda(bob: Person, client_record: C
     note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2026-11-20",
                                 body="Original.")
     services.sign_note(vault_of(bob), client_record.public_id, note.public_id, expected_version=1)
-    with pytest.raises(services.RecordError, match="locked"):
+    with pytest.raises(RecordError, match="locked"):
         services.save_draft(vault_of(bob), client_record.public_id, note.public_id, body="Changed.",
                             expected_version=1)
     services.add_addendum(vault_of(bob), client_record.public_id, note.public_id, body="Correction: 50 minutes.")
@@ -140,7 +141,7 @@ def test_a_ciphertext_moved_to_another_row_fails_with_an_integrity_error(bob: Pe
     second = services.create_note(vault, client_record.public_id, kind="progress", session_date="2026-11-21",
                                   body="Second.", sign=True)
     Note.objects.filter(pk=second.pk).update(body=bytes(first.body))
-    with pytest.raises(services.RecordIntegrityError):
+    with pytest.raises(RecordIntegrityError):
         services.open_note(vault_of(bob), client_record.public_id, second.public_id)
 
 
@@ -150,7 +151,7 @@ def test_bad_note_input_is_refused(bob: Person, client_record: Client) -> None:
                             ({"session_date": (dt.date.today() + dt.timedelta(days=9)).isoformat()}, "future"),
                             ({"body": "x" * 100_001}, "longer")]:
         args = {"kind": "progress", "session_date": "2026-11-20", "body": "ok"} | kwargs
-        with pytest.raises(services.RecordError, match=message):
+        with pytest.raises(RecordError, match=message):
             services.create_note(vault, client_record.public_id, **args)  # type: ignore[arg-type]
     assert not Note.objects.exists()
 

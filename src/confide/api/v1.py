@@ -25,7 +25,7 @@ from confide.api.auth import InvalidTokenError, TokenAuth
 from confide.api.problems import PROBLEM_CONTENT_TYPE, problem
 from confide.keys.vault import NoKeyError
 from confide.portal.services import ConsentRequiredError
-from confide.records.services import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 
 logger = logging.getLogger("confide.api")
 

@@ -22,17 +22,10 @@ from confide.disclosures.models import Authorization, SudFlag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Role
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client, Document
-from confide.records.services import (
-    NotFoundError,
-    RecordError,
-    _context,
-    _get_client,
-    _open,
-    _seal,
-    _staff,
-    audit,
-)
+from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
 
 Scope = ScopeKeyVersion.Scope
 
@@ -216,14 +209,14 @@ def _check(data: AuthorizationInput, *, part2: bool, today: dt.date) -> dict[str
 
 
 def _auth_context(authorization: Authorization, field_name: str) -> Any:
-    return _context(authorization.client, "authorization", str(authorization.public_id), field_name, 1,
+    return field_context(authorization.client, "authorization", str(authorization.public_id), field_name, 1,
                     Scope.CLINICAL)
 
 
 def _clinical_staff(vault: Vault, client_id: uuid.UUID | str) -> Client:
     """A client whose clinical record this staff member holds; front desk and others get NotFoundError."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
-    if _staff(vault).role == Role.FRONT_DESK:
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
+    if staff_membership(vault).role == Role.FRONT_DESK:
         raise NotFoundError
     return client
 
@@ -232,7 +225,7 @@ def _clinical_staff(vault: Vault, client_id: uuid.UUID | str) -> Client:
 
 
 def _flag_context(flag: SudFlag) -> Any:
-    return _context(flag.client, "sud-flag", str(flag.client.public_id), "marker", 1, Scope.CLINICAL)
+    return field_context(flag.client, "sud-flag", str(flag.client.public_id), "marker", 1, Scope.CLINICAL)
 
 
 def part2_applies(vault: Vault, client: Client) -> bool:
@@ -240,7 +233,7 @@ def part2_applies(vault: Vault, client: Client) -> bool:
     flag = SudFlag.objects.filter(client=client).select_related("client").first()
     if flag is None:
         return False
-    return bool(_open(vault, bytes(flag.marker), _flag_context(flag)).get("sud"))
+    return bool(open_value(vault, bytes(flag.marker), _flag_context(flag)).get("sud"))
 
 
 @transaction.atomic
@@ -249,7 +242,7 @@ def set_part2_flag(vault: Vault, client_id: uuid.UUID | str, *, flagged: bool) -
     client = _clinical_staff(vault, client_id)
     flag = SudFlag.objects.select_for_update().filter(client=client).first() or SudFlag(client=client)
     flag.client = client
-    flag.marker = _seal(vault.current_key(client.pk, Scope.CLINICAL), {"sud": flagged}, _flag_context(flag))
+    flag.marker = seal_value(vault.current_key(client.pk, Scope.CLINICAL), {"sud": flagged}, _flag_context(flag))
     flag.flagged_at, flag.flagged_by_id = timezone.now(), vault.user_id
     flag.save()
     audit(vault, Tag.PART2_FLAG_CHANGED, client)
@@ -295,7 +288,7 @@ def create_authorization(vault: Vault, client_id: uuid.UUID | str, data: Authori
     for name in ("expires_on", "signed_on"):
         content.pop(name)
     content = {k: (v.strip() if isinstance(v, str) else v) for k, v in content.items()}
-    authorization.content = _seal(vault.current_key(client.pk, Scope.CLINICAL), content,
+    authorization.content = seal_value(vault.current_key(client.pk, Scope.CLINICAL), content,
                                   _auth_context(authorization, "content"))
     authorization.save()
     audit(vault, Tag.AUTHORIZATION_CREATED, client)
@@ -326,10 +319,10 @@ def _get_authorization(vault: Vault, client_id: uuid.UUID | str, authorization_i
 
 
 def _opened(vault: Vault, authorization: Authorization) -> OpenedAuthorization:
-    content = _open(vault, bytes(authorization.content), _auth_context(authorization, "content"))
+    content = open_value(vault, bytes(authorization.content), _auth_context(authorization, "content"))
     note = ""
     if authorization.revocation:
-        note = _open(vault, bytes(authorization.revocation), _auth_context(authorization, "revocation"))["note"]
+        note = open_value(vault, bytes(authorization.revocation), _auth_context(authorization, "revocation"))["note"]
     return OpenedAuthorization(
         authorization=authorization, categories=tuple(content["categories"]), description=content["description"],
         discloser=content["discloser"], recipient_name=content["recipient_name"],
@@ -372,7 +365,7 @@ def revoke_authorization(vault: Vault, client_id: uuid.UUID | str, authorization
     if len(note.strip()) > MAX_TEXT:
         raise DisclosureError(f"Keep the note under {MAX_TEXT} characters.")
     authorization.revoked_at, authorization.revoked_by_id = timezone.now(), vault.user_id
-    authorization.revocation = _seal(vault.current_key(authorization.client.pk, Scope.CLINICAL),
+    authorization.revocation = seal_value(vault.current_key(authorization.client.pk, Scope.CLINICAL),
                                      {"note": note.strip()}, _auth_context(authorization, "revocation"))
     authorization.save(update_fields=["revoked_at", "revoked_by", "revocation"])
     from confide.disclosures.models import ReleaseLink

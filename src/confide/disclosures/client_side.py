@@ -51,10 +51,12 @@ from confide.disclosures.records import (
     open_disclosure_content,
 )
 from confide.keys.models import ScopeKeyVersion
-from confide.keys.vault import NoKeyError, Vault
+from confide.keys.vault import Vault
 from confide.portal.models import ClientAccount, ClinicianNotice
+from confide.records import sealing
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordIntegrityError
 from confide.records.models import Client
-from confide.records.services import NotFoundError, RecordIntegrityError, audit
 
 Scope = ScopeKeyVersion.Scope
 PORTAL = crypto.Scope.PORTAL
@@ -79,20 +81,11 @@ def _request_context(client: Client, request: AuthorizationRequest, field_name: 
 
 
 def _seal(vault: Vault, client: Client, value: Any, context: crypto.SealContext) -> bytes:
-    try:
-        key = vault.current_key(client.pk, PORTAL)
-    except NoKeyError:
-        raise NotFoundError from None
-    return crypto.seal_field(key, json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8"), context)
+    return sealing.seal_in_scope(vault, client, PORTAL, value, context)
 
 
 def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
-    try:
-        return json.loads(crypto.open_field(vault.key_for_blob(bytes(blob)), bytes(blob), context))
-    except NoKeyError:
-        raise NotFoundError from None
-    except (crypto.WrongKeyError, crypto.IntegrityError):
-        raise RecordIntegrityError("A part of this record failed its integrity check and is not shown.") from None
+    return sealing.open_value(vault, blob, context)
 
 
 def _authorization_summary(content: dict[str, Any], *, expires_on: dt.date | None) -> dict[str, Any]:
@@ -248,9 +241,7 @@ def prepare_authorization(vault: Vault, client_id: uuid.UUID | str, data: Author
     request.document_hash = _canonical_hash(text)
     request.portal_text = _seal(vault, client, text, _request_context(client, request, "text"))
     future = Authorization(public_id=request.authorization_public_id, client=client)
-    from confide.records.services import _seal as seal_clinical
-
-    request.clinical_content = seal_clinical(vault.current_key(client.pk, Scope.CLINICAL), content,
+    request.clinical_content = sealing.seal_value(vault.current_key(client.pk, Scope.CLINICAL), content,
                                              _auth_context(future, "content"))
     request.save()
     audit(vault, Tag.AUTHORIZATION_PREPARED, client)

@@ -44,8 +44,9 @@ from confide.disclosures.records import seal_disclosure
 from confide.keys.vault import Vault
 from confide.practice.models import Practice
 from confide.records import care, documents, services
+from confide.records.auditing import audit, audit_batch
 from confide.records.models import Note
-from confide.records.services import Demographics, audit, audit_batch
+from confide.records.services import Demographics
 
 MAX_LINK_DAYS = 30
 DEFAULT_LINK_DAYS = 7

@@ -16,7 +16,7 @@ from confide.disclosures import client_side
 from confide.disclosures.authorizations import DisclosureError
 from confide.disclosures.records import ACCOUNTING_YEARS
 from confide.portal.views import _account, _no_store, _vault, client_required
-from confide.records.services import NotFoundError
+from confide.records.errors import NotFoundError
 
 
 class SignAuthorizationForm(forms.Form):

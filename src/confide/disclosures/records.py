@@ -20,8 +20,10 @@ from confide.audit.tags import Tag
 from confide.disclosures.models import Disclosure
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client
-from confide.records.services import NotFoundError, RecordError, _context, _get_client, _open, _seal, _staff, audit
+from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
 
 Scope = ScopeKeyVersion.Scope
 
@@ -38,18 +40,18 @@ MAX_FIELD = 2000
 
 
 def _disclosure_context(disclosure: Disclosure, version: int) -> Any:
-    return _context(disclosure.client, "disclosure", str(disclosure.public_id), "content", version, Scope.CLINICAL)
+    return field_context(disclosure.client, "disclosure", str(disclosure.public_id), "content", version, Scope.CLINICAL)
 
 
 def seal_disclosure(vault: Vault, disclosure: Disclosure, content: dict[str, Any]) -> None:
     """Seal a disclosure's content under the client's clinical key, at the disclosure's version."""
     key = vault.current_key(disclosure.client.pk, Scope.CLINICAL)
-    disclosure.content = _seal(key, content, _disclosure_context(disclosure, disclosure.version))
+    disclosure.content = seal_value(key, content, _disclosure_context(disclosure, disclosure.version))
 
 
 def open_disclosure_content(vault: Vault, disclosure: Disclosure) -> dict[str, Any]:
     """Open a disclosure's sealed content."""
-    content = _open(vault, bytes(disclosure.content), _disclosure_context(disclosure, disclosure.version))
+    content = open_value(vault, bytes(disclosure.content), _disclosure_context(disclosure, disclosure.version))
     if not isinstance(content, dict):
         raise TypeError("a disclosure's content is a JSON object")
     return content
@@ -84,8 +86,8 @@ def _entry(vault: Vault, disclosure: Disclosure) -> DisclosureEntry:
 
 
 def _client_for_disclosures(vault: Vault, client_id: uuid.UUID | str) -> Client:
-    client = _get_client(vault, client_id, Scope.CLINICAL)
-    _staff(vault)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
+    staff_membership(vault)
     return client
 
 

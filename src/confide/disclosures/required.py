@@ -24,7 +24,9 @@ from confide.disclosures.records import get_disclosure, open_disclosure_content,
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Practice
-from confide.records.services import NotFoundError, _context, _open, _seal, audit
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError
+from confide.records.sealing import field_context, open_value, seal_value
 
 Scope = ScopeKeyVersion.Scope
 
@@ -305,7 +307,7 @@ def save_emergency_step(vault: Vault, client_id: uuid.UUID | str, disclosure_id:
 
 
 def _court_context(request: CourtRequest, version: int) -> Any:
-    return _context(request.client, "court-request", str(request.public_id), "content", version, Scope.CLINICAL)
+    return field_context(request.client, "court-request", str(request.public_id), "content", version, Scope.CLINICAL)
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,7 @@ def create_court_request(vault: Vault, client_id: uuid.UUID | str, *, received_o
         raise IncompleteStepError({"deadline": "The deadline must be on or after the date received."})
     request = CourtRequest(client=client, received_on=received_on, deadline=deadline, created_by_id=vault.user_id,
                            content=b"")
-    request.content = _seal(vault.current_key(client.pk, Scope.CLINICAL), content, _court_context(request, 1))
+    request.content = seal_value(vault.current_key(client.pk, Scope.CLINICAL), content, _court_context(request, 1))
     request.save()
     audit(vault, Tag.COURT_REQUEST_CREATED, client)
     return request
@@ -362,7 +364,7 @@ def list_court_requests(vault: Vault, client_id: uuid.UUID | str) -> list[Opened
     client = _clinical_staff(vault, client_id)
     result = []
     for request in client.court_requests.select_related("client"):
-        content = _open(vault, bytes(request.content), _court_context(request, request.version))
+        content = open_value(vault, bytes(request.content), _court_context(request, request.version))
         result.append(OpenedCourtRequest(
             request=request, court=content["court"], reference=content["reference"],
             requested_by=content["requested_by"], requested=content["requested"], notes=content["notes"],
@@ -397,7 +399,7 @@ def settle_court_request(vault: Vault, client_id: uuid.UUID | str, request_id: u
     notes = _clean(notes, "Notes", MAX_TEXT, errors, "notes", required=False)
     if errors:
         raise IncompleteStepError(errors)
-    content = _open(vault, bytes(request.content), _court_context(request, request.version))
+    content = open_value(vault, bytes(request.content), _court_context(request, request.version))
     content["outcome_notes"] = notes
     if outcome == CourtRequest.Outcome.COMPLIED:
         disclosure = Disclosure(client=client, basis=Disclosure.Basis.COURT_ORDER, status=Disclosure.Status.RECORDED,
@@ -411,7 +413,7 @@ def settle_court_request(vault: Vault, client_id: uuid.UUID | str, request_id: u
         audit(vault, Tag.COURT_DISCLOSURE_MADE, client)
     request.outcome = outcome
     request.version += 1
-    request.content = _seal(vault.current_key(client.pk, Scope.CLINICAL), content,
+    request.content = seal_value(vault.current_key(client.pk, Scope.CLINICAL), content,
                             _court_context(request, request.version))
     request.save()
     audit(vault, Tag.COURT_REQUEST_UPDATED, client)

@@ -32,8 +32,9 @@ from confide.disclosures.required import IncompleteStepError
 from confide.keys.vault import Vault
 from confide.portal.models import ClientAccount
 from confide.records import documents
+from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client
-from confide.records.services import Demographics, NotFoundError, RecordError
+from confide.records.services import Demographics
 from confide.web.records_views import _clinical_client, record_page
 
 CATEGORY_CHOICES = list(CATEGORIES.items())

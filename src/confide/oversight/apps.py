@@ -8,7 +8,7 @@ class OversightConfig(AppConfig):
     def ready(self) -> None:
         from confide.keys.vault import register_emergency_access
         from confide.oversight import alerts, devices, services
-        from confide.records.services import ACCESS_OBSERVERS
+        from confide.records.auditing import ACCESS_OBSERVERS
 
         register_emergency_access(services.EmergencyWraps())
         if alerts.observe_access not in ACCESS_OBSERVERS:

@@ -30,6 +30,8 @@ from confide.oversight import alerts
 from confide.oversight.models import Alert, BreakGlassSession, EmergencyAccessHolder, EmergencyWrap
 from confide.practice.models import Membership, Role
 from confide.records import services as records
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError
 from confide.records.models import CareTeamMember, Client
 
 Scope = ScopeKeyVersion.Scope
@@ -260,10 +262,10 @@ def _practice_client(vault: Vault, client_id: uuid.UUID | str) -> Client:
     try:
         public_id = uuid.UUID(str(client_id))
     except ValueError:
-        raise records.NotFoundError from None
+        raise NotFoundError from None
     client = Client.objects.filter(public_id=public_id, practice_id=vault.practice_id).first()
     if client is None:
-        raise records.NotFoundError
+        raise NotFoundError
     return client
 
 
@@ -306,7 +308,7 @@ def open_break_glass(vault: Vault, client_id: uuid.UUID | str, reason: object) -
         key = vault.current_key(client.pk, Scope.ADMIN)
         session.reason = crypto.seal_field(key, json.dumps(text).encode("utf-8"), _reason_context(client, session))
         session.save(update_fields=["reason"])
-        records.audit(vault, Tag.BREAKGLASS_OPENED, client)
+        audit(vault, Tag.BREAKGLASS_OPENED, client)
         alerts.raise_alert(vault.practice_id, Alert.Kind.BREAK_GLASS, vault.person_id,
                            window_minutes=settings.CONFIDE_BREAKGLASS_MINUTES, session=session)
     return session
@@ -325,29 +327,29 @@ def end_break_glass(vault: Vault, session_id: uuid.UUID | str) -> None:
     try:
         public_id = uuid.UUID(str(session_id))
     except ValueError:
-        raise records.NotFoundError from None
+        raise NotFoundError from None
     session = (BreakGlassSession.objects.select_for_update().select_related("client")
                .filter(public_id=public_id, user_id=vault.person_id).first())
     if session is None:
-        raise records.NotFoundError
+        raise NotFoundError
     if session.is_live:
         session.ended_at = timezone.now()
         session.save(update_fields=["ended_at"])
-        records.audit(vault, Tag.BREAKGLASS_ENDED, session.client)
+        audit(vault, Tag.BREAKGLASS_ENDED, session.client)
 
 
 def read_reason(vault: Vault, session: BreakGlassSession) -> str:
     """Open the stated reason of a session for the owner's review (logged as a read)."""
     client = session.client
     if client.practice_id != vault.practice_id:
-        raise records.NotFoundError
+        raise NotFoundError
     try:
         key = vault.key_for_blob(bytes(session.reason))
         text = json.loads(crypto.open_field(key, bytes(session.reason), _reason_context(client, session)))
     except NoKeyError:
-        raise records.NotFoundError from None
+        raise NotFoundError from None
     except (crypto.WrongKeyError, crypto.IntegrityError):
-        raise records.RecordIntegrityError("This reason failed its integrity check and was not opened.") from None
+        raise RecordIntegrityError("This reason failed its integrity check and was not opened.") from None
     with transaction.atomic():
         record_event(Tag.BREAKGLASS_REVIEWED, actor_id=f"user:{vault.person_id}", purpose=PurposeOfUse.OPERATIONS,
                      outcome=Outcome.SUCCESS, client_id=str(client.public_id))
@@ -370,7 +372,7 @@ def _open_name(vault: Vault, client: Client) -> records.Demographics | None:
     """The demographics through the vault, or through the holder's emergency admin wrap (names only)."""
     try:
         return records.open_demographics(vault, client)
-    except records.NotFoundError:
+    except NotFoundError:
         pass
     blob = bytes(client.demographics)
     found = EmergencyWraps().emergency_wrap(vault.person_id, crypto.sealed_key_id(blob).hex())
@@ -378,7 +380,7 @@ def _open_name(vault: Vault, client: Client) -> records.Demographics | None:
         return None
     key = crypto.unwrap_key(vault.private_key, found[0], _emergency_context(found[1], vault.practice_id,
                                                                              vault.person_id))
-    context = records._demographics_context(client, client.demographics_version)
+    context = records.demographics_context(client, client.demographics_version)
     return records.Demographics(**json.loads(crypto.open_field(key, blob, context)))
 
 
@@ -399,7 +401,7 @@ def search_for_emergency(vault: Vault, query: str, *, limit: int = 20) -> list[C
     for client in Client.objects.filter(practice_id=vault.practice_id).exclude(pk__in=treated):
         try:
             demographics = _open_name(vault, client)
-        except (crypto.CryptoError, records.RecordError):
+        except (crypto.CryptoError, RecordError):
             continue
         if demographics is None:
             continue

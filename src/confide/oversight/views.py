@@ -13,7 +13,7 @@ from confide.keys.vault import Vault
 from confide.oversight import alerts, services
 from confide.oversight.models import Alert, EmergencyAccessHolder
 from confide.practice.models import Membership, Role
-from confide.records.services import NotFoundError
+from confide.records.errors import NotFoundError
 from confide.web.decorators import owner_required, vault_required
 from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
 from confide.web.records_views import record_errors

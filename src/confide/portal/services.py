@@ -34,7 +34,7 @@ from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys import services as key_services
 from confide.keys import vault as keys
-from confide.keys.vault import NoKeyError, Vault
+from confide.keys.vault import Vault
 from confide.portal.documents import ConsentUnavailableError, StoredConsentText, current_document, render_pdf
 from confide.portal.models import (
     CheckIn,
@@ -48,7 +48,10 @@ from confide.portal.models import (
     PortalSettings,
 )
 from confide.practice.models import Practice
+from confide.records import sealing
 from confide.records import services as records
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import CareTeamMember, Client, Episode, Note
 
 logger = logging.getLogger(__name__)
@@ -65,7 +68,7 @@ class PortalError(Exception):
     """A request the portal rules refuse; the message is safe to show and holds no client data."""
 
 
-class ConsentRequiredError(records.RecordError):
+class ConsentRequiredError(RecordError):
     """Signing a progress note needs a reason: the client has not signed the current consent (ADR 0008)."""
 
 
@@ -126,22 +129,11 @@ def _portal_context(client: Client, record_type: str, record_id: str, field_name
 
 
 def _seal_portal(vault: Vault, client: Client, value: Any, context: crypto.SealContext) -> bytes:
-    try:
-        key = vault.current_key(client.pk, PORTAL)
-    except NoKeyError:
-        raise records.NotFoundError from None
-    return crypto.seal_field(key, json.dumps(value, separators=(",", ":")).encode("utf-8"), context)
+    return sealing.seal_in_scope(vault, client, PORTAL, value, context)
 
 
 def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
-    try:
-        key = vault.key_for_blob(bytes(blob))
-        return json.loads(crypto.open_field(key, bytes(blob), context))
-    except NoKeyError:
-        raise records.NotFoundError from None
-    except (crypto.WrongKeyError, crypto.IntegrityError):
-        raise records.RecordIntegrityError(
-            "A part of this record failed its integrity check and is not shown.") from None
+    return sealing.open_value(vault, blob, context)
 
 
 def client_vault(account: ClientAccount, password: str) -> Vault:
@@ -165,9 +157,9 @@ def invite_client(vault: Vault, client_id: uuid.UUID | str, *, email: str) -> Is
     client, not the clinician, not even the practice, because a practice's name next to an
     address already says that this person is in therapy. The address is not stored.
     """
-    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    client = sealing.client_in_vault(vault, client_id, records.Scope.CLINICAL)
     if not CareTeamMember.objects.filter(client=client, user_id=vault.person_id, clinical_access=True).exists():
-        raise records.NotFoundError
+        raise NotFoundError
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -183,7 +175,7 @@ def invite_client(vault: Vault, client_id: uuid.UUID | str, *, email: str) -> Is
         invitation = ClientInvitation.objects.create(client=client, token_hash=_token_hash(token),
                                                      invited_by_id=vault.person_id,
                                                      expires_at=now + dt.timedelta(hours=hours))
-        records.audit(vault, Tag.PORTAL_INVITED, client)
+        audit(vault, Tag.PORTAL_INVITED, client)
         link = f"{settings.SITE_URL}/portal/join/{token}/"
         # Sent inside the transaction: a failed send leaves no invitation behind.
         send_mail(subject="Your invitation to a secure portal",
@@ -394,7 +386,7 @@ def _consent_facts(client: Client, *, fingerprint: str | None,
         cursor.execute(_facts_sql(condition), [fingerprint, *condition_params, client.pk])
         row = cursor.fetchone()
     if row is None:
-        raise records.NotFoundError
+        raise NotFoundError
     (signed_at, signed_version, signed_fingerprint, current_version, after_intake, after_disclosure, every_months,
      first_episode_on, disclosed_at, has_account, has_checkins, due) = row
     return _ConsentFacts(
@@ -548,11 +540,11 @@ def signed_copy(vault: Vault, account: ClientAccount, signature_id: uuid.UUID | 
     try:
         public_id = uuid.UUID(str(signature_id))
     except ValueError:
-        raise records.NotFoundError from None
+        raise NotFoundError from None
     signature = (ConsentSignature.objects.filter(public_id=public_id, client=account.client)
                  .select_related("version").first())
     if signature is None:
-        raise records.NotFoundError
+        raise NotFoundError
     name = _open(vault, bytes(signature.signed_name), _portal_context(
         account.client, "consent_signature", str(signature.public_id), "signed_name"))
     pdf = render_pdf(stored_text(signature.version), signed_name=name, signed_at=signature.signed_at,
@@ -594,7 +586,7 @@ def consent_gate(vault: Vault, note: Note, reason: str) -> None:
     """Called when a progress note is signed: without current consent a reason is required.
 
     The reason (a crisis, for example) is sealed under the clinical scope with the note and the
-    event is logged in the same transaction. Raises `records.RecordError` when it is missing.
+    event is logged in the same transaction. Raises `RecordError` when it is missing.
     """
     if note.kind != Note.Kind.PROGRESS or not consent_process_started(note.client.practice_id):
         return
@@ -605,14 +597,14 @@ def consent_gate(vault: Vault, note: Note, reason: str) -> None:
         raise ConsentRequiredError("This client has not signed the current consent. Give a reason to sign without "
                                    "current consent (for example, a crisis).")
     if len(reason) > MAX_CONSENT_REASON:
-        raise records.RecordError(f"The reason is longer than {MAX_CONSENT_REASON} characters.")
+        raise RecordError(f"The reason is longer than {MAX_CONSENT_REASON} characters.")
     client = note.client
     key = vault.current_key(client.pk, records.Scope.CLINICAL)
     context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
                                  record_type="consent_override", record_id=str(note.public_id), field="reason",
                                  version=1, scope=crypto.Scope.CLINICAL)
     ConsentOverride.objects.create(note=note, reason=crypto.seal_field(key, json.dumps(reason).encode(), context))
-    records.audit(vault, Tag.CONSENT_OVERRIDE_RECORDED, client)
+    audit(vault, Tag.CONSENT_OVERRIDE_RECORDED, client)
 
 
 def consent_override_reason(vault: Vault, note: Note) -> str | None:
@@ -733,14 +725,14 @@ def checkin_trend(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 12) 
 
     Audited (`portal:checkins:read`), inside the chart's batch when there is one.
     """
-    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    client = sealing.client_in_vault(vault, client_id, records.Scope.CLINICAL)
     return _staff_trend(vault, client, limit=limit, any_checkins=True)
 
 
 def _staff_trend(vault: Vault, client: Client, *, limit: int, any_checkins: bool) -> list[OpenedCheckIn]:
     if not vault.holds(client.pk, PORTAL):
         return []
-    records.audit(vault, Tag.CHECKINS_READ, client)
+    audit(vault, Tag.CHECKINS_READ, client)
     return _trend(vault, client, limit) if any_checkins else []
 
 
@@ -763,7 +755,7 @@ def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice 
     the consent document's policy, one query for the facts (consent, account, check-ins, missing
     copies) and, with a portal account, the portal key check and the check-ins themselves.
     """
-    client = records._get_client(vault, client_id, records.Scope.CLINICAL)
+    client = sealing.client_in_vault(vault, client_id, records.Scope.CLINICAL)
     from confide.disclosures.client_side import portal_copies_due_sql, seal_portal_copies
 
     status, facts = _consent(client, _practice_of(client, practice), copies_due=portal_copies_due_sql(client.pk))

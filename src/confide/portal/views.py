@@ -35,7 +35,7 @@ from confide.portal.forms import (
 from confide.portal.models import ClientAccount
 from confide.portal.web import get_client_vault
 from confide.practice.models import Membership, Role
-from confide.records.services import NotFoundError, RecordError
+from confide.records.errors import NotFoundError, RecordError
 from confide.web.decorators import staff_required, vault_required
 
 View = Callable[..., HttpResponse]

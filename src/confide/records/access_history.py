@@ -16,7 +16,7 @@ from confide.accounts.models import User
 from confide.audit.services import read_entries
 from confide.auditlog import PurposeOfUse, hash_leaf
 from confide.keys.vault import Vault
-from confide.records.services import _get_client
+from confide.records.sealing import client_in_vault
 
 # What each kind of event means to a client, in words a client uses.
 _WHAT = {
@@ -141,7 +141,7 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200
 
     Reading the history is itself logged (`audit:log:read`) before anything is returned.
     """
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     excerpt = read_entries(actor_id=f"user:{vault.person_id}", purpose=PurposeOfUse.TREATMENT,
                            client_id=str(client.public_id), limit=limit)
     actor_ids = {e.event.actor_id for e in excerpt.entries if e.event.actor_id.startswith("user:")}

@@ -27,18 +27,10 @@ from confide import crypto
 from confide.audit.tags import Tag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError, StaleVersionError
 from confide.records.models import Appointment, CareTeamMember, Client, Episode, TreatmentPlan
-from confide.records.services import (
-    NotFoundError,
-    RecordError,
-    StaleVersionError,
-    _context,
-    _get_client,
-    _open,
-    _seal,
-    _staff,
-    audit,
-)
+from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
 
 Scope = ScopeKeyVersion.Scope
 
@@ -90,7 +82,7 @@ def _parse_date(value: dt.date | str, label: str) -> dt.date:
 
 def _require_clinical_writer(vault: Vault, client: Client) -> None:
     """Episodes and plans are written by the clinicians of the care team, not by supervisors or staff."""
-    membership = _staff(vault)
+    membership = staff_membership(vault)
     member = CareTeamMember.objects.filter(client=client, user_id=membership.user_id, clinical_access=True).first()
     if member is None:
         raise NotFoundError
@@ -114,13 +106,13 @@ class OpenedEpisode:
 
 
 def _episode_context(client: Client, episode: Episode, version: int) -> crypto.SealContext:
-    return _context(client, "episode", str(episode.pk), "summary", version, Scope.CLINICAL)
+    return field_context(client, "episode", str(episode.pk), "summary", version, Scope.CLINICAL)
 
 
 @transaction.atomic
 def open_episode(vault: Vault, client_id: uuid.UUID | str, *, opened_on: dt.date | str) -> Episode:
     """Open an episode of care. Only one may be open at a time, and it starts after the last one closed."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     _require_clinical_writer(vault, client)
     opened = _parse_date(opened_on, "The opening date")
     if opened > timezone.localdate() + _DATE_SLACK:
@@ -142,7 +134,7 @@ def open_episode(vault: Vault, client_id: uuid.UUID | str, *, opened_on: dt.date
 def close_episode(vault: Vault, client_id: uuid.UUID | str, episode_id: int | str, *, closed_on: dt.date | str,
                   summary: str = "", expected_version: int) -> Episode:
     """Close an episode with an optional discharge or termination summary (sealed, clinical scope)."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     _require_clinical_writer(vault, client)
     try:
         pk = int(episode_id)
@@ -164,7 +156,7 @@ def close_episode(vault: Vault, client_id: uuid.UUID | str, episode_id: int | st
     key = vault.current_key(client.pk, Scope.CLINICAL)
     episode.version += 1
     episode.closed_on = closed
-    episode.summary = _seal(key, text, _episode_context(client, episode, episode.version))
+    episode.summary = seal_value(key, text, _episode_context(client, episode, episode.version))
     episode.save(update_fields=["closed_on", "summary", "version"])
     audit(vault, Tag.EPISODE_CLOSED, client)
     return episode
@@ -172,13 +164,13 @@ def close_episode(vault: Vault, client_id: uuid.UUID | str, episode_id: int | st
 
 def list_episodes(vault: Vault, client_id: uuid.UUID | str) -> list[OpenedEpisode]:
     """The client's episodes of care, newest first. Summaries are opened only for the clinical scope."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     clinical = vault.holds(client.pk, Scope.CLINICAL)
     result = []
     for episode in Episode.objects.filter(client=client).order_by("-opened_on", "-pk"):
         summary = None
         if clinical and episode.summary is not None:
-            summary = _open(vault, bytes(episode.summary), _episode_context(client, episode, episode.version))
+            summary = open_value(vault, bytes(episode.summary), _episode_context(client, episode, episode.version))
         result.append(OpenedEpisode(episode=episode, summary=summary))
     audit(vault, Tag.EPISODES_LISTED, client)
     return result
@@ -228,7 +220,7 @@ class OpenedAppointment:
 
 
 def _appointment_context(client: Client, appointment: Appointment, version: int) -> crypto.SealContext:
-    return _context(client, "appointment", str(appointment.public_id), "details", version, Scope.ADMIN)
+    return field_context(client, "appointment", str(appointment.public_id), "details", version, Scope.ADMIN)
 
 
 def _clean_appointment(starts_at: dt.datetime | str, duration_minutes: int | str, modality: str,
@@ -284,15 +276,15 @@ def create_appointment(vault: Vault, client_id: uuid.UUID | str, *, starts_at: d
                        duration_minutes: int | str, modality: str, attendance: str = Attendance.SCHEDULED,
                        clinician_id: int | None = None) -> Appointment:
     """Book a session (admin scope: the front desk may). The clinician defaults to the one booking."""
-    client = _get_client(vault, client_id)
-    _staff(vault)
+    client = client_in_vault(vault, client_id)
+    staff_membership(vault)
     starts, duration = _clean_appointment(starts_at, duration_minutes, modality, attendance)
     _check_clinician(client, clinician_id)
     appointment = Appointment(client=client, starts_at=starts, duration_minutes=duration, details=b"",
                               clinician_id=clinician_id if clinician_id is not None
                               else _default_clinician(vault, client))
     key = vault.current_key(client.pk, Scope.ADMIN)
-    appointment.details = _seal(key, {"modality": modality, "attendance": attendance},
+    appointment.details = seal_value(key, {"modality": modality, "attendance": attendance},
                                 _appointment_context(client, appointment, 1))
     appointment.save()
     audit(vault, Tag.APPOINTMENT_CREATED, client)
@@ -311,7 +303,8 @@ def _get_appointment(client: Client, appointment_id: uuid.UUID | str) -> Appoint
 
 
 def _opened(vault: Vault, client: Client, appointment: Appointment) -> OpenedAppointment:
-    details = _open(vault, bytes(appointment.details), _appointment_context(client, appointment, appointment.version))
+    context = _appointment_context(client, appointment, appointment.version)
+    details = open_value(vault, bytes(appointment.details), context)
     return OpenedAppointment(appointment=appointment, modality=details["modality"],
                              attendance=details["attendance"])
 
@@ -319,7 +312,7 @@ def _opened(vault: Vault, client: Client, appointment: Appointment) -> OpenedApp
 def open_appointment(vault: Vault, client_id: uuid.UUID | str,
                      appointment_id: uuid.UUID | str) -> OpenedAppointment:
     """One appointment with its details."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     opened = _opened(vault, client, _get_appointment(client, appointment_id))
     audit(vault, Tag.APPOINTMENT_READ, client)
     return opened
@@ -330,8 +323,8 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
                        starts_at: dt.datetime | str, duration_minutes: int | str, modality: str, attendance: str,
                        expected_version: int) -> Appointment:
     """Reschedule a session or record its attendance, if nobody saved in between."""
-    client = _get_client(vault, client_id)
-    _staff(vault)
+    client = client_in_vault(vault, client_id)
+    staff_membership(vault)
     found = _get_appointment(client, appointment_id)
     locked = Appointment.objects.select_for_update().get(pk=found.pk)
     if locked.version != expected_version:
@@ -340,7 +333,7 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
     key = vault.current_key(client.pk, Scope.ADMIN)
     locked.version += 1
     locked.starts_at, locked.duration_minutes = starts, duration
-    locked.details = _seal(key, {"modality": modality, "attendance": attendance},
+    locked.details = seal_value(key, {"modality": modality, "attendance": attendance},
                            _appointment_context(client, locked, locked.version))
     locked.save(update_fields=["starts_at", "duration_minutes", "details", "version"])
     audit(vault, Tag.APPOINTMENT_UPDATED, client)
@@ -349,7 +342,7 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
 
 def list_appointments(vault: Vault, client_id: uuid.UUID | str) -> list[OpenedAppointment]:
     """The client's appointments, latest first, with their details (admin scope)."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     appointments = Appointment.objects.filter(client=client).select_related("clinician").order_by("-starts_at")
     result = [_opened(vault, client, a) for a in appointments]
     audit(vault, Tag.APPOINTMENTS_LISTED, client)
@@ -442,16 +435,16 @@ class OpenedPlan:
 
 
 def _plan_context(client: Client, version: int) -> crypto.SealContext:
-    return _context(client, "treatment_plan", str(client.public_id), "content", version, Scope.CLINICAL)
+    return field_context(client, "treatment_plan", str(client.public_id), "content", version, Scope.CLINICAL)
 
 
 def get_treatment_plan(vault: Vault, client_id: uuid.UUID | str) -> OpenedPlan:
     """The client's treatment plan and diagnoses (clinical scope), or an empty one."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     plan = TreatmentPlan.objects.filter(client=client).select_related("updated_by").first()
     content = PlanContent()
     if plan is not None:
-        content = PlanContent.from_json(_open(vault, bytes(plan.content), _plan_context(client, plan.version)))
+        content = PlanContent.from_json(open_value(vault, bytes(plan.content), _plan_context(client, plan.version)))
     audit(vault, Tag.TREATMENT_PLAN_READ, client)
     return OpenedPlan(plan=plan, content=content)
 
@@ -460,7 +453,7 @@ def get_treatment_plan(vault: Vault, client_id: uuid.UUID | str) -> OpenedPlan:
 def save_treatment_plan(vault: Vault, client_id: uuid.UUID | str, content: PlanContent, *,
                         expected_version: int) -> TreatmentPlan:
     """Save the treatment plan if nobody saved in between (`expected_version` 0: there was none yet)."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     _require_clinical_writer(vault, client)
     clean = content.clean()
     # The client row serialises the first save, when there is no plan row to lock yet.
@@ -473,7 +466,7 @@ def save_treatment_plan(vault: Vault, client_id: uuid.UUID | str, content: PlanC
     if plan is None:
         plan = TreatmentPlan(client=client, version=0, content=b"")
     plan.version += 1
-    plan.content = _seal(key, clean.to_json(), _plan_context(client, plan.version))
+    plan.content = seal_value(key, clean.to_json(), _plan_context(client, plan.version))
     plan.updated_at = timezone.now()
     plan.updated_by_id = vault.user_id
     plan.save()

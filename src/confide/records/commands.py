@@ -55,7 +55,7 @@ def cmd_reassign(args: argparse.Namespace) -> int:
     """Reassign a departed clinician's clients with k recovery shares."""
     _start(args.data_dir)
     from confide.records import recovery
-    from confide.records.services import RecordError
+    from confide.records.errors import RecordError
 
     vault = _recovery_vault(args)
     try:
@@ -72,7 +72,7 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     from django.core.exceptions import ValidationError
 
     from confide.records import recovery
-    from confide.records.services import RecordError
+    from confide.records.errors import RecordError
 
     vault = _recovery_vault(args)
     try:

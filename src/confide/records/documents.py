@@ -24,18 +24,10 @@ from confide import crypto
 from confide.audit.tags import Tag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError
 from confide.records.models import Document
-from confide.records.services import (
-    NotFoundError,
-    RecordError,
-    RecordIntegrityError,
-    _context,
-    _get_client,
-    _open,
-    _seal,
-    _staff,
-    audit,
-)
+from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
 
 Scope = ScopeKeyVersion.Scope
 
@@ -79,19 +71,19 @@ def sniff_content_type(head: bytes, filename: str) -> str:
 
 
 def _chunk_context(document: Document, index: int, total: int) -> crypto.SealContext:
-    return _context(document.client, "document", str(document.public_id), f"chunk:{index}/{total}", 1,
+    return field_context(document.client, "document", str(document.public_id), f"chunk:{index}/{total}", 1,
                     Scope.CLINICAL)
 
 
 def _meta_context(document: Document) -> crypto.SealContext:
-    return _context(document.client, "document", str(document.public_id), "meta", 1, Scope.CLINICAL)
+    return field_context(document.client, "document", str(document.public_id), "meta", 1, Scope.CLINICAL)
 
 
 def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, stream: IO[bytes],
                     size: int) -> Document:
     """Seal an upload into the file store and record it; a failure leaves neither file nor row."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
-    _staff(vault)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
+    staff_membership(vault)
     filename = Path((filename or "").replace("\\", "/")).name.strip()[:200] or "document"
     if size <= 0:
         raise RecordError("The file is empty.")
@@ -120,7 +112,7 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
                 raise RecordError("The upload was incomplete; please try again.")
             out.flush()
             os.fsync(out.fileno())
-        document.meta = _seal(key, {"filename": filename, "content_type": content_type}, _meta_context(document))
+        document.meta = seal_value(key, {"filename": filename, "content_type": content_type}, _meta_context(document))
         with transaction.atomic():
             partial.replace(final)
             document.save()
@@ -135,10 +127,10 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
 
 def list_documents(vault: Vault, client_id: uuid.UUID | str) -> list[tuple[Document, DocumentMeta]]:
     """The client's documents with their (opened) names."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     result = []
     for document in client.documents.select_related("client").order_by("-created_at"):
-        meta = _open(vault, bytes(document.meta), _meta_context(document))
+        meta = open_value(vault, bytes(document.meta), _meta_context(document))
         result.append((document, DocumentMeta(**meta)))
     audit(vault, Tag.DOCUMENTS_LISTED, client)
     return result
@@ -147,7 +139,7 @@ def list_documents(vault: Vault, client_id: uuid.UUID | str) -> list[tuple[Docum
 def open_document(vault: Vault, client_id: uuid.UUID | str,
                   document_id: uuid.UUID | str) -> tuple[DocumentMeta, Iterator[bytes]]:
     """A document's metadata and an iterator over its decrypted chunks, checked one by one."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     try:
         public_id = uuid.UUID(str(document_id))
     except ValueError:
@@ -155,7 +147,7 @@ def open_document(vault: Vault, client_id: uuid.UUID | str,
     document = client.documents.select_related("client").filter(public_id=public_id).first()
     if document is None:
         raise NotFoundError
-    meta = DocumentMeta(**_open(vault, bytes(document.meta), _meta_context(document)))
+    meta = DocumentMeta(**open_value(vault, bytes(document.meta), _meta_context(document)))
     path = _store_dir() / document.storage_name
     audit(vault, Tag.DOCUMENT_READ, client)
 

@@ -17,8 +17,9 @@ from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, PersonalAccessToken, ScopeKeyVersion, UserKeyPair
 from confide.keys.services import kdf_params
 from confide.practice.models import Membership, Role
+from confide.records.auditing import audit
+from confide.records.errors import RecordError
 from confide.records.models import CareTeamMember
-from confide.records.services import RecordError, audit
 
 Scope = ScopeKeyVersion.Scope
 

@@ -8,18 +8,13 @@ gets `NotFoundError`, which faces turn into 404s that reveal nothing about what 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -27,165 +22,26 @@ from django.utils import timezone
 
 from confide import crypto
 from confide.audit.tags import Tag
-from confide.auditlog import PurposeOfUse
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
-from confide.keys.vault import NoKeyError, Vault
+from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
+from confide.records.auditing import audit
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client, Note
+from confide.records.sealing import (
+    client_in_vault,
+    field_context,
+    open_value,
+    seal_value,
+    staff_membership,
+)
 
 Scope = ScopeKeyVersion.Scope
 logger = logging.getLogger(__name__)
 
 MAX_NAME = 100
 MAX_NOTE_CHARS = 100_000
-
-
-class RecordError(Exception):
-    """A request the record rules refuse; the message is safe to show (it holds no client data)."""
-
-
-class NotFoundError(RecordError):
-    """The record does not exist, or this person has no access to it (the same answer on purpose)."""
-
-    def __init__(self, message: str = "Not found.") -> None:
-        super().__init__(message)
-
-
-class StaleVersionError(RecordError):
-    """Someone saved a newer version first; nothing was overwritten."""
-
-
-class RecordIntegrityError(RecordError):
-    """A sealed field failed its integrity check: it was altered or moved. Nothing is shown."""
-
-
-# ----------------------------------------------------------------------------- audit
-
-
-_PENDING_EVENTS: ContextVar[list[Any] | None] = ContextVar("confide_pending_audit_events", default=None)
-
-# Called after each access is logged, with (vault, tag, client): `confide.oversight` watches
-# for break-glass reads and bulk exports here (records imports nothing of it).
-ACCESS_OBSERVERS: list[Callable[[Vault, str, Client | None], None]] = []
-
-
-def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str = "success",
-          detail: bytes | None = None) -> None:
-    """Write an audit event for an access by this vault's holder.
-
-    Reads call this before returning data, so a read that cannot be logged is not served
-    (`AuditAppendError` propagates). Writes call it inside their transaction. Inside
-    `audit_batch()` the event waits and is appended with the others when the batch closes.
-    """
-    from confide.audit.services import new_event, record_event
-
-    actor = f"user:{vault.user_id}" if vault.user_id is not None else "recovery-kit"
-    purpose = PurposeOfUse.TREATMENT if vault.user_id is not None else PurposeOfUse.OPERATIONS
-    if client is not None and client.pk in vault.emergency_client_ids:
-        purpose = PurposeOfUse.EMERGENCY_TREATMENT  # a read or write under a break-glass session
-    client_id = str(client.public_id) if client is not None else None
-    pending = _PENDING_EVENTS.get()
-    if pending is not None:
-        pending.append(new_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id,
-                                 sealed_detail=detail))
-    else:
-        record_event(tag, actor_id=actor, purpose=purpose, outcome=outcome, client_id=client_id,
-                     sealed_detail=detail)
-    for observer in ACCESS_OBSERVERS:
-        observer(vault, tag, client)
-
-
-@contextmanager
-def audit_batch() -> Iterator[None]:
-    """Collect the read events of a page made of several reads and append them in one go.
-
-    For read-only pages such as the chart: the events are appended, in order, under one lock and
-    one transaction when the block ends, and the caller renders only after that, so nothing is
-    shown unless it was logged. If the block raises, the events gathered so far are still
-    appended (the reads did happen) and the error propagates.
-    """
-    from confide.audit.services import record_events
-
-    if _PENDING_EVENTS.get() is not None:
-        yield
-        return
-    events: list[Any] = []
-    token = _PENDING_EVENTS.set(events)
-    try:
-        yield
-    finally:
-        _PENDING_EVENTS.reset(token)
-        if events:
-            record_events(events)
-
-
-@contextmanager
-def read_page() -> Iterator[None]:
-    """A read-only page made of several reads: one audit batch, and each access check done once.
-
-    Everything `audit_batch()` promises holds. In addition, each client is looked up and each
-    key check made once per vault for the whole block (`keys.remembering_checks()`), instead of
-    once per read. Only for blocks that change no access (no grant, revocation or key rotation
-    inside), since a change made in the block would not be seen by checks already made.
-    """
-    with keys.remembering_checks(), audit_batch():
-        yield
-
-
-def _integrity_failure(vault: Vault, context: crypto.SealContext) -> RecordIntegrityError:
-    """Log and report a sealed field that failed to open; returns the error to raise."""
-    client = Client.objects.filter(public_id=context.client_id).first()
-    try:
-        with transaction.atomic():
-            audit(vault, Tag.INTEGRITY_FAILED, client, outcome="failure")
-    except Exception:
-        logger.exception("Could not write the audit event for an integrity failure")
-    alert_integrity_failure(vault.practice_id)
-    return RecordIntegrityError("This record failed its integrity check and was not opened.")
-
-
-def alert_integrity_failure(practice_id: int) -> None:
-    """E-mail the practice owners that a record failed its integrity check (no client data)."""
-    owners = list(Membership.objects.filter(practice_id=practice_id, role=Role.OWNER, user__is_active=True)
-                  .values_list("user__email", flat=True))
-    logger.error("A sealed record failed its integrity check; the practice owners are alerted.")
-    if not owners:
-        return
-    try:
-        send_mail(
-            subject="Confide: a record failed its integrity check",
-            message=("A record in your practice failed its integrity check and was not shown. It may have been "
-                     "altered in the database or restored from a damaged backup.\n\nRun `confide audit verify` "
-                     "on the server and review the audit log for record:integrity:failed events. "
-                     "This message contains no client information.\n\n— Confide"),
-            from_email=None, recipient_list=owners)
-    except Exception:
-        logger.exception("Could not send the integrity alert")
-
-
-# ----------------------------------------------------------------------------- sealing helpers
-
-
-def _context(client: Client, record_type: str, record_id: str, field_name: str, version: int,
-             scope: str) -> crypto.SealContext:
-    return crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
-                              record_type=record_type, record_id=record_id, field=field_name, version=version,
-                              scope=crypto.Scope(scope))
-
-
-def _seal(key: crypto.ScopeKey, value: Any, context: crypto.SealContext) -> bytes:
-    return crypto.seal_field(key, json.dumps(value, separators=(",", ":")).encode("utf-8"), context)
-
-
-def _open(vault: Vault, blob: bytes, context: crypto.SealContext) -> Any:
-    try:
-        key = vault.key_for_blob(bytes(blob))
-        return json.loads(crypto.open_field(key, bytes(blob), context))
-    except NoKeyError:
-        raise NotFoundError from None
-    except (crypto.WrongKeyError, crypto.IntegrityError):
-        raise _integrity_failure(vault, context) from None
 
 
 # ----------------------------------------------------------------------------- clients
@@ -238,13 +94,6 @@ class Demographics:
         return Demographics(**values)
 
 
-def _staff(vault: Vault) -> Membership:
-    membership = Membership.objects.select_related("practice", "user").filter(user_id=vault.person_id).first()
-    if membership is None or not membership.user.is_active:
-        raise NotFoundError
-    return membership
-
-
 def _admin_holders(practice_id: int) -> list[int]:
     """Owners and front desk hold every client's admin key (scheduling, billing, care-team management)."""
     return list(Membership.objects.filter(practice_id=practice_id, role__in=(Role.OWNER, Role.FRONT_DESK),
@@ -258,7 +107,7 @@ def create_client(vault: Vault, demographics: Demographics, *, primary_clinician
     A clinician who registers a client becomes their primary clinician unless another is named.
     Front desk and owners may register clients for a named clinician.
     """
-    actor = _staff(vault)
+    actor = staff_membership(vault)
     if actor.role == Role.SUPERVISOR:
         raise RecordError("Supervisors cannot register clients.")
     clean = demographics.clean()
@@ -279,48 +128,25 @@ def create_client(vault: Vault, demographics: Demographics, *, primary_clinician
                                       clinical_access=True, added_by_id=actor.user_id)
     _, admin_key = keys.create_scope_key(client, Scope.ADMIN, admin_holders)
     keys.create_scope_key(client, Scope.CLINICAL, clinical_holders)
-    client.demographics = _seal(admin_key, asdict(clean), _demographics_context(client, 1))
+    client.demographics = seal_value(admin_key, asdict(clean), demographics_context(client, 1))
     client.save(update_fields=["demographics"])
     audit(vault, Tag.CLIENT_CREATED, client)
     return client
 
 
-def _demographics_context(client: Client, version: int) -> crypto.SealContext:
-    return _context(client, "client", str(client.public_id), "demographics", version, Scope.ADMIN)
-
-
-def _get_client(vault: Vault, client_id: uuid.UUID | str, scope: str = Scope.ADMIN) -> Client:
-    """The client, if this person holds the current key of `scope`; `NotFoundError` otherwise.
-
-    Inside `read_page()` the client row and each key check are looked up once and then
-    remembered: a page made of several reads (the chart) would otherwise repeat the same two
-    queries for every part.
-    """
-    try:
-        public_id = uuid.UUID(str(client_id))
-    except ValueError:
-        raise NotFoundError from None
-    memo = keys.remembered_checks()
-    memo_key = ("client", vault.practice_id, public_id)
-    client = memo.get(memo_key) if memo is not None else None
-    if client is None:
-        client = Client.objects.filter(public_id=public_id, practice_id=vault.practice_id).first()
-        if client is not None and memo is not None:
-            memo[memo_key] = client
-    if client is None or not vault.holds(client.pk, scope):
-        raise NotFoundError
-    return client
+def demographics_context(client: Client, version: int) -> crypto.SealContext:
+    return field_context(client, "client", str(client.public_id), "demographics", version, Scope.ADMIN)
 
 
 def open_demographics(vault: Vault, client: Client) -> Demographics:
     """Open a client's demographics (admin scope)."""
-    return Demographics(**_open(vault, bytes(client.demographics), _demographics_context(client,
+    return Demographics(**open_value(vault, bytes(client.demographics), demographics_context(client,
                                                                                           client.demographics_version)))
 
 
 def get_client(vault: Vault, client_id: uuid.UUID | str) -> tuple[Client, Demographics]:
     """A client and their demographics, for anyone holding the admin key."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     demographics = open_demographics(vault, client)
     audit(vault, Tag.CLIENT_READ, client)
     return client, demographics
@@ -330,14 +156,14 @@ def get_client(vault: Vault, client_id: uuid.UUID | str) -> tuple[Client, Demogr
 def update_demographics(vault: Vault, client_id: uuid.UUID | str, demographics: Demographics,
                         expected_version: int) -> Client:
     """Replace the demographics if nobody saved in between (`StaleVersionError` otherwise)."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     clean = demographics.clean()
     locked = Client.objects.select_for_update().get(pk=client.pk)
     if locked.demographics_version != expected_version:
         raise StaleVersionError("Someone else changed these details; reload to see their version.")
     key = vault.current_key(locked.pk, Scope.ADMIN)
     locked.demographics_version += 1
-    locked.demographics = _seal(key, asdict(clean), _demographics_context(locked, locked.demographics_version))
+    locked.demographics = seal_value(key, asdict(clean), demographics_context(locked, locked.demographics_version))
     locked.save(update_fields=["demographics", "demographics_version"])
     audit(vault, Tag.CLIENT_UPDATED, locked)
     return locked
@@ -356,7 +182,7 @@ def caseload(vault: Vault, query: str = "", *, limit: int = 500) -> list[Caseloa
     Clinicians and supervisors see their care teams; owners and front desk see every client
     whose admin key they hold.
     """
-    _staff(vault)
+    staff_membership(vault)
     # Two queries: this person's wraps of every current admin key, then the clients they open.
     rows = list(KeyWrap.objects.filter(recipient_id=vault.person_id, key_version__scope=Scope.ADMIN,
                                        key_version__retired_at__isnull=True,
@@ -403,7 +229,7 @@ def _note_scope(kind: str) -> str:
 
 
 def _note_context(note: Note, version: int) -> crypto.SealContext:
-    return _context(note.client, f"note:{note.kind}", str(note.public_id), "body", version, _note_scope(note.kind))
+    return field_context(note.client, f"note:{note.kind}", str(note.public_id), "body", version, _note_scope(note.kind))
 
 
 def _clean_body(body: str) -> str:
@@ -435,8 +261,8 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
         raise RecordError("The kind must be progress or psychotherapy.")
     if template not in Note.Template.values:
         raise RecordError("Unknown note template.")
-    client = _get_client(vault, client_id, Scope.CLINICAL)
-    membership = _staff(vault)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
+    membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
         raise NotFoundError
     if isinstance(session_date, str):
@@ -450,7 +276,7 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     key = _note_key(vault, client, kind)
     note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
                 body=b"")
-    note.body = _seal(key, body, _note_context(note, 1))
+    note.body = seal_value(key, body, _note_context(note, 1))
     if sign:
         note.status, note.signed_at = Note.Status.SIGNED, timezone.now()
     note.save()
@@ -481,7 +307,7 @@ def _visible_notes(vault: Vault, client: Client) -> QuerySet[Note]:
 
 def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = None) -> list[Note]:
     """Notes of a client this person may read (metadata only; bodies stay sealed)."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     result = _listed_notes(vault, client, kind)
     audit(vault, Tag.NOTES_LISTED, client)
     return result
@@ -522,7 +348,7 @@ def _listed_notes(vault: Vault, client: Client, kind: str | None) -> list[Note]:
 def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *,
               own_for_update: bool = False) -> Note:
     """A note this person may read; with `own_for_update`, only their own, row-locked in the same query."""
-    client = _get_client(vault, client_id, Scope.CLINICAL)
+    client = client_in_vault(vault, client_id, Scope.CLINICAL)
     try:
         public_id = uuid.UUID(str(note_id))
     except ValueError:
@@ -560,8 +386,8 @@ def open_listed_note(vault: Vault, note: Note) -> OpenedNote:
 
 
 def _open_note(vault: Vault, note: Note, *, addenda: bool = True) -> OpenedNote:
-    body = _open(vault, bytes(note.body), _note_context(note, note.version))
-    opened = [(a, _open(vault, bytes(a.body), _note_context(a, a.version)))
+    body = open_value(vault, bytes(note.body), _note_context(note, note.version))
+    opened = [(a, open_value(vault, bytes(a.body), _note_context(a, a.version)))
               for a in note.addenda.select_related("client").order_by("created_at")] if addenda else []
     audit(vault, _note_tag(note.kind, "read"), note.client)
     return OpenedNote(note=note, body=body, addenda=opened)
@@ -579,7 +405,7 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
     body = _clean_body(body)
     key = _note_key(vault, locked.client, locked.kind)
     locked.version += 1
-    locked.body = _seal(key, body, _note_context(locked, locked.version))
+    locked.body = seal_value(key, body, _note_context(locked, locked.version))
     if session_date is not None:
         locked.session_date = session_date
     locked.updated_at = timezone.now()
@@ -618,7 +444,7 @@ def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | 
     key = _note_key(vault, note.client, note.kind)
     addendum = Note(client=note.client, author_id=vault.person_id, kind=note.kind, session_date=timezone.localdate(),
                     parent=note, status=Note.Status.SIGNED, signed_at=timezone.now(), body=b"")
-    addendum.body = _seal(key, body, _note_context(addendum, 1))
+    addendum.body = seal_value(key, body, _note_context(addendum, 1))
     addendum.save()
     audit(vault, _note_tag(note.kind, "addended"), note.client)
     return addendum
@@ -635,7 +461,7 @@ class TeamMember:
 
 def care_team(vault: Vault, client_id: uuid.UUID | str) -> list[TeamMember]:
     """The client's care team with each member's key fingerprint (compare it before trusting a grant)."""
-    client = _get_client(vault, client_id)
+    client = client_in_vault(vault, client_id)
     members = team_members(client)
     audit(vault, Tag.CARE_TEAM_READ, client)
     return [TeamMember(member=m, fingerprint=m.user.key_pair.fingerprint) for m in members]
@@ -664,8 +490,8 @@ def grant_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int, role
 
     The granter must hold the keys being granted. Front-desk staff never receive clinical keys.
     """
-    client = _get_client(vault, client_id)
-    granter = _staff(vault)
+    client = client_in_vault(vault, client_id)
+    granter = staff_membership(vault)
     if role not in CareTeamMember.Role.values or role == CareTeamMember.Role.PRIMARY:
         raise RecordError("Choose a care-team role: clinician, supervisor or front desk.")
     target = Membership.objects.filter(practice_id=vault.practice_id, user_id=user_id,
@@ -699,8 +525,8 @@ def revoke_access(vault: Vault, client_id: uuid.UUID | str, *, user_id: int) -> 
 
     New writes use the rotated keys, which the removed person never receives.
     """
-    client = _get_client(vault, client_id)
-    granter = _staff(vault)
+    client = client_in_vault(vault, client_id)
+    granter = staff_membership(vault)
     member = CareTeamMember.objects.filter(client=client, user_id=user_id).first()
     if member is None:
         raise RecordError("That person is not on this care team.")

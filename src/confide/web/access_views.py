@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from confide.records.access_history import access_history
-from confide.records.services import NotFoundError
+from confide.records.errors import NotFoundError
 from confide.web.decorators import vault_required
 
 

@@ -31,19 +31,11 @@ from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault, VaultLockedError
 from confide.practice.models import Membership, Role
 from confide.records import care, documents, services
+from confide.records.auditing import read_page
 from confide.records.documents import MAX_DOCUMENT_BYTES, DocumentMeta
+from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client, Document, Note
-from confide.records.services import (
-    MAX_NAME,
-    MAX_NOTE_CHARS,
-    CaseloadEntry,
-    Demographics,
-    NotFoundError,
-    RecordError,
-    RecordIntegrityError,
-    StaleVersionError,
-    TeamMember,
-)
+from confide.records.services import MAX_NAME, MAX_NOTE_CHARS, CaseloadEntry, Demographics, TeamMember
 from confide.web.decorators import staff_required, vault_required
 from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
 
@@ -435,7 +427,7 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
                   status: int = 200) -> HttpResponse:
     # The chart is many reads: their audit events are appended together before anything renders,
     # and the client and each key check are resolved once for the whole page.
-    with services.read_page():
+    with read_page():
         chart = load_chart(_vault(request), client_id)
         care = load_care(_vault(request), chart)
         portal = _portal_panel(request, chart) if chart.clinical else None
