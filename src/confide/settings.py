@@ -331,6 +331,11 @@ CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
 # Signed tree heads are also written here, one file per published head, so that a rewritten
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
+# The origin line of the log's C2SP checkpoints (docs/adr/0014-checkpoints-and-witnesses.md): the
+# name witnesses and clients know this practice's log by. Set it once and never change it.
+CONFIDE_AUDIT_ORIGIN = envstr("CONFIDE_AUDIT_ORIGIN", "") or (
+    (SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost") + "/confide-audit-log"
+)
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
 
 # Break-glass and anomaly alerts (confide.oversight; docs/operators.md).

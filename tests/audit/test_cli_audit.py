@@ -72,8 +72,8 @@ def test_verify_names_the_first_bad_position_and_against_catches_truncation(
     run_appender(practice_env, 30)
     head = confide("audit", "head", env=practice_env, check=True).stdout
     saved = tmp_path / "head.txt"
-    saved.write_text(head, encoding="ascii")
-    assert "size: " in head
+    saved.write_text(head, encoding="utf-8")
+    assert head.splitlines()[1] == str(int(head.splitlines()[1])) and "\n\n\u2014 " in head  # a C2SP checkpoint
 
     tamper(practice_env, "UPDATE audit_entry SET entry = entry || %s WHERE position = 17", (b"x",))
     result = confide("audit", "verify", env=practice_env)
@@ -91,7 +91,7 @@ def test_publish_writes_heads_that_verify_then_uses(practice_env: dict[str, str]
     heads = tmp_path / "heads"
     env = {**practice_env, "CONFIDE_AUDIT_HEAD_DIR": str(heads), "CONFIDE_AUDIT_PUBLISH_EVERY": "10"}
     head = confide("audit", "head", env=env, check=True).stdout
-    before = int(next(line for line in head.splitlines() if line.startswith("size: ")).split()[1])
+    before = int(head.splitlines()[1])  # the checkpoint's second line is the tree size
     run_appender(env, 25 - before)
     assert sorted(p.name for p in heads.iterdir()) == ["head-10.txt", "head-20.txt"]
     assert "head-25.txt" in confide("audit", "publish", env=env, check=True).stdout

@@ -16,7 +16,6 @@ from confide.auditlog import (
     LogIntegrityError,
     Outcome,
     PurposeOfUse,
-    SignedTreeHead,
     decode_entry,
     verify_entry_in_head,
 )
@@ -177,7 +176,7 @@ def test_heads_are_published_every_n_appends(
         append(7)
     files = sorted(path.name for path in (tmp_path / "heads").iterdir())
     assert files == ["head-3.txt", "head-6.txt"]
-    head = SignedTreeHead.from_text((tmp_path / "heads" / "head-6.txt").read_text())
+    head = services.read_head_text((tmp_path / "heads" / "head-6.txt").read_text())
     assert head.size == 6 and head.root_hash == row(5)["root_hash"]
     assert list(PublishedHead.objects.values_list("size", flat=True)) == [6, 3]
 
@@ -186,7 +185,10 @@ def test_publish_writes_the_latest_head(db: None, tmp_path: Path) -> None:
     append(4)
     path = services.publish_head(directory=tmp_path)
     assert path == tmp_path / "head-4.txt"
-    assert SignedTreeHead.from_text(path.read_text()) == services.latest_head()
+    latest = services.latest_head()
+    assert latest is not None and latest.is_checkpoint
+    assert path.read_text() == latest.to_text()
+    assert services.read_head_text(path.read_text()).message() == latest.message()
 
 
 def test_several_events_are_appended_at_once(db: None) -> None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
@@ -65,6 +66,7 @@ from confide.auditlog import (
     inclusion_proof,
     key_id,
     nodes_for_inclusion_proof,
+    public_key_from_bytes,
     public_key_to_bytes,
     verify_inclusion,
     verify_log,
@@ -84,10 +86,12 @@ __all__ = [
     "new_event",
     "publish_head",
     "read_entries",
+    "read_head_text",
     "record_event",
     "record_events",
     "sequence_pending",
     "sequencer_mode",
+    "trusted_public_keys",
     "verify_stored_log",
 ]
 
@@ -408,7 +412,13 @@ def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -
         _check_frontier(frontier, newest, keys)
     _register_key(keys)
     try:
-        batch = append_batch(frontier, [row.entry for row in pending], keys.private_key, timezone.now())
+        batch = append_batch(
+            frontier,
+            [row.entry for row in pending],
+            keys.private_key,
+            timezone.now(),
+            origin=settings.CONFIDE_AUDIT_ORIGIN,
+        )
     except AuditFormatError as exc:
         raise AuditFormatError(f"a pending event is malformed ({exc})") from None
     insert_rows(list(zip(batch.records, pending, strict=True)), batch.nodes)
@@ -432,7 +442,7 @@ def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.Sig
         return
     if newest.signed_at is None:
         raise LogIntegrityError(newest.position, "the newest signed tree head has no valid time")
-    head = head_from_row(frontier.size, root, newest.signed_at, newest.key_id, newest.signature)
+    head = head_from_row(frontier.size, root, newest.signed_at, newest.key_id, newest.signature, newest.origin)
     trusted = {key_id(key): key for key in keys.trusted_public_keys()}
     public_key = trusted.get(head.key_id)
     if public_key is None:
@@ -473,15 +483,15 @@ def latest_head() -> SignedTreeHead | None:
         LogEntry.objects.exclude(signature=None)
         .exclude(signed_at=None)
         .order_by("-position")
-        .values_list("position", "root_hash", "signed_at", "key_id", "signature")
+        .values_list("position", "root_hash", "signed_at", "key_id", "signature", "origin")
         .first()
     )
     if newest is None:
         return None
-    position, root_hash, signed_at, kid, signature = newest
+    position, root_hash, signed_at, kid, signature, origin = newest
     if signed_at is None:  # excluded above; for the type checker
         return None
-    return head_from_row(position + 1, root_hash, signed_at, kid, signature)
+    return head_from_row(position + 1, root_hash, signed_at, kid, signature, origin)
 
 
 def publish_head(head: SignedTreeHead | None = None, directory: Path | None = None) -> Path:
@@ -506,7 +516,7 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
     path = target / f"head-{head.size}.txt"
     temporary = target / f".head-{head.size}.{secrets.token_hex(6)}.tmp"
     try:
-        with temporary.open("x", encoding="ascii") as handle:
+        with temporary.open("x", encoding="utf-8") as handle:
             handle.write(head.to_text())
             handle.flush()
             os.fsync(handle.fileno())
@@ -515,7 +525,7 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
         temporary.unlink(missing_ok=True)
     PublishedHead.objects.create(
         size=head.size,
-        signed_at=head.timestamp,
+        signed_at=head.timestamp or timezone.now(),
         root_hash=head.root_hash,
         key_id=head.key_id,
         signature=head.signature,
@@ -559,7 +569,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         f"{head.to_text()}"
         "-----END TREE HEAD-----\n"
     )
-    stamp = head.timestamp.strftime("%Y-%m-%d")
+    stamp = head.time_text()[:10]
     send_mail(
         subject=f"Confide audit log tree head {stamp} (size {head.size})",
         message=body,
@@ -568,7 +578,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
     )
     PublishedHead.objects.create(
         size=head.size,
-        signed_at=head.timestamp,
+        signed_at=head.timestamp or timezone.now(),
         root_hash=head.root_hash,
         key_id=head.key_id,
         signature=head.signature,
@@ -581,6 +591,30 @@ def published_head_files(directory: Path) -> list[Path]:
     """List the head files in a head directory, smallest tree first."""
     files = [path for path in directory.glob("head-*.txt") if path.stem.removeprefix("head-").isdigit()]
     return sorted(files, key=lambda path: int(path.stem.removeprefix("head-")))
+
+
+def trusted_public_keys(extra_public_keys: Sequence[bytes] = ()) -> list[Ed25519PublicKey]:
+    """The keys whose signatures verification trusts: `extra_public_keys` and the key file's keys.
+
+    Keys registered in the database are never trusted. Raises `signing.SigningKeyError` when
+    there is no key file and no extra key.
+    """
+    trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
+    try:
+        trusted += current_signing_key().trusted_public_keys()
+    except signing.SigningKeyError:
+        if not trusted:
+            raise
+    return trusted
+
+
+def read_head_text(text: str, extra_public_keys: Sequence[bytes] = ()) -> SignedTreeHead:
+    """Parse a saved tree head: a C2SP checkpoint signed by a trusted key, or a v1 head file.
+
+    Raises `AuditFormatError` (malformed), `SignatureError` (a checkpoint no trusted key signed)
+    or `signing.SigningKeyError` (no trusted key at all).
+    """
+    return SignedTreeHead.from_text(text, trusted_public_keys(extra_public_keys))
 
 
 # ----------------------------------------------------------------------------- verifying
@@ -599,18 +633,11 @@ def verify_stored_log(
     Raises `LogIntegrityError` (with the first bad position), `SignatureError` (a head given
     from outside is not validly signed) or `signing.SigningKeyError` (no trusted key at all).
     """
-    from confide.auditlog import public_key_from_bytes
-
-    trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
-    try:
-        trusted += current_signing_key().trusted_public_keys()
-    except signing.SigningKeyError:
-        if not trusted:
-            raise
+    trusted = trusted_public_keys(extra_public_keys)
     heads = list(against)
     if settings.CONFIDE_AUDIT_HEAD_DIR and Path(settings.CONFIDE_AUDIT_HEAD_DIR).is_dir():
         for path in published_head_files(Path(settings.CONFIDE_AUDIT_HEAD_DIR)):
-            heads.append(SignedTreeHead.from_text(path.read_text(encoding="ascii")))
+            heads.append(SignedTreeHead.from_text(path.read_text(encoding="utf-8"), trusted))
     return verify_log(DatabaseLog(), heads, trusted)
 
 

@@ -23,6 +23,7 @@ from confide.auditlog.events import (
 )
 from confide.auditlog.heads import (
     SignedTreeHead,
+    checkpoint_verifier,
     generate_signing_key,
     key_id,
     public_key_from_bytes,
@@ -68,6 +69,18 @@ from confide.auditlog.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from confide.auditlog.notes import (
+    Checkpoint,
+    Cosignature,
+    Note,
+    NoteSignature,
+    NoteVerifier,
+    cosign_checkpoint,
+    parse_checkpoint,
+    parse_note,
+    verify_cosignature,
+    verify_note,
+)
 
 __all__ = [
     "EMPTY_ROOT",
@@ -77,8 +90,10 @@ __all__ = [
     "AuditFormatError",
     "AuditLogError",
     "BatchResult",
+    "Checkpoint",
     "CompactRange",
     "ConsistencyProofError",
+    "Cosignature",
     "HashStore",
     "InclusionProofError",
     "LogIntegrityError",
@@ -88,6 +103,9 @@ __all__ = [
     "MemoryTree",
     "Node",
     "NodeMap",
+    "Note",
+    "NoteSignature",
+    "NoteVerifier",
     "Outcome",
     "PurposeOfUse",
     "SignatureError",
@@ -95,7 +113,9 @@ __all__ = [
     "VerifiedLog",
     "append_batch",
     "append_record",
+    "checkpoint_verifier",
     "consistency_proof",
+    "cosign_checkpoint",
     "decode_entry",
     "encode_entry",
     "generate_signing_key",
@@ -106,6 +126,8 @@ __all__ = [
     "nodes_for_consistency_proof",
     "nodes_for_inclusion_proof",
     "nodes_for_root",
+    "parse_checkpoint",
+    "parse_note",
     "public_key_from_bytes",
     "public_key_from_text",
     "public_key_to_bytes",
@@ -117,9 +139,11 @@ __all__ = [
     "subtree_hash",
     "unsafe_signing_key_to_bytes",
     "verify_consistency",
+    "verify_cosignature",
     "verify_entry_in_head",
     "verify_head_extends",
     "verify_inclusion",
     "verify_log",
+    "verify_note",
     "verify_tree_head",
 ]
