@@ -118,8 +118,10 @@ def get_consistency(
             summary="Entries of a range with their bytes and inclusion proofs (owners)")
 def get_entries(
     request: HttpRequest,
-    start: Annotated[int, Query(ge=0, le=MAX_SIZE, description="The first position.")],
-    end: Annotated[int, Query(ge=1, le=MAX_SIZE, description="One past the last position.")],
+    start: Annotated[int, Query(ge=0, le=MAX_SIZE, description="The first position (default 0).")] = 0,
+    end: Annotated[
+        int | None, Query(ge=1, le=MAX_SIZE, description="One past the last position (default: up to 1,000 entries).")
+    ] = None,
 ) -> dict[str, Any]:
     """Entries `start` to `end - 1` (at most 1,000), for practice owners; the read is logged first."""
     vault = caller_vault(request)
@@ -135,6 +137,8 @@ def get_entries(
     except services.AuditAppendError:
         raise HttpError(409, "The read could not be logged, so nothing is served.") from None
     head = _newest()
+    if end is None:
+        end = min(head.size, start + proofs.MAX_RANGE)
     if not start < end <= head.size or end - start > proofs.MAX_RANGE:
         raise HttpError(422, f"The range must lie within 0..{head.size} and hold 1 to {proofs.MAX_RANGE} entries.")
     try:

@@ -14,7 +14,7 @@ import hashlib
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -92,6 +92,8 @@ class VerifiedLog:
     size: int
     root_hash: bytes
     latest_head: SignedTreeHead | None
+    # The recomputed tree, for checking the stored subtree hashes against it (not compared).
+    tree: MemoryTree | None = field(default=None, repr=False, compare=False)
 
 
 def append_record(
@@ -439,4 +441,4 @@ def verify_log(
                 upper_bound=head.size,
             )
         proven_size = head.size
-    return VerifiedLog(size, tree.root(), last_head)
+    return VerifiedLog(size, tree.root(), last_head, tree)
