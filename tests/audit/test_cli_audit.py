@@ -81,6 +81,11 @@ def test_verify_names_the_first_bad_position_and_against_catches_truncation(
     assert "First bad position: 17" in result.stdout
 
     tamper(practice_env, "DELETE FROM audit_entry WHERE position >= 17")
+    result = confide("audit", "verify", env=practice_env)
+    assert result.returncode == 1 and "beyond the log's size" in result.stdout, "left-over subtree hashes show"
+    # A clean cut also removes the subtree hashes that cover the removed rows.
+    for level in range(6):
+        tamper(practice_env, 'DELETE FROM audit_node WHERE level = %s AND "index" >= %s', (level, 17 >> level))
     assert confide("audit", "verify", env=practice_env).returncode == 0, "a clean cut is invisible alone"
     result = confide("audit", "verify", "--against", str(saved), env=practice_env)
     assert result.returncode == 1

@@ -126,5 +126,7 @@ def test_entries_come_with_bytes_that_hash_to_proven_leaves_for_owners_only(
         ref.verify_inclusion(
             entry["leaf_index"], size, leaf, [base64.b64decode(p) for p in entry["inclusion_proof"]], root
         )
+    reads = LogEntry.objects.filter(tag="audit:log:read", actor_id=f"user:{alice.user.pk}").count()
+    assert reads >= 1, "reading the entries is itself logged"
     assert _get(alice, "/api/v1/audit-log/entries?start=4&end=2").status_code == 422
     assert _get(alice, "/api/v1/audit-log/entries?start=0&end=5000").status_code == 422

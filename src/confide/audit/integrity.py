@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from confide.audit.models import LogEntry, LogNode
-from confide.auditlog import AuditFormatError, LogIntegrityError, MemoryTree, decode_entry
+from confide.auditlog import AuditFormatError, ChainTracker, LogIntegrityError, MemoryTree, decode_linked_entry
 
 __all__ = ["check_derived_columns", "check_stored_nodes"]
 
@@ -39,8 +39,10 @@ def _as_time(value: Any) -> datetime | None:
 def check_derived_columns(size: int) -> None:
     """Check `tag`, `actor_id`, `client_id` and `occurred_at` of rows 0..size-1 against their entries.
 
-    Raises `LogIntegrityError` at the first row whose copy differs from its (verified) entry.
+    Also follows every client's chain of links (ADR 0014b). Raises `LogIntegrityError` at the first
+    row whose copy differs from its (verified) entry, or whose client link is broken.
     """
+    chains = ChainTracker()
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     stamp = "CAST(occurred_at AS TEXT)" if connection.vendor == "sqlite" else "occurred_at"
     query = (
@@ -53,7 +55,7 @@ def check_derived_columns(size: int) -> None:
             rows = cursor.fetchall()
         for position, entry, tag, actor_id, client_id, occurred_at in rows:
             try:
-                event = decode_entry(bytes(entry))
+                event, link = decode_linked_entry(bytes(entry))
             except AuditFormatError as exc:
                 raise LogIntegrityError(position, f"the entry is not a well-formed audit entry ({exc})") from None
             wrong = [
@@ -72,6 +74,7 @@ def check_derived_columns(size: int) -> None:
                     f"the row's {', '.join(wrong)} differ(s) from its signed entry: the index copies were altered "
                     "(a client's access history read through them would be incomplete or wrong)",
                 )
+            chains.feed(position, event.client_id, link)
 
 
 def check_stored_nodes(tree: MemoryTree) -> None:

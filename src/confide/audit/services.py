@@ -43,6 +43,7 @@ from confide.audit.store import (
     load_frontier,
     lock_sequencer,
     newest_row,
+    next_client_links,
     pending_exists,
     try_sequencer_session_lock,
     unlock_sequencer_session,
@@ -52,7 +53,9 @@ from confide.auditlog import (
     AuditEvent,
     AuditFormatError,
     AuditLogError,
+    ClientLink,
     CompactRange,
+    HistoryItem,
     LogIntegrityError,
     Outcome,
     PurposeOfUse,
@@ -60,11 +63,14 @@ from confide.auditlog import (
     SignedTreeHead,
     VerifiedLog,
     append_batch,
+    check_history,
     decode_entry,
+    decode_linked_entry,
     encode_entry,
     hash_leaf,
     inclusion_proof,
     key_id,
+    link_entry,
     nodes_for_inclusion_proof,
     public_key_from_bytes,
     public_key_to_bytes,
@@ -414,7 +420,7 @@ def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -
     try:
         batch = append_batch(
             frontier,
-            [row.entry for row in pending],
+            _linked_entries(pending, size),
             keys.private_key,
             timezone.now(),
             origin=settings.CONFIDE_AUDIT_ORIGIN,
@@ -424,6 +430,21 @@ def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -
     insert_rows(list(zip(batch.records, pending, strict=True)), batch.nodes)
     delete_pending([row.id for row in pending])
     transaction.on_commit(partial(_after_commit, size, batch.head), robust=True)
+
+
+def _linked_entries(pending: Sequence[PendingRow], size: int) -> list[bytes]:
+    """The pending entries as they go into the log: each one about a client carries its link (ADR 0014b)."""
+    entries: list[bytes] = []
+    links = next_client_links(row.client_id for row in pending if row.client_id)
+    for offset, row in enumerate(pending):
+        event = decode_entry(row.entry)
+        if event.client_id is None:
+            entries.append(row.entry)
+            continue
+        link = links.get(event.client_id) or next_client_links([event.client_id])[event.client_id]
+        entries.append(link_entry(row.entry, link))
+        links[event.client_id] = ClientLink(link.seq + 1, size + offset)
+    return entries
 
 
 def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.SigningKeyFile) -> None:
@@ -754,16 +775,17 @@ def read_entries(
         # before anything is read; if that fails, nothing is served.
         sequence_pending(wait=True)
         head = latest_head()
-        read_entry = encode_entry(read.event)
-        read_position = next(
+        # The read event was placed with its client link (ADR 0014b), so its bytes differ from what
+        # was recorded; the event itself is the same.
+        read_position, read_link = next(
             (
-                position
+                (position, decode_linked_entry(bytes(entry))[1])
                 for position, entry in LogEntry.objects.filter(tag=Tag.AUDIT_LOG_READ, actor_id=actor_id)
                 .order_by("-position")
                 .values_list("position", "entry")[:100]
-                if bytes(entry) == read_entry
+                if _same_event(bytes(entry), read.event)
             ),
-            None,
+            (None, None),
         )
         if head is None or read_position is None:
             raise AuditAppendError("The read of the audit log was not placed in the signed log.")
@@ -785,4 +807,21 @@ def read_entries(
         if wanted_client is not None and event.client_id != wanted_client:
             raise LogIntegrityError(position, "the entry's client index does not match the entry")
         entries.append(ReadEntry(position, entry, event, proof))
+    if wanted_client is not None:
+        if read_link is None:
+            raise LogIntegrityError(read_position, "the read of the audit log carries no client link")
+        # Inclusion proofs show that what is listed is in the log; the links show that nothing
+        # about this client was left out (ADR 0014b).
+        check_history(
+            read_link,
+            [HistoryItem(item.position, decode_linked_entry(item.entry)[1]) for item in entries],
+            complete=len(entries) < limit,
+        )
     return LogExcerpt(head, entries)
+
+
+def _same_event(entry: bytes, event: AuditEvent) -> bool:
+    try:
+        return decode_entry(entry) == event
+    except AuditFormatError:
+        return False

@@ -18,11 +18,13 @@ from confide.audit.models import LogEntry, LogLock, LogNode, PendingEvent, Signi
 from confide.auditlog import (
     AuditEvent,
     AuditFormatError,
+    ClientLink,
     CompactRange,
     LogRecord,
     Node,
     NodeMap,
     SignedTreeHead,
+    decode_linked_entry,
     nodes_for_root,
 )
 
@@ -41,6 +43,7 @@ __all__ = [
     "lock_log",
     "lock_sequencer",
     "newest_row",
+    "next_client_links",
     "pending_count",
     "pending_exists",
     "try_sequencer_session_lock",
@@ -368,6 +371,39 @@ def insert_rows(appended: Sequence[tuple[LogRecord, PendingRow]], nodes: Sequenc
                     f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([placeholders] * len(chunk))}",  # noqa: S608
                     [value for row in chunk for value in row],
                 )
+
+
+def next_client_links(client_ids: Iterable[str]) -> dict[str, ClientLink]:
+    """The link the next entry about each client must carry, from the newest entry about them.
+
+    Read through the `client_id` index (which `confide audit verify` checks against the entries);
+    for a client whose newest entry predates links, the earlier entries are counted.
+    """
+    wanted = sorted(set(client_ids))
+    links: dict[str, ClientLink] = {}
+    if not wanted:
+        return links
+    table = _quote(LogEntry._meta.db_table)
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.client_id, e.position, e.entry FROM {table} e JOIN ("  # noqa: S608 (no input)
+            f"SELECT client_id, MAX(position) AS newest FROM {table} WHERE client_id IN ({marks}) "
+            "GROUP BY client_id) m ON e.position = m.newest",
+            wanted,
+        )
+        rows = cursor.fetchall()
+        for client_id, position, entry in rows:
+            _, link = decode_linked_entry(_bytes(entry))
+            if link is not None:
+                links[client_id] = ClientLink(link.seq + 1, position)
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE client_id = %s", [client_id])  # noqa: S608
+                (count,) = cursor.fetchone()
+                links[client_id] = ClientLink(int(count), position)
+    for client_id in wanted:
+        links.setdefault(client_id, ClientLink(0, None))
+    return links
 
 
 def fetch_nodes(size: int, wanted: Iterable[tuple[int, int]]) -> NodeMap:

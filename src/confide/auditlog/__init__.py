@@ -16,10 +16,13 @@ from confide.auditlog.errors import (
 )
 from confide.auditlog.events import (
     AuditEvent,
+    ClientLink,
     Outcome,
     PurposeOfUse,
     decode_entry,
+    decode_linked_entry,
     encode_entry,
+    link_entry,
 )
 from confide.auditlog.heads import (
     SignedTreeHead,
@@ -35,6 +38,7 @@ from confide.auditlog.heads import (
     unsafe_signing_key_to_bytes,
     verify_tree_head,
 )
+from confide.auditlog.histories import ChainTracker, HistoryItem, check_history
 from confide.auditlog.log import (
     AppendResult,
     BatchResult,
@@ -90,11 +94,14 @@ __all__ = [
     "AuditFormatError",
     "AuditLogError",
     "BatchResult",
+    "ChainTracker",
     "Checkpoint",
+    "ClientLink",
     "CompactRange",
     "ConsistencyProofError",
     "Cosignature",
     "HashStore",
+    "HistoryItem",
     "InclusionProofError",
     "LogIntegrityError",
     "LogReader",
@@ -113,16 +120,19 @@ __all__ = [
     "VerifiedLog",
     "append_batch",
     "append_record",
+    "check_history",
     "checkpoint_verifier",
     "consistency_proof",
     "cosign_checkpoint",
     "decode_entry",
+    "decode_linked_entry",
     "encode_entry",
     "generate_signing_key",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
     "key_id",
+    "link_entry",
     "nodes_for_consistency_proof",
     "nodes_for_inclusion_proof",
     "nodes_for_root",
