@@ -336,6 +336,9 @@ CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
 CONFIDE_AUDIT_ORIGIN = envstr("CONFIDE_AUDIT_ORIGIN", "") or (
     (SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost") + "/confide-audit-log"
 )
+# Witnesses asked to cosign each published checkpoint (ADR 0014): comma-separated entries
+# "URL VKEY", URL the witness's add-checkpoint endpoint, VKEY its cosigner verifier key.
+CONFIDE_AUDIT_WITNESSES = envlist("CONFIDE_AUDIT_WITNESSES", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
 
 # Break-glass and anomaly alerts (confide.oversight; docs/operators.md).

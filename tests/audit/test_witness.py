@@ -126,3 +126,61 @@ def test_the_witness_refuses_unknown_logs_and_bad_signatures(witness: tuple[int,
     impostor = _log(3)  # our origin, another key
     assert _post(port, _body(impostor, 0))[0] == 403
     assert _post(port, "not a body")[0] == 400
+
+
+# ----------------------------------------------------------------------------- Confide asks its witnesses
+
+
+@pytest.fixture
+def practice_witness(tmp_path: Path, db: None, settings: object) -> Iterator[tuple[int, str]]:
+    from confide.audit import proofs, services
+
+    services.record_event("auth:session:created", actor_id="user:1", purpose="SYSADMIN", outcome="success")
+    services.sequence_pending(wait=True)
+    vkey = proofs.log_verifier_key(services.current_signing_key().public_key).to_text()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "confide", "witness", "serve", "--state-dir", str(tmp_path / "pw"), "--host",
+         "127.0.0.1", "--port", str(port), "--log", vkey, "--name", "witness.example/owner"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.readline()
+    witness_vkey = process.stdout.readline().split(": ", 1)[1].strip()
+    settings.CONFIDE_AUDIT_WITNESSES = [f"http://127.0.0.1:{port}/add-checkpoint {witness_vkey}"]  # type: ignore[attr-defined]
+    yield port, witness_vkey
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_publishing_asks_the_witnesses_and_a_rollback_is_refused(
+    practice_witness: tuple[int, str], tmp_path: Path
+) -> None:
+    import io
+
+    from confide.audit import commands, services
+    from confide.audit.models import Cosignature, LogEntry, LogNode
+    from confide.auditlog import LogIntegrityError
+    from tests.audit.conftest import append
+
+    out = io.StringIO()
+    assert commands.run_publish(tmp_path / "heads", out) == 0
+    assert "witness.example/owner: cosigned" in out.getvalue()
+    append(6)
+    out = io.StringIO()
+    assert commands.run_publish(tmp_path / "heads", out) == 0, out.getvalue()
+    newest = Cosignature.objects.order_by("-size").first()
+    assert newest is not None
+    _, witness_vkey = practice_witness
+    assert ref.check_cosignature(newest.checkpoint, witness_vkey) > 0
+    size = newest.size
+    # Roll the log back to an older copy (the cosignature table kept by someone else survives).
+    cut = size - 4
+    LogEntry.objects.filter(position__gte=cut).delete()
+    for level in range(8):
+        LogNode.objects.filter(level=level, index__gte=cut >> level).delete()
+    out = io.StringIO()
+    assert commands.run_publish(tmp_path / "heads2", out) == 1
+    assert "REFUSED" in out.getvalue() and "rolled back" in out.getvalue()
+    with pytest.raises(LogIntegrityError):
+        services.verify_stored_log()

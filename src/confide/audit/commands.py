@@ -238,6 +238,16 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
         if email:
             owners = services.email_head()
             print(f"E-mailed the tree head to {len(owners)} practice owner(s).", file=out)
+        if settings.CONFIDE_AUDIT_WITNESSES:
+            from confide.audit import witnessing
+
+            head = services.latest_head()
+            answers = witnessing.request_cosignatures(head) if head is not None else []
+            for answer in answers:
+                outcome = "cosigned" if answer.cosigned else f"REFUSED ({answer.status}: {answer.reason})"
+                print(f"Witness {answer.witness}: {outcome}", file=out)
+            if any(not answer.cosigned for answer in answers):
+                return EXIT_NOT_INTACT
     except ValueError as exc:
         raise _command_error(str(exc)) from None
     except OSError as exc:

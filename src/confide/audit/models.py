@@ -139,3 +139,24 @@ class PendingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Pending audit event {self.id} ({self.tag})"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature (C2SP cosignature/v1) on one of the log's checkpoints.
+
+    `checkpoint` is the cosigned checkpoint note with the witness's signature line; it names no
+    client. `confide audit verify` checks the log against the newest one (ADR 0014).
+    """
+
+    witness = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    root_hash = models.BinaryField(max_length=32)
+    checkpoint = models.TextField()
+    cosigned_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_cosignature"
+        ordering = ("-size",)
+
+    def __str__(self) -> str:
+        return f"Cosignature by {self.witness} of size {self.size}"

@@ -27,7 +27,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import integrity, signing
-from confide.audit.models import LogEntry, PublishedHead, SigningKey
+from confide.audit.models import Cosignature, LogEntry, PublishedHead, SigningKey
 from confide.audit.sequencer import BackgroundSequencer
 from confide.audit.store import (
     EVENTS_PER_INSERT,
@@ -659,6 +659,10 @@ def verify_stored_log(
     if settings.CONFIDE_AUDIT_HEAD_DIR and Path(settings.CONFIDE_AUDIT_HEAD_DIR).is_dir():
         for path in published_head_files(Path(settings.CONFIDE_AUDIT_HEAD_DIR)):
             heads.append(SignedTreeHead.from_text(path.read_text(encoding="utf-8"), trusted))
+    # The newest checkpoint a witness cosigned (ADR 0014): the log must still extend it.
+    cosigned = Cosignature.objects.order_by("-size").values_list("checkpoint", flat=True).first()
+    if cosigned is not None:
+        heads.append(SignedTreeHead.from_text(cosigned, trusted))
     verified = verify_log(DatabaseLog(), heads, trusted)
     # The signed entries are intact; now what is read without re-checking: the index copies and
     # the subtree hashes proofs are served from (ADR 0014).
