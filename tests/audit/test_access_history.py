@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 from django.test import Client
 
@@ -38,6 +39,8 @@ def test_the_api_lists_accesses_in_plain_words_with_proofs_that_verify(bob: Pers
     for entry in body["entries"]:
         proof = [base64.b64decode(p) for p in entry["inclusion_proof"]]
         verify_inclusion(bytes.fromhex(entry["leaf_hash"]), entry["leaf_index"], head.size, proof, head.root_hash)
+        # The entry's bytes are served too, and they hash to the proven leaf (issue 22).
+        assert hashlib.sha256(b"\x00" + base64.b64decode(entry["entry"])).hexdigest() == entry["leaf_hash"]
     assert "Ada" not in response.content.decode() and "Brook" not in response.content.decode()
 
 

@@ -122,3 +122,27 @@ def test_a_linked_entry_round_trips_and_malformed_links_are_refused() -> None:
         encode_entry(anonymous, ClientLink(0, None))
     with pytest.raises(AuditFormatError, match="must be about a client"):
         decode_linked_entry(encode_entry(anonymous)[:4] + b"\x02" + encode_entry(anonymous)[5:] + bytes(16))
+
+
+def test_a_censored_history_is_refused_by_the_api_and_the_page_not_shown(bob: object, relaxed: object) -> None:
+    from django.test import Client
+
+    from confide.records import services as records
+    from tests.accounts.test_signin import sign_in
+    from tests.api.conftest import token_of
+    from tests.records.conftest import vault_of
+
+    vault = vault_of(bob)  # type: ignore[arg-type]
+    client = records.create_client(vault, records.Demographics(given_name="Ada", family_name="Brook"))
+    records.create_note(vault, client.public_id, kind="progress", session_date="2026-11-20", body="Session.",
+                        sign=True)  # fmt: skip
+    victim = LogEntry.objects.filter(client_id=str(client.public_id)).order_by("position").first()
+    assert victim is not None
+    LogEntry.objects.filter(position=victim.position).update(client_id="")
+    response = Client().get(f"/api/v1/clients/{client.public_id}/access-log",
+                            headers={"Authorization": f"Bearer {token_of(bob)}"})  # type: ignore[arg-type]
+    assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
+    browser = Client()
+    sign_in(browser, bob.email, bob.password)  # type: ignore[attr-defined]
+    page = browser.get(f"/clients/{client.public_id}/access-log/")
+    assert page.status_code == 409 and b"integrity check" in page.content
