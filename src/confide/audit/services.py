@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import signing
+from confide.audit.errors import AuditAppendError
 from confide.audit.models import LogEntry, PublishedHead, SigningKey
 from confide.audit.sequencer import BackgroundSequencer
 from confide.audit.store import (
@@ -93,14 +94,6 @@ __all__ = [
 
 _REMEMBERED_ROOTS = 256
 logger = logging.getLogger(__name__)
-
-
-class AuditAppendError(Exception):
-    """An event could not be written to the audit log.
-
-    Whatever the event records must then not happen: a write rolls back with it, and a read is not
-    served. The message names the cause (database, signing key, a damaged log), never client data.
-    """
 
 
 @dataclass(frozen=True)

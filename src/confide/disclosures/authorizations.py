@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from confide.audit.tags import Tag
+from confide.disclosures import hooks
 from confide.disclosures.models import Authorization, SudFlag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
@@ -292,9 +293,7 @@ def create_authorization(vault: Vault, client_id: uuid.UUID | str, data: Authori
                                   _auth_context(authorization, "content"))
     authorization.save()
     audit(vault, Tag.AUTHORIZATION_CREATED, client)
-    from confide.disclosures.client_side import seal_portal_copies
-
-    seal_portal_copies(vault, client)
+    hooks.seal_portal_copies(vault, client)
     return authorization
 
 

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from confide.audit.tags import Tag
+from confide.disclosures import hooks
 from confide.disclosures.models import Disclosure
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
@@ -139,9 +140,7 @@ def accounting(vault: Vault, client_id: uuid.UUID | str, *, today: dt.date | Non
 
 def _backfill_portal(vault: Vault, client: Client) -> None:
     """Copy what the client's portal shows of their disclosures, if they have a portal (ADR 0009)."""
-    from confide.disclosures.client_side import seal_portal_copies
-
-    seal_portal_copies(vault, client)
+    hooks.seal_portal_copies(vault, client)
 
 
 def accounting_pdf(vault: Vault, client_id: uuid.UUID | str) -> bytes:
@@ -190,9 +189,7 @@ def record_disclosure(vault: Vault, client_id: uuid.UUID | str, *, basis: str, r
     seal_disclosure(vault, disclosure, values)
     disclosure.save()
     audit(vault, Tag.OTHER_DISCLOSURE_MADE, client)
-    from confide.disclosures.client_side import after_disclosure
-
-    after_disclosure(vault, client)
+    hooks.after_disclosure(vault, client)
     return disclosure
 
 

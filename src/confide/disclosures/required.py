@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from confide.audit.tags import Tag
 from confide.disclosures.authorizations import DisclosureError, _clinical_staff
+from confide.disclosures.client_side import after_disclosure
 from confide.disclosures.models import CourtRequest, Disclosure
 from confide.disclosures.records import get_disclosure, open_disclosure_content, seal_disclosure
 from confide.keys.models import ScopeKeyVersion
@@ -297,8 +298,6 @@ def save_emergency_step(vault: Vault, client_id: uuid.UUID | str, disclosure_id:
     disclosure.save()
     audit(vault, tag, disclosure.client)
     if disclosure.status == Disclosure.Status.RECORDED:
-        from confide.disclosures.client_side import after_disclosure
-
         after_disclosure(vault, disclosure.client)
     return EmergencyDraft(disclosure=disclosure, answers=answers)
 
@@ -418,7 +417,5 @@ def settle_court_request(vault: Vault, client_id: uuid.UUID | str, request_id: u
     request.save()
     audit(vault, Tag.COURT_REQUEST_UPDATED, client)
     if request.disclosure_id is not None:
-        from confide.disclosures.client_side import after_disclosure
-
         after_disclosure(vault, client)
     return request

@@ -60,17 +60,24 @@ def client_required(view: View) -> View:
     return wrapper
 
 
-def _account(request: HttpRequest) -> ClientAccount:
+def request_account(request: HttpRequest) -> ClientAccount:
+    """The signed-in client's account (set by `client_required`)."""
     return request.account  # type: ignore[attr-defined, no-any-return]
 
 
-def _vault(request: HttpRequest) -> Vault:
+def request_vault(request: HttpRequest) -> Vault:
+    """The signed-in client's vault (set by `client_required`)."""
     return request.vault  # type: ignore[attr-defined, no-any-return]
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Mark a portal response as never to be cached."""
     response["Cache-Control"] = "no-store"
     return response
+
+
+# The short spellings this module's views use.
+_account, _vault, _no_store = request_account, request_vault, no_store
 
 
 # ----------------------------------------------------------------------------- joining
