@@ -14,7 +14,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -87,6 +88,7 @@ __all__ = [
     "read_entries",
     "record_event",
     "record_events",
+    "register_owner_addresses",
     "sequence_pending",
     "sequencer_mode",
     "verify_stored_log",
@@ -517,6 +519,16 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
     return path
 
 
+# Who receives e-mailed tree heads: the practice's active owners. `confide.practice` registers the
+# lookup when Django starts (PracticeConfig.ready), so the audit log imports nothing of the practice.
+_owner_addresses: list[Callable[[], Iterable[str]]] = []
+
+
+def register_owner_addresses(lookup: Callable[[], Iterable[str]]) -> None:
+    """Install the lookup of the addresses `email_head` writes to (one; a second replaces the first)."""
+    _owner_addresses[:] = [lookup]
+
+
 def email_head(head: SignedTreeHead | None = None) -> list[str]:
     """E-mail a signed tree head (default: the latest) to every active practice owner.
 
@@ -524,10 +536,6 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
     and nothing about any client. Records the publication and returns the recipients. Raises
     `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
     """
-    from django.core.mail import send_mail
-
-    from confide.practice.models import Membership, Role
-
     if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
         raise ValueError("E-mailing tree heads is off: set CONFIDE_AUDIT_HEAD_EMAIL=1.")
     if head is None:
@@ -538,9 +546,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         head = latest_head()
     if head is None:
         raise ValueError("The audit log is empty; there is no tree head to publish yet.")
-    owners = sorted(
-        Membership.objects.filter(role=Role.OWNER, user__is_active=True).values_list("user__email", flat=True)
-    )
+    owners = sorted(_owner_addresses[0]()) if _owner_addresses else []
     if not owners:
         raise ValueError("There is no active practice owner to e-mail the tree head to.")
     body = (
