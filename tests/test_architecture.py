@@ -204,3 +204,41 @@ def test_a_back_import_fails_lint_imports(source_copy: Path, module: str, back_i
     broken = result.stdout.split("Broken contracts", 1)[1]
     assert contract in broken
     assert back_import.split()[-1] in broken
+
+
+def _uncommented_local_imports(root: Path) -> list[str]:
+    """Function-local `confide` imports whose import block has no comment line just above it."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                if not any(name.startswith("confide") for name in names):
+                    continue
+                above = node.lineno - 2
+                # Walk up over the rest of the import block (other imports, blank lines between them).
+                while above >= 0 and (re.match(r"\s+(from|import) ", lines[above]) or not lines[above].strip()):
+                    above -= 1
+                if above < 0 or not lines[above].strip().startswith("#"):
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    return found
+
+
+def test_every_function_local_import_says_why() -> None:
+    assert _uncommented_local_imports(PACKAGE) == []
+
+
+def test_the_local_import_check_sees_one_without_a_reason(tmp_path: Path) -> None:
+    package = tmp_path / "confide"
+    package.mkdir()
+    (package / "a.py").write_text('def f():\n    """Doc."""\n    from confide import b\n\n\n'
+                                  'def g():\n    # Django must be set up first.\n    from django import db\n\n'
+                                  '    from confide import c\n')
+    assert _uncommented_local_imports(package) == ["confide/a.py:3"]

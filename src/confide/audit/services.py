@@ -67,6 +67,7 @@ from confide.auditlog import (
     inclusion_proof,
     key_id,
     nodes_for_inclusion_proof,
+    public_key_from_bytes,
     public_key_to_bytes,
     verify_inclusion,
     verify_log,
@@ -598,8 +599,6 @@ def verify_stored_log(
     Raises `LogIntegrityError` (with the first bad position), `SignatureError` (a head given
     from outside is not validly signed) or `signing.SigningKeyError` (no trusted key at all).
     """
-    from confide.auditlog import public_key_from_bytes
-
     trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
     try:
         trusted += current_signing_key().trusted_public_keys()

@@ -59,6 +59,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     ensure_secret_key(data_dir)
     ensure_signing_key(data_dir)
     setup_django()
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from django.core.exceptions import ValidationError
 
     from confide.keys.services import write_recovery_kit
@@ -125,6 +126,7 @@ def _recovery_kit_dir(args: argparse.Namespace, data_dir: Path) -> Path:
 
 
 def _gunicorn_application(host: str, port: int, workers: int, threads: int) -> Any:
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from gunicorn.app.base import BaseApplication
 
     from confide.wsgi import application
@@ -193,6 +195,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ensure_signing_key(data_dir)
     setup_django()
     migrate()
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from confide.demo import seed_demo_practice
 
     people = seed_demo_practice()

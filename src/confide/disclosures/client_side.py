@@ -44,6 +44,7 @@ from confide.disclosures.authorizations import (
     part2_applies,
 )
 from confide.disclosures.models import Authorization, AuthorizationRequest, Disclosure, PortalCopy, ReleaseLink
+from confide.disclosures.pdf import render_pdf
 from confide.disclosures.records import (
     ACCOUNTING_YEARS,
     EXEMPT_BASES,
@@ -477,8 +478,6 @@ def own_accounting(vault: Vault, account: ClientAccount) -> list[AccountingLine]
 
 def own_accounting_pdf(vault: Vault, account: ClientAccount) -> bytes:
     """The client's accounting as a PDF (the download is logged first)."""
-    from confide.disclosures.pdf import render_pdf
-
     with transaction.atomic():
         _audit_client(account, Tag.PORTAL_ACCOUNTING_DOWNLOADED)
     lines = _accounting_lines(vault, account)

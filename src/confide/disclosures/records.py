@@ -19,12 +19,15 @@ from django.utils import timezone
 from confide.audit.tags import Tag
 from confide.disclosures import hooks
 from confide.disclosures.models import Disclosure
+from confide.disclosures.pdf import render_pdf
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.practice.models import Practice
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client
 from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
+from confide.records.services import open_demographics
 
 Scope = ScopeKeyVersion.Scope
 
@@ -145,10 +148,6 @@ def _backfill_portal(vault: Vault, client: Client) -> None:
 
 def accounting_pdf(vault: Vault, client_id: uuid.UUID | str) -> bytes:
     """The accounting of disclosures as a PDF (audited as a read of the accounting)."""
-    from confide.disclosures.pdf import render_pdf
-    from confide.practice.models import Practice
-    from confide.records.services import open_demographics
-
     client = _client_for_disclosures(vault, client_id)
     demographics = open_demographics(vault, client)
     entries = accounting_entries(vault, client)

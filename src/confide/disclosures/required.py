@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from confide import jurisdictions
 from confide.audit.tags import Tag
 from confide.disclosures.authorizations import DisclosureError, _clinical_staff
 from confide.disclosures.client_side import after_disclosure
@@ -89,8 +90,6 @@ def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None
 
     Comes from `confide.jurisdictions` (the practice's pack); its absence is shown, not hidden.
     """
-    from confide import jurisdictions
-
     pack = jurisdictions.practice_pack(practice)
     if pack is None:
         return None
@@ -100,8 +99,6 @@ def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None
 
 def pack_confirmed(practice: Practice) -> bool:
     """Whether the practice owner reviewed and confirmed the practice's current jurisdiction pack."""
-    from confide import jurisdictions
-
     return jurisdictions.pack_confirmed(practice)
 
 

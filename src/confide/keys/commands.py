@@ -28,6 +28,7 @@ def _say(line: str) -> None:
 
 def _person(email: str) -> Any:
     """The staff member with that e-mail address, or None."""
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from django.db import DatabaseError
 
     from confide.accounts.models import User
@@ -79,6 +80,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> int:
     """List a person's tokens (names and dates only; the tokens themselves are not stored)."""
     start(args.data_dir)
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from confide.keys.models import PersonalAccessToken
 
     user = _person(args.email)
@@ -99,6 +101,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a person's live tokens of that name; they stop working at once."""
     start(args.data_dir)
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from django.utils import timezone
 
     from confide.keys.models import PersonalAccessToken

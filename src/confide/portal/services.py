@@ -28,9 +28,10 @@ from django.utils.dateparse import parse_datetime
 
 from confide import crypto
 from confide.accounts.models import User
-from confide.audit.services import record_event
+from confide.audit.services import read_entries, record_event
 from confide.audit.tags import Tag
-from confide.auditlog import Outcome, PurposeOfUse
+from confide.auditlog import Outcome, PurposeOfUse, hash_leaf
+from confide.jurisdictions import practice_pack
 from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.vault import Vault
@@ -46,9 +47,11 @@ from confide.portal.models import (
     DisclosureMark,
     PortalSettings,
 )
+from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Practice
 from confide.records import sealing
 from confide.records import services as records
+from confide.records.access_history import WHAT, WHY, AccessEntry, AccessHistory, describe_actor
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import CareTeamMember, Client, Episode
@@ -741,10 +744,6 @@ def own_access_history(account: ClientAccount, *, limit: int = 200) -> Any:
     """The client's own access history, with inclusion proofs (the read itself is logged first)."""
     import base64
 
-    from confide.audit.services import read_entries
-    from confide.auditlog import hash_leaf
-    from confide.records.access_history import WHAT, WHY, AccessEntry, AccessHistory, describe_actor
-
     me = _client_actor(account)
     excerpt = read_entries(actor_id=me, purpose=PurposeOfUse.PATIENT_REQUEST,
                            client_id=str(account.client.public_id), limit=limit)
@@ -778,9 +777,6 @@ class PrivacyRule:
 
 def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
     """The practice's jurisdiction and its rules in plain words, each with its source."""
-    from confide.jurisdictions import practice_pack
-    from confide.practice.jurisdictions import JURISDICTIONS
-
     place = JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction)
     pack = practice_pack(practice)
     if pack is None:
