@@ -242,3 +242,15 @@ def test_the_local_import_check_sees_one_without_a_reason(tmp_path: Path) -> Non
                                   'def g():\n    # Django must be set up first.\n    from django import db\n\n'
                                   '    from confide import c\n')
     assert _uncommented_local_imports(package) == ["confide/a.py:3"]
+
+
+@pytest.mark.parametrize("module", ["portal/services.py", "portal/consent_gate.py", "disclosures/client_side.py",
+                                    "disclosures/records.py", "disclosures/authorizations.py",
+                                    "disclosures/required.py", "records/care.py"])
+def test_contexts_open_sealed_fields_through_the_sealing_api(module: str) -> None:
+    """Opening goes through `records.sealing.open_value` (integrity failures audited and alerted)."""
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    direct = [node.lineno for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and node.attr == "open_field"]
+    assert direct == [], f"{module} opens fields with crypto.open_field at lines {direct}"
+    assert "open_value" in (PACKAGE / module).read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """The `confide audit` commands: verify the log, print and publish its head, manage the signing key.
 
-`add_audit_commands` is called by `confide.cli.build_parser`. Each `cmd_*` prepares the data
+`add_audit_commands` is called by `confide.cli.entry.build_parser`. Each `cmd_*` prepares the data
 directory and Django, then calls a `run_*` function that does the work and can be tested without
 a subprocess. Verification first places committed pending events in the log (ADR 0005); on a
 restored backup or a read-only copy that step fails harmlessly and verification only reads.
