@@ -1,6 +1,6 @@
 """The `confide audit` commands: verify the log, print and publish its head, manage the signing key.
 
-`add_audit_commands` is called by `confide.cli.build_parser`. Each `cmd_*` prepares the data
+`add_audit_commands` is called by `confide.cli.entry.build_parser`. Each `cmd_*` prepares the data
 directory and Django, then calls a `run_*` function that does the work and can be tested without
 a subprocess. Verification first places committed pending events in the log (ADR 0005); on a
 restored backup or a read-only copy that step fails harmlessly and verification only reads.
@@ -9,14 +9,25 @@ restored backup or a read-only copy that step fails harmlessly and verification 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from django.conf import settings
+from django.utils import timezone
+
+from confide.audit import fhir, signing
+from confide.audit.signing import SigningKeyError, load_signing_key_file, rotate_signing_key, signing_key_path
+from confide.audit.witness import Witness, serve_witness
 from confide.auditlog import (
     AuditFormatError,
+    ConsistencyProofError,
     LogIntegrityError,
+    NoteVerifier,
+    PurposeOfUse,
     SignatureError,
     SignedTreeHead,
     key_id,
@@ -25,9 +36,11 @@ from confide.auditlog import (
     public_key_to_text,
     verify_tree_head,
 )
+from confide.cli.common import CommandError, prepare_data_dir, setup_django
 
 __all__ = [
     "add_audit_commands",
+    "add_witness_commands",
     "ensure_signing_key",
     "run_checkpoint",
     "run_consistency",
@@ -42,15 +55,11 @@ EXIT_NOT_INTACT = 1
 
 
 def _setup(args: argparse.Namespace) -> None:
-    from confide.cli import _prepare_data_dir, _setup_django
-
-    _prepare_data_dir(args.data_dir, create=False)
-    _setup_django()
+    prepare_data_dir(args.data_dir, create=False)
+    setup_django()
 
 
 def _command_error(message: str) -> Exception:
-    from confide.cli import CommandError
-
     return CommandError(message)
 
 
@@ -83,7 +92,8 @@ def _public_key(text: str) -> bytes:
 
 def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     """Verify the stored log; print the outcome; return 0 when intact, 1 when not."""
-    from confide.audit import services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     extra = [_public_key(text) for text in public_keys]
     heads = [_read_head_file(path, extra) for path in against]
@@ -139,7 +149,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def run_head(out: TextIO) -> int:
     """Print the newest signed tree head in its text form, after checking its signature."""
-    from confide.audit import services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     try:
         services.sequence_pending(wait=True)
@@ -172,7 +183,8 @@ def cmd_head(args: argparse.Namespace) -> int:
 
 def run_checkpoint(out: TextIO, *, verifier_key: bool = False) -> int:
     """Print the newest checkpoint (C2SP signed note), or with `verifier_key` the log's vkey."""
-    from confide.audit import proofs, services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import proofs, services
 
     if verifier_key:
         try:
@@ -198,8 +210,8 @@ def run_consistency(old_path: Path, out: TextIO) -> int:
     (or a witness) can check that the log still extends the saved checkpoint. Returns 1 when it
     does not (the proof Confide can build does not verify: the log was truncated or rewritten).
     """
+    # The audit services use models, which load only after _setup() has set Django up.
     from confide.audit import proofs, services
-    from confide.auditlog import ConsistencyProofError
 
     old = _read_head_file(old_path, [])
     try:
@@ -226,8 +238,7 @@ def cmd_consistency(args: argparse.Namespace) -> int:
 
 def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> int:
     """Write the newest signed tree head to the head directory and/or e-mail it to the owners; print where."""
-    from django.conf import settings
-
+    # The audit services use models, which load only after _setup() has set Django up.
     from confide.audit import services
 
     to_directory = not email or directory is not None or bool(settings.CONFIDE_AUDIT_HEAD_DIR)
@@ -239,6 +250,7 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
             owners = services.email_head()
             print(f"E-mailed the tree head to {len(owners)} practice owner(s).", file=out)
         if settings.CONFIDE_AUDIT_WITNESSES:
+            # Uses models, which load only after _setup() has set Django up.
             from confide.audit import witnessing
 
             head = services.latest_head()
@@ -257,14 +269,8 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
 
 def run_export_fhir(since: str | None, out_path: Path | None, out: TextIO) -> int:
     """Write the audit log (from `since`, a date or ISO time, UTC) as a FHIR R4 Bundle of AuditEvents."""
-    import json
-    from datetime import UTC, datetime
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from confide.audit import fhir, services
-    from confide.auditlog import PurposeOfUse
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     start = None
     if since:
@@ -315,8 +321,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def ensure_signing_key(data_dir: Path) -> Path:
     """Create the audit signing key file for `confide init` and `confide demo` unless it exists."""
-    from confide.audit import signing
-
     try:
         return signing.ensure_signing_key(data_dir)
     except signing.SigningKeyError as exc:
@@ -324,20 +328,14 @@ def ensure_signing_key(data_dir: Path) -> Path:
 
 
 def _key_path(args: argparse.Namespace) -> Path:
-    from confide.audit.signing import signing_key_path
-    from confide.cli import _prepare_data_dir
-
-    return signing_key_path(_prepare_data_dir(args.data_dir, create=False))
+    return signing_key_path(prepare_data_dir(args.data_dir, create=False))
 
 
 def cmd_create_key(args: argparse.Namespace) -> int:
     """Create the signing key file unless it exists, and print its public key."""
-    from confide.audit.signing import SigningKeyError, ensure_signing_key, load_signing_key_file
-    from confide.cli import _prepare_data_dir
-
-    data_dir = _prepare_data_dir(args.data_dir, create=False)
+    data_dir = prepare_data_dir(args.data_dir, create=False)
     try:
-        path = ensure_signing_key(data_dir)
+        path = signing.ensure_signing_key(data_dir)
         key = load_signing_key_file(path)
     except SigningKeyError as exc:
         raise _command_error(str(exc)) from None
@@ -349,7 +347,6 @@ def cmd_create_key(args: argparse.Namespace) -> int:
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Replace the signing key; the old public key stays trusted for the heads it signed."""
-    from confide.audit.signing import SigningKeyError, rotate_signing_key
 
     path = _key_path(args)
     try:
@@ -472,3 +469,47 @@ def add_audit_commands(
     p_rotate = actions.add_parser("rotate-key", help="replace the signing key", description=cmd_rotate_key.__doc__)
     data_dir_arg(p_rotate)
     p_rotate.set_defaults(func=cmd_rotate_key)
+
+
+# ----------------------------------------------------------------------------- witness
+
+
+def cmd_witness_serve(args: argparse.Namespace) -> int:
+    """Run a C2SP tlog-witness for the given logs until interrupted."""
+    try:
+        logs = [NoteVerifier.from_text(text) for text in args.log]
+    except AuditFormatError as exc:
+        raise _command_error(f"--log is not a log verifier key: {exc}.") from None
+    witness = Witness(Path(args.state_dir), logs, args.name)
+    server = serve_witness(witness, args.host, args.port)
+    sys.stdout.write(f"Witness {witness.name} on http://{args.host}:{server.server_address[1]}/add-checkpoint\n")
+    sys.stdout.write(f"Witness verifier key: {witness.verifier.to_text()}\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def add_witness_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `confide witness serve` to the command's parser."""
+    p_witness = subparsers.add_parser(
+        "witness",
+        help="run a witness that cosigns a practice's audit log checkpoints",
+        description="A witness keeps the newest checkpoint of each log it follows and cosigns a new one only "
+        "when it is consistent with it (c2sp.org/tlog-witness). Run it away from the practice's server.",
+    )
+    actions = p_witness.add_subparsers(dest="witness_command", required=True, metavar="ACTION")
+    p_serve = actions.add_parser("serve", help="serve POST /add-checkpoint", description=cmd_witness_serve.__doc__)
+    p_serve.add_argument("--state-dir", required=True, metavar="DIR", help="where the key and checkpoints are kept")
+    p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p_serve.add_argument("--port", type=int, default=8770, help="port to listen on (default 8770)")
+    p_serve.add_argument(
+        "--log", action="append", default=[], metavar="VKEY",
+        help="a log to follow: its verifier key from `confide audit checkpoint --verifier-key` (repeatable)",
+    )  # fmt: skip
+    p_serve.add_argument("--name", help="this witness's name, e.g. witness.example/owner (kept in the state dir)")
+    p_serve.set_defaults(func=cmd_witness_serve)

@@ -12,13 +12,13 @@ is made on first start and its verifier key is printed then, for the practice to
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import os
 import secrets
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from confide.auditlog import (
 from confide.auditlog.notes import ALG_COSIGNATURE_V1
 from confide.auditlog.witnessing import AddCheckpoint, witness_decision
 
-__all__ = ["Witness", "add_witness_commands", "serve_witness"]
+__all__ = ["Witness", "serve_witness"]
 
 _KEY_FILE = "witness-key"
 _NAME_FILE = "witness-name"
@@ -111,8 +111,6 @@ class Witness:
 
 
 def _handler(witness: Witness) -> type[BaseHTTPRequestHandler]:
-    import time
-
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -155,46 +153,3 @@ def _handler(witness: Witness) -> type[BaseHTTPRequestHandler]:
 def serve_witness(witness: Witness, host: str, port: int) -> ThreadingHTTPServer:
     """Return the witness's HTTP server bound to host:port (call `serve_forever` on it)."""
     return ThreadingHTTPServer((host, port), _handler(witness))
-
-
-def cmd_witness_serve(args: argparse.Namespace) -> int:
-    """Run a C2SP tlog-witness for the given logs until interrupted."""
-    from confide.cli import CommandError
-
-    try:
-        logs = [NoteVerifier.from_text(text) for text in args.log]
-    except AuditFormatError as exc:
-        raise CommandError(f"--log is not a log verifier key: {exc}.") from None
-    witness = Witness(Path(args.state_dir), logs, args.name)
-    server = serve_witness(witness, args.host, args.port)
-    sys.stdout.write(f"Witness {witness.name} on http://{args.host}:{server.server_address[1]}/add-checkpoint\n")
-    sys.stdout.write(f"Witness verifier key: {witness.verifier.to_text()}\n")
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-def add_witness_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `confide witness serve` to the command's parser."""
-    p_witness = subparsers.add_parser(
-        "witness",
-        help="run a witness that cosigns a practice's audit log checkpoints",
-        description="A witness keeps the newest checkpoint of each log it follows and cosigns a new one only "
-        "when it is consistent with it (c2sp.org/tlog-witness). Run it away from the practice's server.",
-    )
-    actions = p_witness.add_subparsers(dest="witness_command", required=True, metavar="ACTION")
-    p_serve = actions.add_parser("serve", help="serve POST /add-checkpoint", description=cmd_witness_serve.__doc__)
-    p_serve.add_argument("--state-dir", required=True, metavar="DIR", help="where the key and checkpoints are kept")
-    p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p_serve.add_argument("--port", type=int, default=8770, help="port to listen on (default 8770)")
-    p_serve.add_argument(
-        "--log", action="append", default=[], metavar="VKEY",
-        help="a log to follow: its verifier key from `confide audit checkpoint --verifier-key` (repeatable)",
-    )  # fmt: skip
-    p_serve.add_argument("--name", help="this witness's name, e.g. witness.example/owner (kept in the state dir)")
-    p_serve.set_defaults(func=cmd_witness_serve)
