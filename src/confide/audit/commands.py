@@ -65,7 +65,8 @@ def _command_error(message: str) -> Exception:
 
 def _read_head_file(path: Path, extra_public_keys: list[bytes]) -> SignedTreeHead:
     """Read a saved checkpoint (or v1 head file); a checkpoint must be signed by a trusted key."""
-    from confide.audit import services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     try:
         return services.read_head_text(path.read_text(encoding="utf-8"), extra_public_keys)
