@@ -164,7 +164,7 @@ RESEARCH: dict[tuple[str, str], list[dict[str, Any]]] = {
              "identifiable victim, or of substantial damage to real property. The duty is met by reasonable efforts to "
              "tell the victim, notifying the nearest police department, or obtaining civil commitment.",
              "RSA 330-C:25", status="confirmed", source="N.H. RSA 330-C:25 (gencourt.state.nh.us)",
-             url="http://gencourt.state.nh.us/rsa/html/XXX/330-C/330-C-25.htm",
+             url="https://gencourt.state.nh.us/rsa/html/XXX/330-C/330-C-25.htm",
              quote="Any person licensed or certified under this chapter has a duty to warn of, or to take reasonable "
                    "precautions to provide protection from, a client's violent behavior when the client has "
                    "communicated to such person a serious threat of physical violence",
@@ -300,7 +300,7 @@ RESEARCH: dict[tuple[str, str], list[dict[str, Any]]] = {
         "records 7 years after the last treatment, and for minors 7 years past the 18th birthday; basic information "
         "is kept 25 years. Whether it binds psychologists or counselors in private practice was not researched.",
         "HRS 622-58", status="secondary", source="HealthInfoLaw.org summary of HAW. REV. STAT. 622-58 (2016)",
-        url="http://healthinfolaw.org/state-law/retention-medical-records-haw-rev-stat-%C2%A7-622-58",
+        url="https://healthinfolaw.org/state-law/retention-medical-records-haw-rev-stat-%C2%A7-622-58",
         applies_to=["health_care_provider"],
         details={"adult_years": 7, "minor_until_age": 25, "minor_rule": "age 18 + 7 years",
                  "formula": "max(last treatment + 7 years, 25th birthday)",
@@ -339,7 +339,7 @@ FEDERAL_NEW = [
          "protected health information excludes them. A therapist working for a school follows FERPA for them.",
          "20 U.S.C. 1232g(a)(4)(A); 45 CFR 160.103", status="confirmed",
          source="University of Miami privacy glossary quoting FERPA's definition",
-         url="http://privacy.med.miami.edu/glossary/xd_education_records.htm",
+         url="https://privacy.med.miami.edu/glossary/xd_education_records.htm",
          quote="FERPA defines an \"education record\" as \"those records, files, documents, and other materials\" that "
                "\"contain information directly related to a student;\" and \"are maintained by an educational agency "
                "or institution or by a person acting for such agency or institution.\"",
