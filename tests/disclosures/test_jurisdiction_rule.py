@@ -51,7 +51,8 @@ def test_the_rule_step_shows_and_keeps_the_rule(pack: None, bob: Person, client_
     http = Http()
     sign_in(http, bob.email, bob.password)
     page = http.get(f"/clients/{client_record.public_id}/disclosures/emergency/{draft.public_id}/").content.decode()
-    assert "Duty to protect (mandatory)" in page and "Cal. Civ. Code § 43.92" in page and "Confirmed against the text" in page
+    assert "Duty to protect (mandatory)" in page and "Cal. Civ. Code § 43.92" in page
+    assert "Confirmed against the text" in page
     assert "Child abuse reporting" not in page
     saved = required.save_emergency_step(vault_of(bob), client_record.public_id, draft.public_id, "rule", {
         "rule_reviewed": True, "consulted": False, "no_consultation_reason": "Nobody reachable"})
@@ -146,6 +147,7 @@ def test_a_location_confide_has_no_rules_for_is_refused(bob: Person, client_reco
     from confide.records.models import Appointment
 
     with pytest.raises(RecordError, match="state or country Confide has rules for"):
-        care.create_appointment(vault_of(bob), client_record.public_id, starts_at=timezone.now() + dt.timedelta(days=1),
-                                duration_minutes=50, modality=care.Modality.VIDEO, client_location="Narnia")
+        care.create_appointment(vault_of(bob), client_record.public_id,
+                                starts_at=timezone.now() + dt.timedelta(days=1), duration_minutes=50,
+                                modality=care.Modality.VIDEO, client_location="Narnia")
     assert not Appointment.objects.filter(client=client_record).exists()  # nothing half-written
