@@ -104,7 +104,8 @@ def test_a_secondary_rule_names_its_table_and_when_it_was_read() -> None:
         for rule in pack.own_rules:
             if rule.status == "secondary":
                 assert rule.checked_on is not None and rule.source_url, (pack.code, rule.topic)
-                assert any(name in rule.source for name in ("Johnson, Persad & Sisti", "NCSL", "HealthInfoLaw")), \
+                assert any(name in rule.source for name in ("Johnson, Persad & Sisti", "NCSL", "HealthInfoLaw",
+                                                            "Board of Behavioral Sciences", "Davis Wright Tremaine")), \
                     (pack.code, rule.source)
 
 

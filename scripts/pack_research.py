@@ -1,0 +1,298 @@
+"""Research added after the migration (issue 14): each rule below was read in the quoted text at its URL.
+
+Run from the repository root: `python scripts/pack_research.py`. For every (pack, topic) listed it
+replaces the pack's own rules on that topic with the researched ones; running it twice changes
+nothing. The helpers and the rule format come from `pack_evidence_migration.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from pack_evidence_migration import PACKS, rule  # noqa: E402
+
+
+def duty(code: str, title: str, summary: str, citation: str, source: str, url: str, quote: str, *,
+         klass: str = "mandatory", must: list[str] | None = None, may: list[str] | None = None,
+         applies_to: list[str] | None = None, **extra: Any) -> tuple[str, str, list[dict[str, Any]]]:
+    details: dict[str, Any] = {"class": klass, "basis": "statute", "must_tell": must or [], "may_tell": may or []}
+    details.update(extra)
+    return code, "duty_to_warn", [rule("duty_to_warn", title, summary, citation, status="confirmed", source=source,
+                                       url=url, quote=quote, applies_to=applies_to, details=details)]
+
+
+RESEARCH: list[tuple[str, str, list[dict[str, Any]]]] = [
+    duty("US-CO", "Duty to warn and protect: mandatory (including places and entities)",
+         "When a patient communicates a serious threat of imminent physical violence against a specific person or "
+         "persons (including those identifiable by their association with a specific location or entity), the "
+         "mental health provider must make reasonable and timely efforts to notify the person (or the person "
+         "responsible for the location or entity) and an appropriate law enforcement agency, or take other "
+         "appropriate action such as hospitalization.",
+         "C.R.S. 13-21-117(2)", "C.R.S. 13-21-117 (Justia, 2022 Colorado Code)",
+         "https://law.justia.com/codes/colorado/2022/title-13/article-21/part-1/section-13-21-117/",
+         "the mental health provider shall make reasonable and timely efforts to notify the person or persons, or the "
+         "person or persons responsible for a specific location or entity, that is specifically threatened, as well "
+         "as to notify an appropriate law enforcement agency or to take other appropriate action",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-ID", "Duty to warn: mandatory",
+         "The duty arises only in the circumstances of Idaho Code 6-1902 and is discharged by a reasonable, timely "
+         "effort to tell the victim and notifying the law enforcement agency closest to the patient's or victim's "
+         "residence; for a minor victim, also the parents or guardian.",
+         "Idaho Code 6-1902, 6-1903", "Idaho Code 6-1903 (legislature.idaho.gov)",
+         "https://legislature.idaho.gov/statutesrules/idstat/title6/t6ch19/sect6-1903",
+         "The duty to warn a clearly identifiable victim shall be discharged when the mental health professional has "
+         "made a reasonable effort to communicate, in a reasonable timely manner, the threat to the victim and has "
+         "notified the law enforcement agency closest to the patient's or victim's residence",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-IN", "Duty to warn or take reasonable precautions: mandatory",
+         "The duty arises only in the limited circumstances of IC 34-30-16-1 (an actual threat against a reasonably "
+         "identifiable victim, or conduct or statements indicating imminent danger) and is discharged by one or more "
+         "of: reasonable attempts to tell the victim, notifying the police, seeking civil commitment, or other "
+         "listed steps.",
+         "Ind. Code 34-30-16-1, -2", "IC 34-30-16-2 (onecle copy)", "https://law.onecle.com/indiana/34/34-30-16-2.html",
+         "The duty is discharged by a mental health service provider who takes one (1) or more of the following "
+         "actions: (1) Makes reasonable attempts to communicate the threat to the victim or victims. (2) Makes "
+         "reasonable efforts to notify a police department",
+         may=["person_at_risk", "law_enforcement"], classification_2014="MS",
+         how_met="one or more of: tell the victim, notify police, seek commitment, other listed steps"),
+    duty("US-KY", "Duty to warn: mandatory",
+         "When a patient communicates an actual threat of physical violence against a clearly identified or "
+         "reasonably identifiable victim (or of a specific violent act), the duty is discharged by reasonable "
+         "efforts to tell the victim and to notify the police department closest to the patient's and victim's "
+         "residence (law enforcement alone when no victim is identifiable), or by seeking civil commitment.",
+         "KRS 202A.400; KRS 645.270 (minors)", "KRS 202A.400 (laws9.com copy)",
+         "https://www.laws9.com/statutes/kentucky/202A00/400",
+         "The duty to warn a clearly or reasonably identifiable victim shall be discharged by the mental health "
+         "professional if reasonable efforts are made to communicate the threat to the victim, and to notify the "
+         "police department closest to the patient's and the victim's residence of the threat of violence.",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-LA", "Duty to warn: mandatory",
+         "When a patient communicates a threat of physical violence, significant in the clinician's judgment, against "
+         "a clearly identified victim with apparent intent and ability, the psychologist, psychiatrist, marriage and "
+         "family therapist, licensed professional counselor or social worker discharges the duty by a reasonable "
+         "effort to tell the victim and to notify law enforcement near the patient's or victim's residence.",
+         "La. R.S. 9:2800.2", "La. R.S. 9:2800.2 (legalfix.com copy)",
+         "https://legalfix.com/statutes/state-codes/louisiana/code-revisedstatutes/title-9/rs-9-2800%2E2",
+         "This duty shall be discharged by the psychologist, psychiatrist, or marriage and family therapist, or "
+         "licensed professional counselor, or social worker if the treating professional makes a reasonable effort "
+         "to communicate the threat to the potential victim or victims and to notify law enforcement authorities",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-MA", "Duty to take reasonable precautions: mandatory",
+         "A licensed mental health professional owes a duty to take reasonable precautions (as defined in c. 123 s. 1) "
+         "when the patient communicates an explicit threat to kill or inflict serious bodily injury on a reasonably "
+         "identified victim with apparent intent and ability, or has a known history of violence and there is a "
+         "clear and present danger to a reasonably identified victim.",
+         "M.G.L. c. 123, s. 36B", "M.G.L. c. 123 s. 36B (instalawyer.io copy)",
+         "https://instalawyer.io/laws/massachusetts-general-laws/section-36b-duty-to",
+         "the patient has communicated to the licensed mental health professional an explicit threat to kill or "
+         "inflict serious bodily injury upon a reasonably identified victim or victims and the patient has the "
+         "apparent intent and ability to carry out the threat",
+         may=["person_at_risk", "law_enforcement"], classification_2014="MS",
+         how_met="reasonable precautions as defined in M.G.L. c. 123, s. 1 (not read)"),
+    duty("US-MI", "Duty to take action: mandatory",
+         "When a patient communicates a threat of physical violence against a reasonably identifiable third person "
+         "with apparent intent and ability, the mental health professional must act, in a timely manner, by one or "
+         "more of: hospitalizing the patient (or starting proceedings); a reasonable attempt to tell the third "
+         "person and telling the police or sheriff; for a minor, also the county social services and parents.",
+         "MCL 330.1946", "MCL 330.1946 (legalfix.com copy)",
+         "https://legalfix.com/statutes/state-codes/michigan/chapter-330/statute-act-258-of-1974/division-258-1974-9/section-330-1946",
+         "If a patient communicates to a mental health professional who is treating the patient a threat of physical "
+         "violence against a reasonably identifiable third person and the recipient has the apparent intent and "
+         "ability to carry out that threat in the foreseeable future, the mental health professional has a duty to "
+         "take action",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-MN", "Duty to warn: mandatory (psychologists; MFTs and counselors alike)",
+         "The duty arises when a client or other person communicates a specific, serious threat of physical violence "
+         "against a specific, clearly identified or identifiable victim, and is discharged by reasonable efforts to "
+         "tell the victim or, if the victim cannot be reached, the nearest law enforcement agency (148.975 for "
+         "psychologists; 148B.391 for marriage and family therapists and professional counselors).",
+         "Minn. Stat. 148.975; 148B.391", "Minn. Stat. 148.975 (revisor.mn.gov, 2007 text)",
+         "https://www.revisor.mn.gov/statutes/?id=148.975&year=2007",
+         "The duty to predict, warn of, or take reasonable precautions to provide protection from, violent behavior "
+         "arises only when a client or other person has communicated to the licensee a specific, serious threat of "
+         "physical violence against a specific, clearly identified or identifiable potential victim.",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS",
+         also_read="https://instalawyer.io/laws/minnesota-statutes/section-148b391-duty-to"),
+    duty("US-MT", "Duty to warn: mandatory, narrow",
+         "A mental health professional has a duty to warn only if the patient communicated an actual threat of "
+         "physical violence by specific means against a clearly identified or reasonably identifiable victim. How the "
+         "duty is met (27-1-1102's discharge clause) was not read.",
+         "MCA 27-1-1102", "MCA 27-1-1102 as quoted in Woods v. State, 2015 MT 8 (case summary)",
+         "https://brennanlawandmediation.com/woods-v-state-ex-rel-montana-state-hospital/",
+         "only if the patient has communicated to the mental health professional an actual threat of physical "
+         "violence by specific means against a clearly identified or reasonably identifiable victim",
+         classification_2014="MS"),
+    duty("US-NE", "Duty to warn: mandatory",
+         "When a patient communicates a serious threat of physical violence against himself or herself or a "
+         "reasonably identifiable victim, the duty is discharged by reasonable efforts to communicate the threat to "
+         "the victim and to a law enforcement agency.",
+         "Neb. Rev. Stat. 38-2137", "Neb. Rev. Stat. 38-2137 (nebraskalegislature.gov)",
+         "https://nebraskalegislature.gov/laws/statutes.php?statute=38-2137&print=true",
+         "The duty shall be discharged by the mental health practitioner if reasonable efforts are made to "
+         "communicate the threat to the victim or victims and to a law enforcement agency.",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+    duty("US-NJ", "Duty to warn and protect: mandatory",
+         "Licensed psychologists, psychiatrists, physicians, nurses, clinical social workers and marriage and family "
+         "therapists incur a duty to warn and protect when a patient communicates a threat of imminent, serious "
+         "physical violence against a readily identifiable individual or against himself and a reasonable "
+         "professional would believe the patient intends to carry it out. A 2018 amendment (not read) is reported to "
+         "add notice to law enforcement.",
+         "N.J.S.A. 2A:62A-16(b)", "N.J. S2614 (2016, introduced) restating N.J.S.A. 2A:62A-16",
+         "https://www.legiscan.com/NJ/text/S2614/2016",
+         "A duty to warn and protect is incurred when the following conditions exist: (1) The patient has "
+         "communicated to that practitioner a threat of imminent, serious physical violence against a readily "
+         "identifiable individual or against himself",
+         classification_2014="MS",
+         caveat="Quote read in a 2016 bill restating the statute; the 2018 amendment was not read."),
+    duty("US-TN", "Duty to warn or protect, and to report to police: mandatory",
+         "When a service recipient communicates an intent or actual threat of bodily harm against a clearly "
+         "identified victim or a group of people, and the professional judges the recipient able and likely to carry "
+         "it out, the qualified mental health professional must take reasonable care to warn or protect the victim "
+         "or group and report the threat to local law enforcement (or 988 or the local crisis service when the threat "
+         "is general and not imminent). Inpatient hospitalization discharges the duty. 33-3-210 also requires an "
+         "immediate report to local law enforcement of an actual threat of serious bodily harm or death.",
+         "Tenn. Code 33-3-206, 33-3-210", "Tenn. Code 33-3-206 (casetext, through Acts 2023-2024)",
+         "https://casetext.com/statute/tennessee-code/title-33-mental-health-and-substance-abuse-and-intellectual-and-developmental-disabilities/chapter-3-general-rules-applicable-to-service-recipients/part-2-special-liability-rules/section-33-3-206-duty-to-predict-warn-or-take-precautions-to-provide-protection-liability",
+         "The professional or analyst shall: (A) Take reasonable care to warn of or take precautions to protect the "
+         "identified victim or group of people from the service recipient's violent behavior, AND (B) Report the "
+         "threat to: (i) The local law enforcement agency",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS",
+         also_read="https://law.justia.com/codes/tennessee/2021/title-33/chapter-3/part-2/section-33-3-210/"),
+    duty("US-UT", "Duty to warn: mandatory",
+         "A therapist (psychiatrist, psychologist, marriage and family therapist, social worker, psychiatric nurse "
+         "specialist, clinical mental health counselor) has a duty only when the client communicates an actual threat "
+         "of physical violence against a clearly identified or reasonably identifiable victim; it is discharged by "
+         "reasonable efforts to tell the victim and notifying a law enforcement officer or agency.",
+         "Utah Code 78B-3-502", "Utah Code 78B-3-502 (lawserver copy, as amended 2022)",
+         "https://www.lawserver.com/law/state/utah/ut-code/utah_code_78b-3-502",
+         "That duty shall be discharged if the therapist makes reasonable efforts to communicate the threat to the "
+         "victim, and notifies a law enforcement officer or agency of the threat.",
+         must=["person_at_risk", "law_enforcement"], classification_2014="MS"),
+]
+
+
+def minors(code: str, title: str, summary: str, citation: str, source: str, url: str, quote: str | None, *,
+           min_age: int, conditions: str, status: str = "confirmed") -> tuple[str, str, list[dict[str, Any]]]:
+    return code, "minors_consent", [rule("minors_consent", title, summary, citation, status=status, source=source,
+                                         url=url, quote=quote,
+                                         details={"min_age": min_age, "conditions": conditions})]
+
+
+RESEARCH += [
+    minors("US-FL", "Minors 13 and older: outpatient crisis services, with limits",
+           "A minor 13 or older who experiences an emotional crisis may request, consent to and receive outpatient "
+           "diagnostic and evaluative services (at most two visits a week before parental consent is needed) and "
+           "outpatient crisis intervention, therapy and counseling from a licensed mental health professional; "
+           "medication and somatic methods are excluded.",
+           "Fla. Stat. 394.4784", "Fla. Stat. 394.4784 (2024, leg.state.fl.us)",
+           "https://www.leg.state.fl.us/statutes/index.cfm?App_mode=Display_Statute&URL=0300-0399%2F0394%2FSections%2F0394.4784.html",
+           "the disability of nonage is removed for any minor age 13 years or older to access services under the "
+           "following circumstances",
+           min_age=13, conditions="emotional crisis; diagnostic services limited to two visits a week before "
+                                  "parental consent; no medication"),
+    minors("US-TX", "Any age: counseling for suicide prevention, addiction or abuse",
+           "A child may consent to counseling for suicide prevention, chemical addiction or dependency, or sexual, "
+           "physical or emotional abuse. The physician, psychologist, counselor or social worker may advise the "
+           "parents of the treatment given or needed, with or without the child's consent.",
+           "Tex. Fam. Code 32.004", "Tex. Fam. Code 32.004 (legalfix.com copy)",
+           "https://legalfix.com/statutes/state-codes/texas/family-code/title-2/subtitle-a/chapter-32/subchapter-a/section-32-004",
+           "A child may consent to counseling for: (1) suicide prevention; (2) chemical addiction or dependency; or "
+           "(3) sexual, physical, or emotional abuse.",
+           min_age=0, conditions="suicide prevention, chemical dependency or abuse only; parents may be told"),
+    minors("US-IL", "Minors 12 and older: outpatient counseling, 8 sessions before parental consent",
+           "A minor 12 or older may request and receive outpatient counseling or psychotherapy without parental "
+           "consent; for a minor under 17, services are limited to 8 sessions of 90 minutes until a parent "
+           "consents, unless the provider finds that seeking consent would be detrimental to the minor.",
+           "405 ILCS 5/3-5A-105", "Illinois Public Act 100-0614 (ilga.gov)",
+           "https://witnessslips.ilga.gov/legislation/publicacts/fulltext.asp?Name=100-0614",
+           "Any minor 12 years of age or older may request and receive counseling services or psychotherapy on an "
+           "outpatient basis. The consent of the minor's parent, guardian, or person in loco parentis shall not be "
+           "necessary",
+           min_age=12, conditions="under 17: 8 sessions of 90 minutes before parental consent unless detrimental"),
+    minors("US-CA", "Minors 12 and older, if mature enough (secondary)",
+           "A minor 12 or older may consent to outpatient mental health treatment or counseling if, in the opinion of "
+           "the attending professional, the minor is mature enough to participate intelligently (Fam. Code 6924 as "
+           "amended from 1 July 2024; H&S 124260). Parents are involved unless the professional finds it "
+           "inappropriate; psychotropic drugs and inpatient care need parental consent.",
+           "Cal. Fam. Code 6924; Cal. Health & Safety Code 124260",
+           "California Board of Behavioral Sciences, bill analysis of AB 665 (2023)",
+           "https://coralberryevents.com/lowest-ages-of-consent-9617", None, status="secondary",
+           min_age=12, conditions="mature enough in the professional's opinion; parents involved unless "
+                                  "inappropriate; no psychotropic drugs"),
+]
+
+
+RESEARCH += [
+    ("US-NY", "retention", [rule(
+        "retention", "Clinical records: 6 years; minors until at least 22",
+        "Unless other law provides otherwise, licensees in the listed professions (including psychology, mental "
+        "health counseling, marriage and family therapy and social work) keep each patient's record at least 6 "
+        "years; a minor's at least 6 years and until one year after the patient turns 21.",
+        "8 NYCRR 29.2(a)(3)", status="confirmed", source="8 NYCRR 29.2 (Westlaw government edition)",
+        url="https://govt.westlaw.com/nycrr/Document/Ieca41af2c22111dd97adcd755bda2840?viewType=FullText&originationContext=documenttoc&transitionType=CategoryPageItem&contextData=(sc.Default)",
+        quote="Unless otherwise provided by law, all patient records must be retained for at least six years. "
+              "Obstetrical records and records of minor patients must be retained for at least six years, and until "
+              "one year after the minor patient reaches the age of 21 years",
+        details={"adult_years": 6, "minor_until_age": 22, "minor_rule": "until age 22",
+                 "formula": "max(last contact + 6 years, 22nd birthday)"})]),
+    ("US-CA", "retention", [rule(
+        "retention", "Psychologists: 7 years after discharge; minors 7 years after 18",
+        "A licensed psychologist keeps a patient's health service records at least 7 years from discharge; a minor's "
+        "at least 7 years from the 18th birthday (age 25). Licensed educational psychologists have the same rule "
+        "(B&P 4989.51); the team's notes say SB 578 (2014) set it for LMFTs, LCSWs and LPCCs too, which was not read.",
+        "Cal. Bus. & Prof. Code 2919", status="confirmed",
+        source="AB 2257 (2006), chaptered text adding B&P 2919 (leginfo.ca.gov)",
+        url="https://www.leginfo.ca.gov/pub/05-06/statute/ch_0051-0100/ch_89_st_2006_ab_2257",
+        quote="A licensed psychologist shall retain a patient's health service records for a minimum of seven years "
+              "from the patient's discharge date. If the patient is a minor, the patient's health service records "
+              "shall be retained for a minimum of seven years from the date the patient reaches 18 years of age.",
+        applies_to=["psychologist"],
+        details={"adult_years": 7, "minor_until_age": 25, "minor_rule": "age 18 + 7 years",
+                 "formula": "max(discharge + 7 years, 25th birthday)",
+                 "also_read": "https://law.justia.com/codes/california/2018/code-bpc/division-2/chapter-13.5/article-4/section-4989.51/"})]),
+    ("US-TX", "breach_notification", [rule(
+        "breach_notification", "Breach: individuals within 60 days (AG within 30 days if 250+, secondary)",
+        "A person doing business in Texas must tell each individual whose sensitive personal information was, or is "
+        "reasonably believed to have been, acquired without unreasonable delay and not later than the 60th day after "
+        "determining the breach. Notice to the attorney general within 30 days when 250 or more Texans are affected "
+        "comes from a law firm's chart (Perkins Coie), not the statute text.",
+        "Tex. Bus. & Com. Code 521.053(b)", status="confirmed",
+        source="Tex. Bus. & Com. Code 521.053 (lawserver copy)",
+        url="https://lawserver.com/law/state/texas/tx-codes/texas_business_and_commerce_code_521-053",
+        quote="The disclosure shall be made without unreasonable delay and in each case not later than the 60th day "
+              "after the date on which the person determines that the breach occurred",
+        details={"individuals_days": 60, "authority": "Texas attorney general (secondary: 30 days, 250+ residents)",
+                 "also_read": "https://www.perkinscoie.com/en/news-insights/security-breach-notification-chart-texas.html"})]),
+    ("US-FL", "breach_notification", [rule(
+        "breach_notification", "Breach: individuals within 30 days; Department of Legal Affairs if 500+ (secondary)",
+        "Notice to each affected individual as expeditiously as practicable and no later than 30 days after "
+        "determining the breach; notice to the Department of Legal Affairs within 30 days when 500 or more Florida "
+        "residents are affected; no notice where an investigation reasonably finds no likely identity theft or "
+        "financial harm (documented, kept 5 years). Medical and mental-health information is covered.",
+        "Fla. Stat. 501.171", status="secondary",
+        source="Davis Wright Tremaine, data breach statute summary: Florida",
+        url="https://dwt.com/gcp/states/florida",
+        details={"individuals_days": 30, "authority": "Florida Department of Legal Affairs", "authority_threshold": 500})]),
+]
+
+
+def main() -> None:
+    by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
+    for code, topic, rules in RESEARCH:
+        by_code.setdefault(code, []).append((topic, rules))
+    for code, changes in by_code.items():
+        path = PACKS / f"{code}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for topic, rules in changes:
+            first = next(i for i, r in enumerate(data["rules"]) if r["topic"] == topic)
+            kept = [r for r in data["rules"] if r["topic"] != topic]
+            data["rules"] = kept[:first] + rules + kept[first:]
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
