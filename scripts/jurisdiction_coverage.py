@@ -7,6 +7,8 @@ packs themselves, never from hand counting:
 
 A pack's status on a topic is the best status among its own rules on that topic; a pack that
 states no rule of its own on a topic is counted as "missing" (the test suite keeps that at 0).
+"Of which only some professions" counts the confirmed packs whose confirmed rules all carry
+`applies_to` (e.g. Kansas MFTs): confirmed, but not for every kind of therapist.
 """
 
 from __future__ import annotations
@@ -29,15 +31,19 @@ def main() -> int:
     for group, wanted in GROUPS.items():
         chosen = [p for p in packs if wanted(p["code"])]
         print(f"\n{group}: {len(chosen)} pack(s)\n")
-        print("| topic | confirmed | secondary | unresearched | missing |")
-        print("|---|---:|---:|---:|---:|")
+        print("| topic | confirmed | of which only some professions | secondary | unresearched | missing |")
+        print("|---|---:|---:|---:|---:|---:|")
         for topic in TOPICS:
-            counts = dict.fromkeys((*ORDER, "missing"), 0)
+            counts = dict.fromkeys((*ORDER, "missing", "partial"), 0)
             for pack in chosen:
-                found = {r["status"] for r in pack["rules"] if r["topic"] == topic}
-                counts[next((s for s in ORDER if s in found), "missing")] += 1
-            print(f"| {topic} | {counts['confirmed']} | {counts['secondary']} | {counts['unresearched']} "
-                  f"| {counts['missing']} |")
+                rules = [r for r in pack["rules"] if r["topic"] == topic]
+                found = {r["status"] for r in rules}
+                best = next((s for s in ORDER if s in found), "missing")
+                counts[best] += 1
+                if best == "confirmed" and all(r["applies_to"] for r in rules if r["status"] == "confirmed"):
+                    counts["partial"] += 1
+            print(f"| {topic} | {counts['confirmed']} | {counts['partial']} | {counts['secondary']} "
+                  f"| {counts['unresearched']} | {counts['missing']} |")
     federal = next(p for p in packs if p["code"] == "US")
     print("\nUS federal baseline (pack US)\n")
     print("| topic | status | citation |")

@@ -280,6 +280,105 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    ("EU", "breach_notification", [rule(
+        "breach_notification", "GDPR: supervisory authority within 72 hours; individuals when high risk",
+        "Notify the competent supervisory authority without undue delay and, where feasible, within 72 hours of "
+        "becoming aware of a personal data breach, unless it is unlikely to result in a risk to people's rights and "
+        "freedoms (a late notice gives reasons). Tell the people affected without undue delay when the risk is high "
+        "(Art. 34, not quoted here). Document every breach (Art. 33(5)).",
+        "GDPR Art. 33(1); Art. 34", status="confirmed",
+        source="Regulation (EU) 2016/679 Art. 33 (CommonAccord text)",
+        url="https://source.commonaccord.org/index.php?action=s&file=G/EU-GDPR-Law-CmA/Sec/Article/33.md",
+        quote="the controller shall without undue delay and, where feasible, not later than 72 hours after having "
+              "become aware of it, notify the personal data breach to the supervisory authority competent in "
+              "accordance with Article 55, unless the personal data breach is unlikely to result in a risk",
+        authority="national_law",
+        details={"authority_hours": 72, "authority": "the supervisory authority", "individuals": "when high risk"})]),
+    ("AU", "breach_notification", [rule(
+        "breach_notification", "Notifiable Data Breaches: assess within 30 days; notify OAIC and people as soon as practicable",
+        "An entity that suspects an eligible data breach must take all reasonable steps to finish an assessment within "
+        "30 days (s 26WH). Once it believes there is one, it must prepare a statement and give it to the Commissioner "
+        "as soon as practicable (s 26WK) and notify the individuals concerned or at risk (s 26WL). Private health "
+        "service providers are covered whatever their turnover.",
+        "Privacy Act 1988 (Cth) ss 26WH, 26WK, 26WL", status="confirmed",
+        source="Privacy Act 1988 s 26WH (zoelaw.ai copy); s 26WL (ATO legal database)",
+        url="https://zoelaw.ai/legislation/privacy-act-1988/sections/26WH",
+        quote="take all reasonable steps to ensure that the assessment is completed within 30 days after the entity "
+              "becomes aware",
+        authority="national_law",
+        details={"assessment_days": 30, "authority": "the Office of the Australian Information Commissioner",
+                 "also_read": "https://www.ato.gov.au/law/view/document?LocID=%2522PAC%252F19880119%252F26WL%2522"})]),
+    ("CA-ON", "breach_notification", [rule(
+        "breach_notification", "PHIPA: notify the individual at the first reasonable opportunity; the IPC in set cases",
+        "A health information custodian must notify the individual at the first reasonable opportunity when their "
+        "personal health information is stolen or lost or used or disclosed without authority, saying they may "
+        "complain to the Information and Privacy Commissioner; since 1 October 2017 the custodian must also notify "
+        "the Commissioner in the cases set out in O. Reg. 329/04 s. 6.3 (snooping, theft, further disclosure, "
+        "patterns).",
+        "PHIPA s. 12(2), 12(3); O. Reg. 329/04 s. 6.3", status="secondary",
+        source="Mondaq (Frelick & Raphael, 2017) and BLG (2017) summaries of PHIPA s. 12",
+        url="https://mondaq.com/canada/x/588030/data+protection/Mandatory+Notice+Requirements+Under+PHIPA+And+Public+Consultation+On+Proposed+Regulation+Regarding+Notices+To+The+Commissioner",
+        authority="national_law",
+        details={"authority": "the Information and Privacy Commissioner of Ontario", "individuals": "notify"})]),
+]
+
+
+def child(code: str, title: str, summary: str, citation: str, source: str, url: str, quote: str, *,
+          agency: str, deadline: str) -> tuple[str, str, list[dict[str, Any]]]:
+    return code, "child_abuse_reporting", [rule(
+        "child_abuse_reporting", title, summary, citation, status="confirmed", source=source, url=url, quote=quote,
+        details={"mandated": True, "agency": agency, "deadline": deadline})]
+
+
+RESEARCH += [
+    child("US-CA", "Child abuse: mandated reporters report at once by phone, in writing within 36 hours",
+          "A mandated reporter (the list in Penal Code 11165.7, not read here, includes psychologists, marriage and "
+          "family therapists, clinical social workers and counselors) who knows or reasonably suspects child abuse "
+          "or neglect in their professional capacity must report to a police or sheriff's department, county "
+          "probation (if designated) or county welfare department: by telephone immediately or as soon as "
+          "practicably possible, and a written follow-up within 36 hours.",
+          "Cal. Penal Code 11166(a); 11165.9", "Cal. Penal Code 11166 (leginfo.legislature.ca.gov, SB 360 compare)",
+          "https://leginfo.legislature.ca.gov/faces/billVersionsCompareClient.xhtml?bill_id=201920200SB360",
+          "The mandated reporter shall make an initial report by telephone to the agency immediately or as soon as "
+          "is practicably possible, and shall prepare and send, fax, or electronically transmit a written followup "
+          "report within 36 hours of receiving the information concerning the incident.",
+          agency="police or sheriff, county probation (if designated) or county welfare department",
+          deadline="phone immediately; written within 36 hours"),
+    child("US-TX", "Child abuse: professionals report within 48 hours",
+          "Any person who believes a child's health or welfare has been adversely affected by abuse or neglect must "
+          "report immediately; a professional (licensed or certified, with direct contact with children) must report "
+          "within 48 hours of first suspecting it and may not delegate the report. Reports go to the Department of "
+          "Family and Protective Services (hotline) or law enforcement.",
+          "Tex. Fam. Code 261.101(a), (b)", "Texas Children's Commission Bench Book, Making a Report",
+          "https://benchbook.texaschildrenscommission.gov/library_item/gov.texaschildrenscommission.benchbook/6",
+          "If a professional has cause to believe that a child has been abused or neglected or may be abused or "
+          "neglected, the professional shall make a report no later than the 48th hour after the professional "
+          "first suspects that the child has been abused or neglected.",
+          agency="Department of Family and Protective Services or law enforcement", deadline="48 hours"),
+    child("US-FL", "Child abuse: everyone reports immediately to the central abuse hotline",
+          "Any person who knows or has reasonable cause to suspect child abuse, abandonment or neglect must report "
+          "immediately to the Department of Children and Families central abuse hotline (in writing, by the toll-free "
+          "number or electronically); health and mental health professionals must give their names.",
+          "Fla. Stat. 39.201(1)", "Fla. Stat. 39.201 (2024, syfert.com copy)",
+          "https://www.syfert.com/florida/statutes/0039.201.html",
+          "A person is required to report immediately to the central abuse hotline established in s. 39.101, in "
+          "writing, through a call to the toll-free telephone number, or through electronic reporting",
+          agency="DCF central abuse hotline", deadline="immediately"),
+    child("US-NY", "Child abuse: psychologists, social workers, LMFTs and LMHCs are mandated reporters",
+          "Psychologists, social workers, licensed marriage and family therapists, licensed mental health "
+          "counselors, licensed creative arts therapists and licensed psychoanalysts, among others, must report when "
+          "they have reasonable cause to suspect that a child coming before them in their professional capacity is "
+          "abused or maltreated (reports go to the Statewide Central Register; timing in s. 415, not read).",
+          "N.Y. Soc. Serv. Law 413(1)(a)", "N.Y. Social Services Law 413 (nysenate.gov, 2024)",
+          "https://www.nysenate.gov/legislation/laws/SOS/413",
+          "The following persons and officials are required to report or cause a report to be made in accordance "
+          "with this title when they have reasonable cause to suspect that a child coming before them in their "
+          "professional or official capacity is an abused or maltreated child",
+          agency="Statewide Central Register of Child Abuse and Maltreatment", deadline="not read (s. 415)"),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:

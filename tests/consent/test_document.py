@@ -156,9 +156,10 @@ def test_minors_follow_the_pack() -> None:
 
 def test_new_york_has_no_mandated_elder_abuse_reporting() -> None:
     assert "we may report it" in section("US-NY", "Abuse of a child or a vulnerable adult")
-    # Nobody has checked California's reporting statutes yet, so the text says "may" and says why.
-    california = section("US-CA", "Abuse of a child or a vulnerable adult")
-    assert "may require us to report it" in california and "not yet checked" in california
+    # California's child-abuse statute was read (Penal Code 11166): "must". Georgia's was not: "may", and why.
+    assert "the law says we must report it" in section("US-CA", "Abuse of a child or a vulnerable adult")
+    georgia = section("US-GA", "Abuse of a child or a vulnerable adult")
+    assert "may require us to report it" in georgia and "not yet checked" in georgia
 
 
 def test_couples_and_messaging_follow_the_policy() -> None:
