@@ -379,6 +379,105 @@ RESEARCH += [
 ]
 
 
+def elder(code: str, title: str, summary: str, citation: str, source: str, url: str, quote: str, *,
+          agency: str, deadline: str) -> tuple[str, str, list[dict[str, Any]]]:
+    return code, "elder_abuse_reporting", [rule(
+        "elder_abuse_reporting", title, summary, citation, status="confirmed", source=source, url=url, quote=quote,
+        details={"mandated": True, "agency": agency, "deadline": deadline})]
+
+
+RESEARCH += [
+    elder("US-CA", "Elder and dependent adult abuse: mandated reporters, phone at once, written in 2 working days",
+          "Health practitioners (the statute's list includes psychologists, licensed clinical social workers and "
+          "marriage and family therapists) and care custodians are mandated reporters. Abuse observed, told or "
+          "reasonably suspected in their professional capacity must be reported by telephone immediately or as soon "
+          "as practicably possible and in writing within two working days: to the long-term care ombudsman or law "
+          "enforcement for a long-term care facility, otherwise to adult protective services or law enforcement.",
+          "Cal. Welf. & Inst. Code 15630", "Cal. Welf. & Inst. Code 15630 (laws-info copy)",
+          "https://statutes.laws-info.com/california/wic/15630-15632",
+          "shall report the known or suspected instance of abuse by telephone immediately or as soon as practicably "
+          "possible, and by written report sent within two working days",
+          agency="adult protective services, law enforcement, or (facility) the long-term care ombudsman",
+          deadline="phone immediately; written within two working days"),
+    elder("US-TX", "Elder and disabled adult abuse: everyone reports immediately",
+          "A person having cause to believe that an elderly person or a person with a disability is being abused, "
+          "neglected or exploited must report immediately to the Department of Family and Protective Services (to "
+          "the licensing agency for a state-regulated facility). The duty applies to mental health professionals "
+          "despite confidentiality (48.051(c), not quoted).",
+          "Tex. Hum. Res. Code 48.051", "Tex. Hum. Res. Code 48.051 (texas.public.law)",
+          "https://texas.public.law/statutes/tex._human_resources_code_section_48.051",
+          "a person having cause to believe that an elderly person, a person with a disability, or an individual "
+          "receiving services from a provider as described by Subchapter F is in the state of abuse, neglect, or "
+          "exploitation shall report the information required by Subsection (d) immediately to the department",
+          agency="Department of Family and Protective Services", deadline="immediately"),
+    elder("US-FL", "Vulnerable adult abuse: everyone, including mental health professionals, reports immediately",
+          "Any person, expressly including health and mental health professionals and social workers, who knows or "
+          "has reasonable cause to suspect that a vulnerable adult has been or is being abused, neglected or "
+          "exploited must immediately report to the central abuse hotline.",
+          "Fla. Stat. 415.1034(1)(a)", "Fla. Stat. 415.1034 (2023, leg.state.fl.us)",
+          "https://www.leg.state.fl.us/statutes/index.cfm?App_mode=Display_Statute&URL=0400-0499/0415/Sections/0415.1034.html",
+          "who knows, or has reasonable cause to suspect, that a vulnerable adult has been or is being abused, "
+          "neglected, or exploited must immediately report such knowledge or suspicion to the central abuse hotline",
+          agency="DCF central abuse hotline", deadline="immediately"),
+    ("US-CA", "privilege", [rule(
+        "privilege", "Psychotherapist-patient privilege: dangerous-patient exception",
+        "California's psychotherapist-patient privilege (Evid. Code 1014) does not apply where the psychotherapist "
+        "has reasonable cause to believe the patient is dangerous to self or to the person or property of another "
+        "and disclosure is necessary to prevent the threatened danger (1024). Other exceptions (1016-1027) were not "
+        "read.",
+        "Cal. Evid. Code 1014, 1024", status="confirmed", source="Cal. Evid. Code 1024 (casetext)",
+        url="https://casetext.com/statute/california-codes/california-evidence-code/division-8-privileges/chapter-4-particular-privileges/article-7-psychotherapist-patient-privilege/section-1024-patient-dangerous-to-himself-or-others",
+        quote="There is no privilege under this article if the psychotherapist has reasonable cause to believe that the "
+              "patient is in such mental or emotional condition as to be dangerous to himself or to the person or "
+              "property of another and that disclosure of the communication is necessary to prevent the threatened "
+              "danger.",
+        details={"exceptions_read": ["dangerous patient (1024)"]})]),
+]
+
+
+def privilege(code: str, title: str, summary: str, citation: str, source: str, url: str, quote: str, *,
+              applies_to: list[str] | None = None, **details: Any) -> tuple[str, str, list[dict[str, Any]]]:
+    return code, "privilege", [rule("privilege", title, summary, citation, status="confirmed", source=source,
+                                    url=url, quote=quote, applies_to=applies_to, details=details)]
+
+
+RESEARCH += [
+    privilege("US-FL", "Psychotherapist-patient privilege",
+              "A patient may refuse to disclose, and prevent others from disclosing, confidential communications or "
+              "records made for diagnosis or treatment of a mental or emotional condition with a psychotherapist "
+              "(physicians, psychologists, clinical social workers, marriage and family therapists, mental health "
+              "counselors and others). Exceptions (s. 90.503(4): hospitalization proceedings, court-ordered "
+              "examinations, condition as claim or defense) were not read in full.",
+              "Fla. Stat. 90.503", "Fla. Stat. 90.503 (floridarule.com copy)", "https://www.floridarule.com/90-503",
+              "A patient has a privilege to refuse to disclose, and to prevent any other person from disclosing, "
+              "confidential communications or records made for the purpose of diagnosis or treatment of the "
+              "patient's mental or emotional condition",
+              exceptions_read=[]),
+    privilege("US-TX", "Mental health information privilege in civil cases (none in criminal cases)",
+              "In a civil case a patient may refuse to disclose, and prevent others from disclosing, confidential "
+              "communications with a professional and records of identity, diagnosis, evaluation or treatment. The "
+              "rule is for civil cases; its exceptions (Rule 510(d)) and the confidentiality rules of H&S ch. 611 "
+              "were not read in full.",
+              "Tex. R. Evid. 510(b)", "Tex. R. Evid. 510 (casetext, as amended through 2024)",
+              "https://print.casetext.com/rule/texas-court-rules/texas-rules-of-evidence/article-v-privileges/rule-510-mental-health-information-privilege-in-civil-cases",
+              "In a civil case, a patient has a privilege to refuse to disclose and to prevent any other person from "
+              "disclosing: (A) a confidential communication between the patient and a professional",
+              civil_only=True),
+    privilege("US-NY", "Psychologist and social worker privilege",
+              "Communications between a licensed psychologist and client are privileged on the same basis as "
+              "attorney and client (CPLR 4507); licensed master and clinical social workers may not be required to "
+              "disclose client communications (CPLR 4508), with listed exceptions. Read as quoted in a law firm's "
+              "articles; other professions (LMHC, LMFT) were not researched.",
+              "N.Y. CPLR 4507, 4508", "CPLR 4507 and 4508 as quoted by Andy Chen Law",
+              "https://andychenlaw.com/new-york-psychologist-privilege-cplr-section-4507/",
+              "The confidential relations and communications between a psychologist registered under the provisions "
+              "of article one hundred fifty-three of the education law and his client are placed on the same basis "
+              "as those provided by law between attorney and client",
+              applies_to=["psychologist", "social_worker"],
+              also_read="https://andychenlaw.com/new-york-social-worker-privilege-cplr-section-4508/"),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
