@@ -478,6 +478,83 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    duty("US-DE", "Duty to take precautions: mandatory; police notice permitted for dangerous patients",
+         "A mental health services provider (physician, nurse, licensed counselor, psychologist, clinical social "
+         "worker) can be liable for failing to take precautions when the patient communicated an explicit and "
+         "imminent threat to kill or seriously injure a clearly identified victim, or to commit a specific violent "
+         "act, with apparent intent and ability (16 Del. C. 5402). Separately, the provider may tell law enforcement "
+         "when it concludes the patient is dangerous to others or to self, even without explicit threats (5403).",
+         "16 Del. C. 5402, 5403", "16 Del. C. ch. 54 (delcode.delaware.gov)",
+         "https://delcode.delaware.gov/title16/c054/index.shtml",
+         "The patient has communicated to the mental health services provider, institution, agency, or hospital an "
+         "explicit and imminent threat to kill or seriously injure a clearly identified victim",
+         may=["law_enforcement"], classification_2014="MC",
+         how_met="precautions under 5402(b), not read",
+         also_read="https://courtgpt.ai/laws/delaware/title-16/chapter-54/section-5403"),
+    duty("US-IA", "Duty to tell law enforcement of an imminent threat",
+         "A mental health professional may disclose to a law enforcement professional, in good faith, what is needed "
+         "to prevent or lessen a serious and imminent threat to the individual or a clearly identifiable victim when "
+         "the individual has the apparent intent and ability; the professional is liable for not disclosing only "
+         "where the individual communicated an imminent threat of physical violence, and the duty is discharged by "
+         "reasonable efforts to tell law enforcement.",
+         "Iowa Code 228.7A", "Iowa Code 228.7A (lawserver copy)", "https://www.lawserver.com/law/state/iowa/ia-code/iowa_code_228-7a",
+         "A mental health professional discharges the professional's duty to disclose pursuant to subsection 1 by "
+         "making reasonable efforts to communicate the threat to a law enforcement professional.",
+         must=["law_enforcement"], classification_2014="MC"),
+    ("US-WV", "duty_to_warn", [
+        rule("duty_to_warn", "Permissive: disclosure to protect against imminent injury (secondary)",
+             "Confidential mental health information may be disclosed without consent to protect against a clear and "
+             "substantial danger of imminent injury by a patient or client to self or another (W. Va. Code 27-3-1, as "
+             "summarised by HealthInfoLaw; the statute text was not read).",
+             "W. Va. Code 27-3-1(b)", status="secondary",
+             source="HealthInfoLaw.org summary of W.Va. Code 27-3-1, 27-3-2 (2015)",
+             url="https://www.healthinfolaw.org/state-law/wva-code-%C2%A7-27-3-1-27-3-2-definition-confidential-information-disclosure",
+             details={"class": "permissive", "basis": "statute", "classification_2014": "P"}),
+        rule("duty_to_warn", "Social workers: may disclose to protect from clear, imminent risk of serious harm",
+             "A licensed social worker may disclose a communication that reveals the intended commission of a crime or "
+             "harmful act when the social worker judges disclosure necessary to protect any person from a clear, "
+             "imminent risk of serious mental or physical harm or injury, or to forestall a serious threat to public "
+             "safety.",
+             "W. Va. Code 30-30-24(a)(4)", status="confirmed", source="W. Va. Code 30-30-24 (lexace.ai copy)",
+             url="https://lexace.ai/us/statute/west-virginia/30-30-24",
+             quote="When a communication reveals the intended commission of a crime or harmful act and such disclosure "
+                   "is judged necessary by the social worker to protect any person from a clear, imminent risk of "
+                   "serious mental or physical harm or injury",
+             applies_to=["social_worker"], details={"class": "permissive", "basis": "statute"}),
+    ]),
+]
+
+
+RESEARCH += [
+    duty("US-IL", "Permissive: disclosure in the therapist's sole discretion to protect against clear, imminent risk",
+         "Records and communications may be disclosed when, and to the extent, the therapist in his or her sole "
+         "discretion determines disclosure is necessary to start or continue commitment proceedings or otherwise to "
+         "protect the recipient or another person against a clear, imminent risk of serious physical or mental "
+         "injury, disease or death. No duty to warn is stated there.",
+         "740 ILCS 110/11(ii)", "740 ILCS 110/11 (ilga.gov, text before P.A. 103-969)",
+         "https://ilga.gov/legislation/ilcs/documents/074001100K11.htm",
+         "when, and to the extent, a therapist, in his or her sole discretion, determines that disclosure is necessary "
+         "to initiate or continue civil commitment or involuntary treatment proceedings under the laws of this State "
+         "or to otherwise protect the recipient or other person against a clear, imminent risk of serious physical "
+         "or mental injury",
+         klass="permissive", may=["unspecified"], classification_2014="P",
+         caveat="Text before the amendment by P.A. 103-969, which was not read."),
+    duty("US-OR", "Permissive: no privilege for a serious intent to commit a violent crime; no duty to report",
+         "There is no psychotherapist, physician or social worker privilege for communications that, in the "
+         "professional's judgment, reveal a clear and serious intent to commit a crime involving physical injury, a "
+         "threat to physical safety, sexual abuse or death, where the person poses a danger and the professional "
+         "reports it; the section expressly creates no duty to report, and neither disclosing nor not disclosing "
+         "creates civil liability. Licensing statutes for social workers (675.580) and counselors and MFTs (675.765) "
+         "also allow disclosure of an intent to commit a crime or harmful act.",
+         "ORS 40.252; 675.580; 675.765", "ORS 40.252 (onecle copy, 2007 text)",
+         "https://law.onecle.com/oregon/40-evidence-code/40.252.html",
+         "The provisions of this section do not create a duty to report any communication to any person.",
+         klass="permissive", may=["unspecified"], classification_2014="P",
+         also_read="https://oregon.public.law/statutes/ors_675.765"),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
