@@ -555,6 +555,80 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    ("UK", "retention", [rule(
+        "retention", "NHS Code: mental health and psychology records 20 years (secondary)",
+        "The NHS Records Management Code of Practice 2021 (England) keeps mental health records, including "
+        "psychology records, 20 years after treatment ends or 10 years after death; children's records until the "
+        "25th birthday (26th if 17 when treatment ended); other adult records 8 years. It binds NHS bodies and those "
+        "under contract to them; for private counsellors it is a guideline. Read in the MDU's summary of the Code.",
+        "NHS Records Management Code of Practice 2021, Appendix II", status="secondary",
+        source="MDU summary of the Records Management Code of Practice 2021",
+        url="https://themdu.com/guidance-and-advice/latest-updates-and-advice/updated-guidance-on-medical-records-management-and-retention",
+        authority="guideline", label="NHS code of practice (guideline for private practice), not a statute",
+        details={"adult_years": 20, "minor_until_age": 26, "minor_rule": "until the 25th/26th birthday (26th used)",
+                 "formula": "max(last contact + 20 years, 26th birthday)", "after_death_years": 10})]),
+    ("UK", "duty_to_warn", [rule(
+        "duty_to_warn", "BACP Ethical Framework: safeguarding from serious harm may override confidentiality",
+        "The BACP Ethical Framework lets members override a client's wishes and confidentiality to protect the client "
+        "or others from serious harm or to comply with the law, usually after consulting the client where that is "
+        "legally permitted and ethically desirable. It is a professional body's standard, not a statute; UK law on "
+        "public-interest disclosure was not researched.",
+        "BACP Ethical Framework for the Counselling Professions, commitments 9-10", status="confirmed",
+        source="BACP, Ethical Framework: Putting clients first (bacp.co.uk)",
+        url="https://www.bacp.co.uk/events/learning_programmes/ethical_framework/putting_clients.php",
+        quote="When the safeguarding of our clients or others from serious harm takes priority over our commitment to "
+              "putting our clients' wishes and confidentiality first, we will usually consult with any client "
+              "affected, if this is legally permitted and ethically desirable.",
+        authority="professional_standard", label="BACP professional standard, not law",
+        details={"class": "permissive", "basis": "professional_code"})]),
+    ("AU", "duty_to_warn", [rule(
+        "duty_to_warn", "Privacy Act: use or disclosure permitted to lessen a serious threat (secondary)",
+        "A 'permitted general situation' (Privacy Act s 16A) allows use or disclosure of personal information when it "
+        "is unreasonable or impracticable to get consent and the entity reasonably believes it is necessary to "
+        "lessen or prevent a serious threat to the life, health or safety of any individual, or to public health "
+        "or safety. It permits; it does not require. State and territory law was not researched.",
+        "Privacy Act 1988 (Cth) s 16A; APP 6.2(c)", status="secondary",
+        source="OAIC, Australian Privacy Principles guidelines, Chapter C: Permitted general situations",
+        url="https://oaic.gov.au/privacy/australian-privacy-principles/australian-privacy-principles-guidelines/chapter-c-permitted-general-situations",
+        authority="national_law", details={"class": "permissive", "basis": "statute"})]),
+    ("CA-ON", "duty_to_warn", [rule(
+        "duty_to_warn", "PHIPA: disclosure permitted to reduce a significant risk of serious bodily harm (secondary)",
+        "A health information custodian may disclose personal health information, even against the client's "
+        "instructions, if it believes on reasonable grounds that disclosure is necessary to eliminate or reduce a "
+        "significant risk of serious bodily harm to a person or group (PHIPA s. 40(1)). Whether a common-law duty to "
+        "warn applies was not researched.",
+        "PHIPA s. 40(1)", status="secondary",
+        source="Miller Thomson, Consent and the Personal Health Information Protection Act (paper); CRPO "
+               "jurisprudence manual",
+        url="https://www.yumpu.com/en/document/view/31506513/consent-and-the-personal-health-information-miller-thomson/23",
+        authority="national_law", details={"class": "permissive", "basis": "statute",
+                                           "also_read": "https://crpo.ca/apply-to-crpo/how-to-apply/jurisprudence-e-learning-manual/part-2-practice-standards/"})]),
+]
+
+
+CEP_VA = ("Center for Ethical Practice, Statutory Reporting Requirements for Virginia Mental Health Professionals "
+          "(table, 2013)")
+CEP_VA_URL = "https://www.centerforethicalpractice.org/Virginia_reporting_laws"
+RESEARCH += [
+    ("US-VA", "child_abuse_reporting", [rule(
+        "child_abuse_reporting", "Child abuse: report to local social services within 24 hours (secondary)",
+        "A mental health professional with reason to suspect that a child is abused or neglected must report to the "
+        "local Department of Social Services (or the state hotline); a penalty applies if the report is not made "
+        "within 24 hours of first suspicion.",
+        "Va. Code 63.2-1509", status="secondary", source=CEP_VA, url=CEP_VA_URL,
+        details={"mandated": True, "agency": "local Department of Social Services or state hotline",
+                 "deadline": "within 24 hours"})]),
+    ("US-VA", "elder_abuse_reporting", [rule(
+        "elder_abuse_reporting", "Aged or incapacitated adult abuse: report to local social services (secondary)",
+        "A mental health professional who knows matters giving reason to suspect abuse, neglect or exploitation of an "
+        "aged or incapacitated adult must report to the local Department of Social Services, unless they actually "
+        "know the same matter was already reported.",
+        "Va. Code 63.2-1606", status="secondary", source=CEP_VA, url=CEP_VA_URL,
+        details={"mandated": True, "agency": "local Department of Social Services", "deadline": "not recorded"})]),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:

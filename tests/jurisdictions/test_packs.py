@@ -106,7 +106,8 @@ def test_a_secondary_rule_names_its_table_and_when_it_was_read() -> None:
                 assert rule.checked_on is not None and rule.source_url, (pack.code, rule.topic)
                 assert any(name in rule.source for name in ("Johnson, Persad & Sisti", "NCSL", "HealthInfoLaw",
                                                             "Board of Behavioral Sciences", "Davis Wright Tremaine",
-                                                            "Mondaq")), \
+                                                            "Mondaq", "MDU", "OAIC", "Miller Thomson",
+                                                            "Center for Ethical Practice")), \
                     (pack.code, rule.source)
 
 
