@@ -629,6 +629,59 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    child("US-IL", "Child abuse: mandated reporters report immediately to DCFS",
+          "Mandated reporters, including registered psychologists and social workers (the Child Welfare Information "
+          "Gateway's summary adds professional counselors and marriage and family therapists), who have reasonable "
+          "cause to believe that a child known to them in their professional capacity may be abused or neglected "
+          "must immediately report to the Department of Children and Family Services (State Central Register "
+          "hotline).",
+          "325 ILCS 5/4; 89 Ill. Adm. Code 300.30", "89 Ill. Adm. Code 300.30 (Justia, 2024)",
+          "https://regulations.justia.com/states/illinois/title-89/part-300/section-300-30",
+          "Any of the following individuals who have reasonable cause to believe that a child known to them in their "
+          "professional or official capacity may be abused or neglected shall immediately report or cause a report "
+          "to be made to the Department.",
+          agency="DCFS State Central Register", deadline="immediately"),
+    child("US-PA", "Child abuse: licensed health professionals report immediately; written report in 48 hours",
+          "A person licensed or certified to practice in any health-related field under the Department of State is a "
+          "mandated reporter (23 Pa.C.S. 6311(a)(1)) and must immediately make an oral report to the department's "
+          "statewide hotline (or an electronic written report), and a written report within 48 hours after an oral "
+          "report.",
+          "23 Pa.C.S. 6311, 6313", "23 Pa.C.S. 6313 (legis.state.pa.us)",
+          "https://www.legis.state.pa.us/WU01/LI/LI/CT/HTM/23/00.063.013.000..HTM",
+          "A mandated reporter shall immediately make an oral report of suspected child abuse to the department via "
+          "the Statewide toll-free telephone number under section 6332",
+          agency="Department of Human Services (ChildLine)", deadline="immediately; written within 48 hours"),
+    ("US-NY", "minors_consent", [rule(
+        "minors_consent", "Minors: OMH-licensed outpatient programs may treat without parental consent, with conditions",
+        "Parents' consent is normally required, but a mental health practitioner (a physician, a licensed "
+        "psychologist, or staff supervised by a physician in a facility operated or licensed by the Office of Mental "
+        "Health) may provide outpatient services to a minor voluntarily seeking them without parental consent when "
+        "the conditions of subdivision (c) are met. There is no fixed age. Outside OMH-licensed settings the question "
+        "is unresolved (NYCLU).",
+        "N.Y. Mental Hyg. Law 33.21(c)", status="confirmed",
+        source="N.Y. Mental Hygiene Law 33.21 (nysenate.gov)",
+        url="https://nysenate.gov/legislation/laws/MHY/33.21",
+        quote="A mental health practitioner may provide outpatient mental health services, other than those treatments "
+              "and procedures for which consent is specifically required by section 33.03 of this article, to a "
+              "minor voluntarily seeking such services without parental or guardian consent",
+        applies_to=["psychologist", "psychiatrist"],
+        details={"min_age": None, "conditions": "no fixed age; OMH-operated or licensed programs; 33.21(c) conditions",
+                 "also_read": "https://www.nyclu.org/en/issues/reproductive-rights/minors-rights"})]),
+]
+
+
+RESEARCH += [
+    minors("US-OR", "Minors 14 and older may obtain outpatient mental health treatment (secondary)",
+           "A minor 14 or older may obtain outpatient mental health treatment without parental knowledge or consent "
+           "(ORS 109.675, as listed by the Center for Ethical Practice; the statute's conditions, including parental "
+           "involvement before the end of treatment, were not read).",
+           "ORS 109.675", "Center for Ethical Practice, Oregon: Selected Statutes & Regulations Affecting Patient "
+           "Confidentiality", "https://www.centerforethicalpractice.org/Oregon-confidentiality", None,
+           status="secondary", min_age=14, conditions="outpatient; conditions in ORS 109.675 not read"),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
