@@ -682,6 +682,40 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    minors("US-WA", "Adolescents 13 and older: outpatient treatment without parental consent",
+           "Any adolescent (13 to 17) may request and receive outpatient treatment without a parent's consent; "
+           "parental authorization is required for a minor under 13.",
+           "RCW 71.34.530", "RCW 71.34.530 (instalawyer.io copy, as amended 2019)",
+           "https://instalawyer.io/laws/revised-code-of-washington/7134530-outpatient-treatment-of",
+           "Any adolescent may request and receive outpatient treatment without the consent of the adolescent's parent.",
+           min_age=13, conditions="outpatient; parents' authorization needed under 13"),
+    minors("US-CO", "Minors 12 and older: outpatient psychotherapy, if knowingly sought and clinically indicated",
+           "A mental health professional may provide psychotherapy to a minor 12 or older without parental consent if "
+           "the minor is knowingly and voluntarily seeking it and it is clinically indicated and necessary; parents "
+           "may be told with the minor's consent, or without it if the minor cannot manage their care. (A separate "
+           "rule for minors 15 and older, C.R.S. 27-65, was not read.)",
+           "C.R.S. 12-245-203.5", "C.R.S. 12-245-203.5 (casetext, through 2024)",
+           "https://casetext.com/statute/colorado-revised-statutes/title-12-professions-and-occupations/health-care-professions-and-occupations/article-245-mental-health/part-2-general-provisions/section-12-245-2035-minors-consent-for-outpatient-psychotherapy-services-immunity-definition",
+           "a mental health professional may provide psychotherapy services, as defined in section 12-245-202(14)(a), "
+           "to a minor who is twelve years of age or older, without the consent of the minor's parent or legal guardian",
+           min_age=12, conditions="knowingly and voluntarily sought; clinically indicated; parents told with consent"),
+    ("US-CA", "breach_notification", [rule(
+        "breach_notification", "Breach: notify residents in the most expedient time possible",
+        "A business that owns or licenses computerized personal information (which includes medical information) "
+        "must tell each California resident whose unencrypted data was, or is reasonably believed to have been, "
+        "acquired without authorization, in the most expedient time possible and without unreasonable delay. A "
+        "sample notice goes to the Attorney General when more than 500 residents are notified (1798.82(f), read only "
+        "in a summary).",
+        "Cal. Civ. Code 1798.82(a), (f)", status="confirmed", source="Cal. Civ. Code 1798.82 (trellis.law copy)",
+        url="https://trellis.law/state-rules/ca/laws/civil-code-civ/division-3-obligations/title-14-lien-2872-3081/chapter-2-mortgage-2920-2967/article-1-mortgages-in-general-2920-294410/292417/title-181-customer-records-179880-179884/179882",
+        quote="The disclosure shall be made in the most expedient time possible and without unreasonable delay, "
+              "consistent with the legitimate needs of law enforcement",
+        details={"individuals_days": None, "authority": "California Attorney General (500+ residents)",
+                 "authority_threshold": 500})]),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
