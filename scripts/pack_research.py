@@ -716,6 +716,29 @@ RESEARCH += [
 ]
 
 
+RESEARCH += [
+    ("US-WA", "duty_to_warn", [rule(
+        "duty_to_warn", "Duty to protect foreseeable victims of an outpatient (case law): mandatory",
+        "The Washington Supreme Court held that a psychiatrist and his outpatient shared a special relationship that "
+        "required him to act with reasonable care, consistent with the standards of the mental health profession, to "
+        "protect the patient's foreseeable victims, even without a named target (Volk v. DeMeerleer, 2016). This is "
+        "broader than the statute's duty in RCW 71.05.120; whether a 2017 bill (ESB 5800) to narrow it became law "
+        "was not checked.",
+        "Volk v. DeMeerleer, 187 Wn.2d 241 (2016); RCW 71.05.120", status="confirmed",
+        source="Volk v. DeMeerleer, Supreme Court of Washington, No. 91387-1 (opinion text, cetient.com)",
+        url="https://cetient.com/case/4110239/volk-v-demeerleer",
+        quote="We hold that Ashby and DeMeerleer shared a special relationship and that special relationship required "
+              "Ashby to act with reasonable care, consistent with the standards of the mental health profession, to "
+              "protect the foreseeable victims of DeMeerleer.",
+        authority="case_law",
+        details={"class": "mandatory", "basis": "case_law", "must_tell": [], "may_tell": [],
+                 "classification_2014": "MS",
+                 "caveat": "ESB 5800 (2017) would have limited the duty to warn to actual threats; its fate was not "
+                           "checked.",
+                 "also_read": "https://lawfilesext.leg.wa.gov/Biennium/2017-18/Htm/Bill%20Reports/House/5800.E%20HBA%20JUDI%2017.htm"})]),
+]
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
