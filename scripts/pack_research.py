@@ -739,6 +739,42 @@ RESEARCH += [
 ]
 
 
+# Evidence added to existing rules without changing what they say: (pack, topic, source, url, quote).
+PATCHES: list[tuple[str, str, str, str, str]] = [
+    ("US", "breach_notification", "45 CFR 164.404(b) (as quoted by HIPAA Templates)",
+     "https://hipaatemplates.com/faq-items/timeliness-of-notification/",
+     "a covered entity shall provide the notification required by paragraph (a) of this section without unreasonable "
+     "delay and in no case later than 60 calendar days after discovery of a breach"),
+    ("US", "accounting_of_disclosures", "45 CFR 164.528 (GPO, 2004 edition)",
+     "https://edocket.access.gpo.gov/cfr_2004/octqtr/45cfr164.528.htm",
+     "An individual has a right to receive an accounting of disclosures of protected health information made by a "
+     "covered entity in the six years prior to the date on which the accounting is requested"),
+    ("US", "right_of_access", "45 CFR 164.524 (GPO, 2003 edition); HHS access guidance on 164.524(b)(2)",
+     "https://edocket.access.gpo.gov/cfr_2003/octqtr/45cfr164.524.htm",
+     "an individual has a right of access to inspect and obtain a copy of protected health information about the "
+     "individual in a designated record set, for as long as the protected health information is maintained in the "
+     "designated record set, except for: (i) Psychotherapy notes"),
+    ("US", "psychotherapy_notes", "45 CFR 164.508 (GPO, 2004 edition)",
+     "https://edocket.access.gpo.gov/cfr_2004/octqtr/45cfr164.508.htm",
+     "a covered entity must obtain an authorization for any use or disclosure of psychotherapy notes, except"),
+    ("US", "substance_use_records", "42 CFR 2.31(a) as amended in 2024 (text on GovRegs)",
+     "https://www.govregs.com/regulations/expand/title42_chapterI_part2_subpartC_section2.31",
+     "For a single consent for all future uses and disclosures for treatment, payment, and health care operations, "
+     "the recipient may be described as \u201cmy treating providers, health plans, third-party payers, and people "
+     "helping to operate this program\u201d or a similar statement."),
+]
+
+
+def apply_patches() -> None:
+    for code, topic, source, url, quote in PATCHES:
+        path = PACKS / f"{code}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for raw in data["rules"]:
+            if raw["topic"] == topic:
+                raw.update(status="confirmed", source=source, source_url=url, quote=quote, checked_on="2026-12-03")
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     by_code: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
     for code, topic, rules in RESEARCH:
@@ -755,3 +791,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    apply_patches()

@@ -38,7 +38,7 @@ def test_the_page_shows_every_rule_with_its_source_status_and_the_disclaimer(own
     for rule in pack.rules:
         assert rule.citation.replace("&", "&amp;") in html
     assert html.count("<dt>Source</dt>") == len(pack.rules)
-    assert 'href="https://www.ecfr.gov/current/title-45/section-164.404"' in html
+    assert 'href="https://hipaatemplates.com/faq-items/timeliness-of-notification/"' in html
 
 
 def test_rules_that_are_not_confirmed_are_flagged(owner: Client, alice: Person) -> None:
