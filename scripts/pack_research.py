@@ -267,6 +267,20 @@ RESEARCH += [
               "after the date on which the person determines that the breach occurred",
         details={"individuals_days": 60, "authority": "Texas attorney general (secondary: 30 days, 250+ residents)",
                  "also_read": "https://www.perkinscoie.com/en/news-insights/security-breach-notification-chart-texas.html"})]),
+    ("US-IL", "breach_notification", [rule(
+        "breach_notification", "Breach: residents in the most expedient time possible; AG if 500+ (secondary)",
+        "A data collector that owns or licenses personal information about an Illinois resident must tell the "
+        "resident, at no charge, in the most expedient time possible and without unreasonable delay. Notice to the "
+        "Attorney General when more than 500 residents are affected comes from a law firm's chart (Perkins Coie), "
+        "not the statute text. Whether a HIPAA-compliant practice is treated as compliant was not read.",
+        "815 ILCS 530/10(a)", status="confirmed",
+        source="815 ILCS 530/10 (Illinois General Assembly)",
+        url="https://witnessslips.ilga.gov/legislation/ilcs/documents/081505300K10.htm",
+        quote="shall notify the resident at no charge that there has been a breach of the security of the system data "
+              "following discovery or notification of the breach. The disclosure notification shall be made in the "
+              "most expedient time possible and without unreasonable delay",
+        details={"individuals_days": None, "authority": "Illinois Attorney General (secondary: more than 500 residents)",
+                 "also_read": "https://perkinscoie.com/insights/publication/security-breach-notification-chart-illinois"})]),
     ("US-FL", "breach_notification", [rule(
         "breach_notification", "Breach: individuals within 30 days; Department of Legal Affairs if 500+ (secondary)",
         "Notice to each affected individual as expeditiously as practicable and no later than 30 days after "
