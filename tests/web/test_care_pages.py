@@ -368,3 +368,19 @@ def test_page_titles_and_flash_messages_never_hold_client_data(bob: Person, clie
                         follow=True).content.decode()
     messages = re.search(r'<ul class="messages".*?</ul>', page, re.S).group(0)  # type: ignore[union-attr]
     assert "Treatment plan saved." in messages and "Zebedee" not in messages and NAME not in messages
+
+
+def test_a_session_records_where_the_client_is_sealed_and_a_bad_place_is_refused(
+        bob: Person, client_record: Client, appointment: Appointment) -> None:
+    url = paths(client_record, appointment)["session"]
+    browser = browser_of(bob)
+    form = browser.get(url).content.decode()
+    assert 'name="client_location"' in form and "Same as the practice" in form and 'value="US-NY"' in form
+    data = {"starts_at": PAST, "duration": "50", "modality": "video", "attendance": "attended", "version": "1",
+            "client_location": "US-NY"}
+    assert browser.post(url, data).status_code == 302
+    opened = care.open_appointment(vault_of(bob), client_record.public_id, appointment.public_id)
+    assert opened.client_location == "US-NY"
+    assert b"US-NY" not in bytes(Appointment.objects.get().details)  # sealed with the other details
+    refused = browser.post(url, data | {"version": "2", "client_location": "Narnia"})
+    assert refused.status_code == 400 and Appointment.objects.get().version == 2

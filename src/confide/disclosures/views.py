@@ -482,7 +482,9 @@ def emergency(request: HttpRequest, client_id: str, disclosure_id: str) -> HttpR
     context |= {"step": step, "step_title": required.STEP_TITLES[step], "form": form,
                 "step_number": required.STEPS.index(step) + 1}
     if step == "rule":
-        context["rules"] = required.jurisdiction_rules(client.practice, disclosure.basis)
+        location = required.client_location(_vault(request), client.public_id)
+        context["rules"] = required.jurisdiction_rules(client.practice, disclosure.basis, location=location)
+        context["which_law"] = required.which_law(client.practice, location)
         context["pack_confirmed"] = required.pack_confirmed(client.practice)
     if step == "review":
         context |= _labels(draft.answers)

@@ -189,8 +189,9 @@ def consent(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Thank you. Your signed copy is under Your documents.")
                 return redirect("portal-documents")
     current = services.consent_status(account.client)
+    changes = services.consent_changes(account, version) if current.state == "outdated" else []
     return _no_store(render(request, "portal/consent.html", {
-        "version": version, "text": text, "form": form, "status": current}, status=status))
+        "version": version, "text": text, "form": form, "status": current, "changes": changes}, status=status))
 
 
 @client_required
