@@ -107,6 +107,7 @@ TEMPLATES = [
                 "confide.web.context_processors.confide",
                 "confide.oversight.context_processors.emergency",
             ],
+            "builtins": ["confide.web.templatetags.confide_ui"],
         },
     },
 ]

@@ -32,7 +32,7 @@ from confide.disclosures.authorizations import (
     PSYCHOTHERAPY_NOTES,
     STATEMENT_CONDITIONING,
     STATEMENT_REDISCLOSURE,
-    STATEMENT_REVOKE,
+    STATEMENT_REVOKE_PORTAL,
     AuthorizationInput,
     DisclosureError,
     IncompleteAuthorizationError,
@@ -236,7 +236,7 @@ def prepare_authorization(vault: Vault, client_id: uuid.UUID | str, data: Author
     content = {k: (v.strip() if isinstance(v, str) else v) for k, v in content.items()}
     text = _authorization_summary(content, expires_on=data.expires_on) | {
         "kind": Authorization.Kind(kind).label,
-        "statements": [STATEMENT_REVOKE, STATEMENT_CONDITIONING, STATEMENT_REDISCLOSURE]
+        "statements": [STATEMENT_REVOKE_PORTAL, STATEMENT_CONDITIONING, STATEMENT_REDISCLOSURE]
         + ([PART2_REDISCLOSURE_NOTICE] if part2 else [])}
     request.document_hash = _canonical_hash(text)
     request.portal_text = _seal(vault, client, text, _request_context(client, request, "text"))

@@ -240,7 +240,9 @@ def vault_unlock(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not request.POST.get("password", ""):
+        error = "Enter your password."
+    elif request.method == "POST":
         try:
             unlock_with_password(request, request.POST.get("password", ""))
         except crypto.WrongPasswordError:
