@@ -16,6 +16,7 @@ from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.keys.web import unlock_with_password
+from confide.oversight import alerts as oversight_alerts
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
@@ -30,9 +31,12 @@ def home(request: HttpRequest) -> HttpResponse:
     from confide.jurisdictions import pack_confirmed
     from confide.portal.services import unread_notices
 
-    unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
+    is_owner = membership.role == Role.OWNER
+    unconfirmed = is_owner and not pack_confirmed(membership.practice)
+    serious = oversight_alerts.open_serious_alerts(membership.practice_id) if is_owner else []
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
-                                             "portal_notices": unread_notices(request.user)})
+                                             "portal_notices": unread_notices(request.user),
+                                             "serious_alerts": serious})
 
 
 @staff_required
