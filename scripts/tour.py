@@ -42,8 +42,13 @@ def links_of(page: Page, base: str) -> list[str]:
     return found
 
 
-def shoot(page: Page, url: str, folder: Path) -> None:
-    name = slug(urlsplit(url).path + ("-" + urlsplit(url).query if urlsplit(url).query else ""))
+def shoot(page: Page, url: str, folder: Path, taken: set[str]) -> None:
+    name = base_name = slug(urlsplit(url).path + ("-" + urlsplit(url).query if urlsplit(url).query else ""))
+    count = 1
+    while name in taken:  # another client's chart, say: chart-2, chart-3
+        count += 1
+        name = f"{base_name}-{count}"
+    taken.add(name)
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
         page.goto(url)
@@ -69,7 +74,7 @@ def tour(base: str, people: list[tuple[str, str, str]], out: Path, limit: int) -
                 page.wait_for_load_state("networkidle")
             else:
                 start = base + "/accounts/login/"
-            queue, seen = [start], set()
+            queue, seen, taken = [start], set(), set()
             if not email:
                 queue += [base + "/accounts/password/reset/", base + "/no-such-page/"]
             while queue and len(seen) < limit:
@@ -78,7 +83,7 @@ def tour(base: str, people: list[tuple[str, str, str]], out: Path, limit: int) -
                     continue
                 seen.add(url)
                 try:
-                    shoot(page, url, folder)
+                    shoot(page, url, folder, taken)
                 except Exception as exc:  # noqa: BLE001 (a page that fails is reported, the tour goes on)
                     print(f"tour: {role}: {url}: {exc}", file=sys.stderr)
                     continue

@@ -254,6 +254,25 @@ def pending_requests(vault: Vault, client_id: uuid.UUID | str) -> list[Authoriza
     return list(AuthorizationRequest.objects.filter(client=client, signed_at=None, withdrawn_at=None))
 
 
+@dataclass(frozen=True)
+class PendingRequest:
+    """An authorization waiting for the client's signature, with whom it would let the practice tell."""
+
+    request: AuthorizationRequest
+    recipient_name: str
+
+
+def pending_requests_with_recipients(vault: Vault, client_id: uuid.UUID | str) -> list[PendingRequest]:
+    """The same requests, each with its recipient (opened with the care team's clinical key)."""
+    client = _clinical_staff(vault, client_id)
+    found = []
+    for request in AuthorizationRequest.objects.filter(client=client, signed_at=None, withdrawn_at=None):
+        future = Authorization(public_id=request.authorization_public_id, client=client)
+        content = _open(vault, bytes(request.clinical_content), _auth_context(future, "content"))
+        found.append(PendingRequest(request=request, recipient_name=str(content.get("recipient_name", ""))))
+    return found
+
+
 @transaction.atomic
 def withdraw_request(vault: Vault, client_id: uuid.UUID | str, request_id: uuid.UUID | str) -> AuthorizationRequest:
     """Withdraw a prepared authorization the client has not signed; the portal stops offering it."""

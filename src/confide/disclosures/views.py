@@ -83,7 +83,7 @@ def overview(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "disclosures/overview.html", {
         "client": client, "d": demographics,
         "authorizations": authorizations.list_authorizations(vault, client.public_id),
-        "requests": client_side.pending_requests(vault, client.public_id),
+        "requests": client_side.pending_requests_with_recipients(vault, client.public_id),
         "has_portal": ClientAccount.objects.filter(client=client).exists(),
         "entries": records.disclosure_record(vault, client.public_id),
         "court_requests": required.list_court_requests(vault, client.public_id),

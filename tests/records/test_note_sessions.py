@@ -1,0 +1,90 @@
+"""Notes belong to sessions: a progress note documents an appointment (or says why there was none),
+takes its day from it, and is marked as a late entry when signed long after the session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from confide.records import care, note_sessions, services
+from confide.records.errors import NotFoundError, RecordError
+from confide.records.models import Client, Note
+from tests.conftest import Person
+from tests.records.conftest import vault_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _past_appointment(bob: Person, client: Client, days_ago: int = 2) -> str:
+    starts = (timezone.localtime() - dt.timedelta(days=days_ago)).replace(hour=10, minute=0, second=0, microsecond=0)
+    appointment = care.create_appointment(vault_of(bob), client.public_id, starts_at=starts.replace(tzinfo=None)
+                                          .isoformat(timespec="minutes"), duration_minutes=50, modality="in_person",
+                                          attendance="attended")
+    return str(appointment.public_id)
+
+
+def test_a_note_for_an_appointment_takes_its_day(bob: Person, client_record: Client) -> None:
+    appointment_id = _past_appointment(bob, client_record)
+    note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date="2020-01-01",
+                                body="Fictional.", appointment_id=appointment_id)
+    assert note.appointment is not None and str(note.appointment.public_id) == appointment_id
+    assert note.session_date == timezone.localdate(note.appointment.starts_at)
+    grouped = note_sessions.notes_by_appointment(services.list_notes(vault_of(bob), client_record.public_id))
+    assert [n.pk for n in grouped[note.appointment.pk]] == [note.pk]
+
+
+def test_a_note_without_an_appointment_says_why(bob: Person, client_record: Client) -> None:
+    note = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                                session_date=timezone.localdate(), body="Fictional.", unscheduled_reason="phone")
+    assert note.appointment is None and note_sessions.reason_label(note) == "A phone call"
+    with pytest.raises(RecordError, match="from the list"):
+        services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                             session_date=timezone.localdate(), body="Fictional.", unscheduled_reason="a chat")
+    client = Client.objects.get(pk=client_record.pk)
+    with pytest.raises(RecordError, match="or say why"):
+        note_sessions.resolve(client, appointment_id=None, required=True)
+
+
+def test_another_clients_or_a_future_appointment_is_refused(bob: Person, client_record: Client) -> None:
+    other = services.create_client(vault_of(bob), services.Demographics(given_name="Other", family_name="Person"))
+    theirs = _past_appointment(bob, other)
+    with pytest.raises(NotFoundError):
+        services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                             body="Fictional.", appointment_id=theirs)
+    with pytest.raises(NotFoundError):
+        services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                             body="Fictional.", appointment_id="not-a-uuid")
+    future = care.create_appointment(vault_of(bob), client_record.public_id,
+                                     starts_at=(timezone.localtime() + dt.timedelta(days=3)).replace(tzinfo=None)
+                                     .isoformat(timespec="minutes"), duration_minutes=50, modality="video")
+    with pytest.raises(RecordError, match="has not happened yet"):
+        services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                             body="Fictional.", appointment_id=str(future.public_id))
+    assert not Note.objects.filter(client=client_record).exists()
+
+
+def test_a_note_signed_long_after_its_session_is_a_late_entry(bob: Person, client_record: Client) -> None:
+    appointment_id = _past_appointment(bob, client_record, days_ago=5)
+    note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                                body="Fictional.", appointment_id=appointment_id, sign=True)
+    assert note_sessions.is_late_entry(note, 72)
+    assert not note_sessions.is_late_entry(note, 24 * 6)
+    draft = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                                 body="Fictional.", appointment_id=appointment_id)
+    assert not note_sessions.is_late_entry(draft, 1), "a draft is not an entry yet"
+    today = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                                 session_date=timezone.localdate(), body="Fictional.", sign=True)
+    assert not note_sessions.is_late_entry(today, 72)
+    assert client_record.practice.late_entry_hours == 72
+
+
+def test_a_draft_can_be_tied_to_its_session_later(bob: Person, client_record: Client) -> None:
+    vault = vault_of(bob)
+    note = services.create_note(vault, client_record.public_id, kind="progress", session_date=timezone.localdate(),
+                                body="Fictional.")
+    appointment_id = _past_appointment(bob, client_record)
+    saved = services.save_draft(vault, client_record.public_id, note.public_id, body="Fictional, more.",
+                                expected_version=1, appointment_id=appointment_id)
+    assert saved.appointment is not None and saved.session_date == timezone.localdate(saved.appointment.starts_at)
