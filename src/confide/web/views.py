@@ -50,6 +50,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         "name": practice.name,
         "mfa_required": practice.mfa_required,
         "session_idle_minutes": practice.session_idle_minutes,
+        "late_entry_hours": practice.late_entry_hours,
     }
     if request.method == "POST":
         if not is_owner:
