@@ -84,15 +84,15 @@ def tour(base: str, people: list[tuple[str, str, str]], out: Path, limit: int) -
                 seen.add(url)
                 try:
                     shoot(page, url, folder, taken)
-                except Exception as exc:  # noqa: BLE001 (a page that fails is reported, the tour goes on)
-                    print(f"tour: {role}: {url}: {exc}", file=sys.stderr)
+                except Exception as exc:
+                    sys.stderr.write(f"tour: {role}: {url}: {exc}\n")
                     continue
                 queue += [link for link in links_of(page, base) if link not in seen]
-            print(f"{role:<11} {len(seen):>3} pages -> {folder}")
+            sys.stdout.write(f"{role:<11} {len(seen):>3} pages -> {folder}\n")
             total += len(seen)
             context.close()
         browser.close()
-    print(f"{total} pages, {total * len(WIDTHS)} screenshots in {out}")
+    sys.stdout.write(f"{total} pages, {total * len(WIDTHS)} screenshots in {out}\n")
     return 0
 
 
@@ -105,7 +105,7 @@ def main() -> int:
     args = parser.parse_args()
     people = people_of(args.people)
     if not people:
-        print("tour: the demo printed no people to sign in as", file=sys.stderr)
+        sys.stderr.write("tour: the demo printed no people to sign in as\n")
         return 1
     return tour(args.base.rstrip("/"), people, args.out, args.limit)
 

@@ -38,7 +38,8 @@ WIDER_THAN_THE_WINDOW = """() => {
     if (edge > right + 1 && !el.closest('.table-scroll')) { right = edge; worst = el; }
   }
   const name = worst ? worst.tagName.toLowerCase() + (worst.id ? '#' + worst.id : '') +
-    (worst.className && typeof worst.className === 'string' ? '.' + worst.className.trim().split(/\\s+/).join('.') : '') : '?';
+    (worst.className && typeof worst.className === 'string'
+      ? '.' + worst.className.trim().split(/\\s+/).join('.') : '') : '?';
   return {width: doc.scrollWidth, element: name};
 }"""
 
@@ -62,8 +63,8 @@ def world(transactional_db: None) -> World:
 
 
 @pytest.fixture(scope="module")
-def phone_browser(browser: Browser) -> Iterator[Browser]:
-    yield browser
+def phone_browser(browser: Browser) -> Browser:
+    return browser
 
 
 def _pages(world: World, persona: str) -> list[str]:

@@ -136,7 +136,7 @@ def body_for(form: Form, *, filled: bool) -> dict[str, list[str]]:
     if not filled:
         return body
     for one in form.fields:
-        if one.optional or one.name in body and one.kind not in ("checkbox",):
+        if one.optional or (one.name in body and one.kind not in ("checkbox",)):
             continue
         value = plausible(one)
         if value is not None:

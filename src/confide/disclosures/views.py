@@ -110,12 +110,14 @@ class AuthorizationForm(forms.Form):
         label="Information to disclose", choices=CATEGORY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         help_text="Psychotherapy notes need an authorization of their own, with nothing else on it.")
-    description = _area("Description of the information", required=True,
-                        help_text="Specific and meaningful, for example \"progress notes from January to March 2026\".")
+    description = _area(
+        "Description of the information", required=True,
+        help_text="Specific and meaningful, for example \"progress notes from January to March 2026\".")
     discloser = _line("Who may disclose", required=True, help_text="The practice or clinician authorized to disclose.")
     recipient_name = _line("Recipient", required=True)
     recipient_address = _area("Recipient's address")
-    purposes = _area("Purpose", required=True, help_text="\"At the request of the client\" is enough when the client asked.")
+    purposes = _area("Purpose", required=True,
+                     help_text="\"At the request of the client\" is enough when the client asked.")
     expires_on = _date("Expiry date", required=False)
     expiry_event = _line("or expiry event", help_text="For example \"the end of the court proceedings\".")
     signer_name = _line("Signed by", required=True)
@@ -408,7 +410,8 @@ class RuleForm(forms.Form):
 class DisclosureForm(forms.Form):
     recipient_type = forms.ChoiceField(label="Disclosed to",
                                        choices=[("", "Choose"), *required.RECIPIENT_TYPES.items()])
-    recipient_name = _line("Name of the recipient", required=True, help_text="Agency and person, e.g. the officer's name.")
+    recipient_name = _line("Name of the recipient", required=True,
+                           help_text="Agency and person, e.g. the officer's name.")
     recipient_address = _line("Their address or number")
     method = forms.ChoiceField(label="How", widget=forms.RadioSelect,
                                choices=list(required.METHODS.items()))
@@ -537,7 +540,8 @@ def _labels(answers: dict[str, Any]) -> dict[str, Any]:
 class CourtForm(forms.Form):
     court = _line("Court or agency", required=True)
     reference = _line("Case number")
-    requested_by = _line("Who asks", required=True, help_text="The party or lawyer that issued the subpoena, or the court.")
+    requested_by = _line("Who asks", required=True,
+                         help_text="The party or lawyer that issued the subpoena, or the court.")
     requested = _area("What is asked for", required=True)
     received_on = _date("Received on")
     deadline = _date("Deadline to respond")
