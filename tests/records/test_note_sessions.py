@@ -88,3 +88,23 @@ def test_a_draft_can_be_tied_to_its_session_later(bob: Person, client_record: Cl
     saved = services.save_draft(vault, client_record.public_id, note.public_id, body="Fictional, more.",
                                 expected_version=1, appointment_id=appointment_id)
     assert saved.appointment is not None and saved.session_date == timezone.localdate(saved.appointment.starts_at)
+
+
+def test_the_chart_the_sessions_list_and_the_note_agree(bob: Person, client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of  # a web helper, for the page check only
+
+    appointment_id = _past_appointment(bob, client_record, days_ago=6)
+    late = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                                body="Fictional, written late.", appointment_id=appointment_id, sign=True)
+    phone = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                                 session_date=timezone.localdate(), body="Fictional call.", unscheduled_reason="phone",
+                                 sign=True)
+    http = browser_of(bob)
+    chart = http.get(f"/clients/{client_record.public_id}/").content.decode()
+    assert "for the session of" in chart and "for a phone call" in chart
+    assert chart.count("Late entry") == 1, "only the note signed days after its session is a late entry"
+    assert "No past sessions" not in chart
+    assert f"/notes/{late.public_id}/" in chart.split('id="sessions"')[1], "the session links to its note"
+    note_page = http.get(f"/clients/{client_record.public_id}/notes/{late.public_id}/").content.decode()
+    assert "Late entry" in note_page and "the session of" in note_page
+    assert "Late entry" not in http.get(f"/clients/{client_record.public_id}/notes/{phone.public_id}/").content.decode()

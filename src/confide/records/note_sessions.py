@@ -77,7 +77,17 @@ def resolve(client: Client, *, appointment_id: uuid.UUID | str | None, unschedul
 
 def session_ended_at(note: Note) -> dt.datetime:
     """When the documented session ended: the appointment's end, or the end of the note's session day."""
-    if note.appointment is not None:
+    # A listed note (services.list_notes) carries its appointment's time without another query.
+    raw: object = getattr(note, "appointment_starts_at", None)
+    if raw is not None:
+        # SQLite hands raw timestamps back as text (UTC), PostgreSQL as aware datetimes.
+        starts = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+        assert isinstance(starts, dt.datetime)  # noqa: S101 (the column is a timestamp)
+        if timezone.is_naive(starts):
+            starts = timezone.make_aware(starts, dt.UTC)
+        minutes = int(getattr(note, "appointment_minutes", 0) or 0)
+        return starts + dt.timedelta(minutes=minutes)
+    if note.appointment_id is not None and note.appointment is not None:
         return note.appointment.starts_at + dt.timedelta(minutes=note.appointment.duration_minutes)
     next_day = dt.datetime.combine(note.session_date + dt.timedelta(days=1), dt.time())
     return timezone.make_aware(next_day)
@@ -92,6 +102,17 @@ def is_late_entry(note: Note, late_entry_hours: int = DEFAULT_LATE_ENTRY_HOURS) 
 
 def reason_label(note: Note) -> str:
     return UNSCHEDULED_REASONS.get(note.unscheduled_reason, "")
+
+
+def session_starts_at(note: Note) -> dt.datetime | None:
+    """When the documented appointment began (None for a note without one)."""
+    ended = session_ended_at(note) if note.appointment_id is not None else None
+    if ended is None:
+        return None
+    minutes = getattr(note, "appointment_minutes", None)
+    if minutes is None:
+        minutes = note.appointment.duration_minutes if note.appointment is not None else 0
+    return ended - dt.timedelta(minutes=int(minutes))
 
 
 def notes_by_appointment(notes: list[Note]) -> dict[int, list[Note]]:

@@ -269,13 +269,16 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
         raise NotFoundError
+    day: dt.date | None = None
     if isinstance(session_date, str) and session_date:
         try:
-            session_date = dt.date.fromisoformat(session_date)
+            day = dt.date.fromisoformat(session_date)
         except ValueError:
             raise RecordError("The session date must be a date such as 2026-11-26.") from None
+    elif isinstance(session_date, dt.date):
+        day = session_date
     link = note_sessions.resolve(client, appointment_id=appointment_id, unscheduled_reason=unscheduled_reason,
-                                 session_date=session_date)
+                                 session_date=day)
     session_date = link.session_date
     if session_date > timezone.localdate() + dt.timedelta(days=1):
         raise RecordError("The session date cannot be in the future.")
@@ -325,8 +328,10 @@ def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = N
 # as `_visible_notes` (a test compares the two on every kind, status and author).
 _LISTED_NOTES_SQL = """
 SELECT n.*, u.display_name AS author_display_name, u.email AS author_email,
-    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda
+    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda,
+    ap.starts_at AS appointment_starts_at, ap.duration_minutes AS appointment_minutes
 FROM records_note n JOIN accounts_user u ON u.id = n.author_id
+LEFT JOIN records_appointment ap ON ap.id = n.appointment_id
 WHERE n.client_id = %s AND n.parent_id IS NULL
 AND ((n.kind = %s AND (n.status = %s OR n.author_id = %s)) OR (n.kind = %s AND n.author_id = %s)) {kind}
 ORDER BY n.session_date DESC, n.created_at DESC

@@ -12,6 +12,9 @@ from django import forms, template
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from confide.records import note_sessions
+from confide.records.models import Note
+
 register = template.Library()
 
 # One date format for every page: "3 Dec 2026", and "3 Dec 2026, 14:05" with the time.
@@ -66,3 +69,25 @@ def requirement(bound: forms.BoundField) -> str:
     if bound.name in conditions:
         return conditions[bound.name]
     return "" if bound.field.required else "optional"
+
+
+@register.filter
+def late_entry(note: Note, hours: int | None = None) -> bool:
+    """Whether a signed note is a late entry under the practice's limit (records.note_sessions)."""
+    return note_sessions.is_late_entry(note, hours or note_sessions.DEFAULT_LATE_ENTRY_HOURS)
+
+
+@register.filter
+def documented_session(note: Note) -> str:
+    """What the note documents, in words: "the session of 3 Dec 2026, 14:05" or why there was none."""
+    if note.appointment_id is not None:
+        starts = note_sessions.session_starts_at(note)
+        return f"the session of {when(starts)}" if starts else "a session"
+    return note_sessions.reason_label(note)
+
+
+@register.filter
+def notes_among(appointment: object, notes: list[Note] | None) -> list[Note]:
+    """The notes of `notes` (those the viewer already sees) that document this appointment."""
+    pk = getattr(appointment, "pk", None)
+    return [n for n in (notes or []) if pk is not None and n.appointment_id == pk]
