@@ -108,3 +108,21 @@ def test_the_chart_the_sessions_list_and_the_note_agree(bob: Person, client_reco
     note_page = http.get(f"/clients/{client_record.public_id}/notes/{late.public_id}/").content.decode()
     assert "Late entry" in note_page and "the session of" in note_page
     assert "Late entry" not in http.get(f"/clients/{client_record.public_id}/notes/{phone.public_id}/").content.decode()
+
+
+def test_the_editor_offers_past_sessions_and_ties_the_note_to_one(bob: Person, client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of  # a web helper, for the page check only
+
+    appointment_id = _past_appointment(bob, client_record, days_ago=1)
+    http = browser_of(bob)
+    editor = http.get(f"/clients/{client_record.public_id}/notes/new").content.decode()
+    assert f'value="{appointment_id}"' in editor and "Session this note documents" in editor
+    form = {"kind": "progress", "template": "free", "session_date": "2020-01-01", "body": "Fictional.",
+            "appointment": appointment_id, "action": "save"}
+    assert http.post(f"/clients/{client_record.public_id}/notes/new", form).status_code == 302
+    note = Note.objects.get(client=client_record)
+    assert note.appointment is not None and str(note.appointment.public_id) == appointment_id
+    assert note.session_date == timezone.localdate(note.appointment.starts_at)
+    bogus = form | {"appointment": "00000000-0000-0000-0000-000000000000"}
+    assert http.post(f"/clients/{client_record.public_id}/notes/new", bogus).status_code in (400, 404)
+    assert Note.objects.filter(client=client_record).count() == 1

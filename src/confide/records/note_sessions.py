@@ -122,3 +122,8 @@ def notes_by_appointment(notes: list[Note]) -> dict[int, list[Note]]:
         if note.appointment_id is not None:
             grouped.setdefault(note.appointment_id, []).append(note)
     return grouped
+
+
+def sessions_to_document(client: Client, *, limit: int = 20) -> list[Appointment]:
+    """The client's appointments that have begun, latest first: the sessions a new note may document."""
+    return list(Appointment.objects.filter(client=client, starts_at__lte=timezone.now()).order_by("-starts_at")[:limit])
