@@ -76,7 +76,16 @@
     });
   }
 
-  function start() { setupIdleWarning(); setupMenu(); }
+  // A table that scrolls inside its own box (small screens) takes the focus, so the keyboard can scroll it.
+  function scrollableTables() {
+    document.querySelectorAll("table.table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1 && getComputedStyle(table).overflowX !== "visible") {
+        table.tabIndex = 0;
+      }
+    });
+  }
+
+  function start() { setupIdleWarning(); setupMenu(); scrollableTables(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
