@@ -107,6 +107,7 @@ TEMPLATES = [
                 "confide.web.context_processors.confide",
                 "confide.oversight.context_processors.emergency",
             ],
+            "builtins": ["confide.web.templatetags.confide_ui"],
         },
     },
 ]
@@ -216,6 +217,8 @@ PERMISSIONS_POLICY = (
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("CONFIDE_TIME_ZONE", "UTC")
 USE_I18N = True
+# One voice: our English catalog puts allauth's Title Case strings into sentence case.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_TZ = True
 
 # Static files are served by WhiteNoise straight from the installed package, so there is no

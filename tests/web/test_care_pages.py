@@ -302,7 +302,7 @@ def test_a_clinician_writes_the_plan_and_the_chart_summarises_it(bob: Person, cl
     assert opened.content.diagnoses == (care.Diagnosis("F41.1", "Generalized anxiety disorder"),
                                         care.Diagnosis("", "Provisional: insomnia"))
     chart = browser.get(f"/clients/{client_record.public_id}/").content.decode()
-    assert "GAD-7 below 10 by March." in chart and "26 February 2027" in chart and "F41.1" in chart
+    assert "GAD-7 below 10 by March." in chart and "26 Feb 2027" in chart and "F41.1" in chart
     again = browser.get(urls["plan_edit"]).content.decode()
     assert 'name="version" value="1"' in again and "F41.1 Generalized anxiety disorder\nProvisional: insomnia" in again
 

@@ -18,6 +18,7 @@ from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.jurisdictions import pack_confirmed
 from confide.keys.web import unlock_with_password
+from confide.oversight import alerts as oversight_alerts
 from confide.portal.services import unread_notices
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
@@ -31,9 +32,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
 
-    unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
+    is_owner = membership.role == Role.OWNER
+    unconfirmed = is_owner and not pack_confirmed(membership.practice)
+    serious = oversight_alerts.open_serious_alerts(membership.practice_id) if is_owner else []
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
-                                             "portal_notices": unread_notices(request.user)})
+                                             "portal_notices": unread_notices(request.user),
+                                             "serious_alerts": serious})
 
 
 @staff_required
@@ -47,6 +51,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         "name": practice.name,
         "mfa_required": practice.mfa_required,
         "session_idle_minutes": practice.session_idle_minutes,
+        "late_entry_hours": practice.late_entry_hours,
     }
     if request.method == "POST":
         if not is_owner:
@@ -239,7 +244,9 @@ def vault_unlock(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not request.POST.get("password", ""):
+        error = "Enter your password."
+    elif request.method == "POST":
         try:
             unlock_with_password(request, request.POST.get("password", ""))
         except crypto.WrongPasswordError:
