@@ -1,6 +1,6 @@
 """Top-level URL configuration. Every path carries opaque ids only, never client data."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from confide.api.v1 import api
 from confide.web import errors
@@ -11,6 +11,10 @@ urlpatterns = [
     # Resetting a password by e-mail would leave the person's keys locked under the old one,
     # so Confide explains the real path instead (docs/recovery.md).
     path("accounts/password/reset/", password_reset_unavailable, name="account_reset_password"),
+    # allauth's routes that Confide does not use answer 404 (ADR 0013): above all the reset-by-link
+    # page, where a token forged with a stolen secret key would set a new password.
+    re_path(r"^accounts/(?:password/reset/.+|password/set/|signup/|email/|confirm-email/.*"
+            r"|login/code/.*|reauthenticate/code/.*)$", errors.page_not_found),
     path("accounts/", include("allauth.urls")),
     path("", include("confide.web.urls")),
 ]

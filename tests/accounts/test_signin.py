@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.test import Client
 
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
-from tests.conftest import Person, enrol_totp, totp_code
+from tests.conftest import Person, enrol_totp, recovery_codes, totp_code
 
 LOGIN = "/accounts/login/"
 MFA = "/accounts/2fa/authenticate/"
@@ -57,7 +56,7 @@ def test_a_totp_code_works_only_once(alice: Person) -> None:
 
 def test_it_signs_in_with_a_recovery_code_once(alice: Person) -> None:
     enrol_totp(alice.user)
-    codes = RecoveryCodes.activate(alice.user).generate_codes()
+    codes = recovery_codes(alice)
     client = Client()
     sign_in(client, alice.email, alice.password)
     assert client.post(MFA, {"code": codes[0]}).status_code == 302

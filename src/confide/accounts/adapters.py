@@ -9,6 +9,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.accounts import mfa_secrets
+
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     """Nobody signs up on their own: accounts come from `confide init` or an invitation."""
@@ -25,7 +27,18 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
 
 class MfaAdapter(DefaultMFAAdapter):  # type: ignore[misc]
-    """Names the practice's TOTP entries "Confide" in authenticator apps."""
+    """Names the practice's TOTP entries "Confide" in authenticator apps, and opens sealed seeds.
+
+    `encrypt` leaves the value as it is: the row's `pre_save` receiver seals it to the person
+    (it alone knows whose row it is); `decrypt` opens it with the key unlocked at sign-in
+    (confide/accounts/mfa_secrets.py, ADR 0013).
+    """
+
+    def encrypt(self, text: str) -> str:
+        return text
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.open_secret(encrypted_text)
 
     def get_totp_label(self, user: Any) -> str:
         return str(user.email)

@@ -36,12 +36,13 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
         cleaned = super().clean()
         user = getattr(self, "user", None)
         practice_id = _practice_id_of(user)
-        if user is not None and self.request is not None and practice_id is not None:
+        if user is not None and self.request is not None:
             from confide.keys import vault as keys
             from confide.keys import web as vault_web
 
             try:
-                vault = keys.vault_from_password(user.pk, practice_id, cleaned["password"])
+                # Someone in no practice still unlocks their key: it opens their second factor.
+                vault = keys.vault_from_password(user.pk, practice_id or 0, cleaned["password"])
             except Exception:
                 # Sign-in still works; the unlock page asks for the password when records are opened.
                 return cleaned

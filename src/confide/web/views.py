@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
+from confide.accounts.sessions import stored_session_key
 from confide.keys.web import unlock_with_password
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
@@ -182,7 +183,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
             "has_recovery_codes": authenticators.filter(type=Authenticator.Type.RECOVERY_CODES).exists(),
             "has_mfa": has_mfa(request.user),
             "sessions": sessions,
-            "current_session_key": request.session.session_key,
+            "current_session_key": stored_session_key(request.session.session_key or ""),
         },
     )
 
