@@ -278,6 +278,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 _attempts = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT", 5, minimum=1, maximum=100)
 _window = envint("CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES", 15, minimum=1, maximum=24 * 60)
 _per_ip = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1, maximum=1000)
+CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT = _attempts
+CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES = _window
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"{_per_ip}/{_window}m/ip,{_attempts}/{_window}m/key",
     "login": "30/m/ip",

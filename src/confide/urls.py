@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 
 from confide.api.v1 import api
-from confide.web import errors
+from confide.web import errors, signin_views
 from confide.web.views import password_reset_unavailable
 
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     # page, where a token forged with a stolen secret key would set a new password.
     re_path(r"^accounts/(?:password/reset/.+|password/set/|signup/|email/|confirm-email/.*"
             r"|login/code/.*|reauthenticate/code/.*)$", errors.page_not_found),
+    # allauth's pages, answering a refused attempt with 400 or 429 instead of 200.
+    path("accounts/login/", signin_views.login, name="account_login"),
+    path("accounts/2fa/authenticate/", signin_views.mfa_authenticate, name="mfa_authenticate"),
     path("accounts/", include("allauth.urls")),
     path("", include("confide.web.urls")),
 ]

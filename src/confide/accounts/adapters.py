@@ -9,7 +9,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
-from confide.accounts import mfa_secrets
+from confide.accounts import guessing, mfa_secrets
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -17,6 +17,18 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account's opaque id, or a keyed hash of an unknown address: never the address."""
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return guessing.key_for_address(str(login))
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        """A wrong password at sign-in: alert the owner when it spent the account's budget."""
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        user_id = guessing.resolve_address(str(login))
+        if user_id is not None:
+            guessing.notice_burst(request, user_id, "sign-in")
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         from confide.accounts.policy import is_portal_client

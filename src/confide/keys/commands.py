@@ -64,7 +64,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from confide import crypto
     from confide.cli import _read_password_file
     from confide.keys.models import PersonalAccessToken
-    from confide.keys.vault import create_access_token, vault_from_password
+    from confide.accounts import guessing
+    from confide.keys.vault import create_access_token
 
     password = _read_password_file(args.password_file)
     if not password:
@@ -73,7 +74,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     if user is None:
         _fail(WRONG_CREDENTIALS)
     try:
-        vault = vault_from_password(user.pk, user.membership.practice_id, password)
+        vault = guessing.checked_unlock(None, user.pk, user.membership.practice_id, password, where="token-create")
+    except guessing.TooManyAttemptsError:
+        _fail("Too many wrong passwords for this account. Wait a while before you try again.")
     except crypto.WrongPasswordError:
         _fail(WRONG_CREDENTIALS)
     if not user.is_active:

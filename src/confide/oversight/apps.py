@@ -6,6 +6,7 @@ class OversightConfig(AppConfig):
     label = "oversight"
 
     def ready(self) -> None:
+        from confide.accounts.guessing import BURST_OBSERVERS
         from confide.keys.vault import register_emergency_access
         from confide.oversight import alerts, devices, services
         from confide.records.auditing import ACCESS_OBSERVERS
@@ -13,4 +14,6 @@ class OversightConfig(AppConfig):
         register_emergency_access(services.EmergencyWraps())
         if alerts.observe_access not in ACCESS_OBSERVERS:
             ACCESS_OBSERVERS.append(alerts.observe_access)
+        if alerts.observe_guessing not in BURST_OBSERVERS:
+            BURST_OBSERVERS.append(alerts.observe_guessing)
         devices.connect()

@@ -16,6 +16,8 @@ from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.accounts.sessions import stored_session_key
+from confide.accounts import guessing
+from confide.keys.web import start as start_vault
 from confide.keys.web import unlock_with_password
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
@@ -240,13 +242,17 @@ def vault_unlock(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
+        membership: Membership = request.membership  # type: ignore[attr-defined]
         try:
-            unlock_with_password(request, request.POST.get("password", ""))
+            vault = guessing.checked_unlock(request, membership.user_id, membership.practice_id,
+                                            request.POST.get("password", ""), where="vault-unlock")
+        except guessing.TooManyAttemptsError:
+            error, status = "Too many wrong passwords. Wait a while before you try again.", 429
         except crypto.WrongPasswordError:
-            error = "That is not your password."
+            error, status = "That is not your password.", 400
         else:
+            start_vault(request, vault)
             return redirect(target)
-    return render(request, "web/vault_unlock.html", {"error": error, "next": target},
-                  status=400 if error else 200)
+    return render(request, "web/vault_unlock.html", {"error": error, "next": target}, status=status)
