@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[import-not-found,unused-ignore]
 
+from confide.conf import keyfiles
 from confide.conf.env import envbool, envchoice, envint, envlist, envsecret, envstr
 
 MODE = envchoice("CONFIDE_MODE", "production", ("production", "demo", "development", "test"))
@@ -29,9 +30,16 @@ FILE_STORE_DIR = DATA_DIR / "files"
 
 DEBUG = envbool("CONFIDE_DEBUG", False)
 
+# Key files live apart from the data (confide/conf/keyfiles.py, ADR 0013).
+CONFIDE_KEY_DIR = keyfiles.key_dir(DATA_DIR)
+CONFIDE_ALLOW_KEYS_IN_DATA_DIR = envbool("CONFIDE_ALLOW_KEYS_IN_DATA_DIR", False)
 _secret = envsecret("CONFIDE_SECRET_KEY")
-if _secret is None and (DATA_DIR / "secret_key").is_file():
-    _secret = (DATA_DIR / "secret_key").read_text(encoding="utf-8").strip()
+_secret_file = envstr("CONFIDE_SECRET_KEY_FILE", "")
+CONFIDE_SECRET_KEY_PATH: Path | None = Path(_secret_file).expanduser() if _secret_file else None
+for _candidate in (CONFIDE_KEY_DIR / keyfiles.SECRET_KEY_NAME, DATA_DIR / keyfiles.SECRET_KEY_NAME):
+    if _secret is None and _candidate.is_file():
+        _secret = _candidate.read_text(encoding="utf-8").strip()
+        CONFIDE_SECRET_KEY_PATH = _candidate
 if not _secret:
     raise ImproperlyConfigured(
         "No secret key: set CONFIDE_SECRET_KEY_FILE (or CONFIDE_SECRET_KEY), "
@@ -328,9 +336,10 @@ LOGGING = {
 # Audit log
 # The Ed25519 key that signs the log's tree heads lives in a file, never in the database; keep
 # it out of database backups too (see docs/operators.md, "The audit log").
-CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
-    envstr("CONFIDE_AUDIT_SIGNING_KEY_FILE", "") or DATA_DIR / "audit-signing-key"
-).expanduser()
+CONFIDE_AUDIT_SIGNING_KEY_FILE = keyfiles.key_file(keyfiles.AUDIT_SIGNING_KEY_NAME, "CONFIDE_AUDIT_SIGNING_KEY_FILE",
+                                                   DATA_DIR)
+# The key behind portal sign-in look-ups and the sealed copy of each client's e-mail address.
+CONFIDE_ADDRESS_KEY_FILE = keyfiles.key_file(keyfiles.ADDRESS_KEY_NAME, "CONFIDE_ADDRESS_KEY_FILE", DATA_DIR)
 # Signed tree heads are also written here, one file per published head, so that a rewritten
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")

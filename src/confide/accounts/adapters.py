@@ -9,7 +9,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
-from confide.accounts import guessing, mfa_secrets
+from confide.accounts import addresses, guessing, mfa_secrets
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -53,4 +53,5 @@ class MfaAdapter(DefaultMFAAdapter):  # type: ignore[misc]
         return mfa_secrets.open_secret(encrypted_text)
 
     def get_totp_label(self, user: Any) -> str:
-        return str(user.email)
+        # A portal client's stored address is only a keyed hash; their app shows "Confide portal".
+        return "Confide portal" if addresses.is_alias(str(user.email)) else str(user.email)

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from confide import crypto
+from confide.accounts import addresses
 from confide.audit.services import record_event
 from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
@@ -32,9 +33,6 @@ _PURPOSE = PurposeOfUse.SYSTEM_ADMINISTRATION
 
 # Called with (user id, where) when an account's guessing budget runs out.
 BURST_OBSERVERS: list[Callable[[int, str], None]] = []
-
-# Resolves a typed sign-in address to an account id (the portal replaces e-mail look-ups).
-ADDRESS_RESOLVERS: list[Callable[[str], int | None]] = []
 
 
 class TooManyAttemptsError(Exception):
@@ -48,12 +46,9 @@ def account_key(user_id: int) -> str:
 
 def resolve_address(address: str) -> int | None:
     """The id of the account a typed address signs in to, or None."""
-    normalised = address.strip().lower()
-    for resolver in ADDRESS_RESOLVERS:
-        found = resolver(normalised)
-        if found is not None:
-            return found
-    pk = get_user_model()._default_manager.filter(email__iexact=normalised).values_list("pk", flat=True).first()
+    normalised = addresses.normalise(address)
+    candidates = [normalised] if addresses.is_alias(normalised) else [normalised, addresses.portal_alias(normalised)]
+    pk = get_user_model()._default_manager.filter(email__in=candidates).values_list("pk", flat=True).first()
     return None if pk is None else int(pk)
 
 
