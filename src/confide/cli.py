@@ -8,6 +8,7 @@ where the database and the secret key live.
 from __future__ import annotations
 
 import argparse
+import base64
 import getpass
 import os
 import secrets
@@ -20,6 +21,8 @@ from typing import Any
 
 from confide import __version__
 from confide.audit.commands import add_audit_commands, ensure_signing_key
+from confide.audit.signing import signing_key_path
+from confide.conf import keyfiles
 from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
 from confide.oversight.commands import add_emergency_access_commands
@@ -48,15 +51,38 @@ def _prepare_data_dir(path: str | None, *, create: bool) -> Path:
     return data_dir
 
 
-def _ensure_secret_key(data_dir: Path) -> None:
-    """Write a random secret key into the data directory unless one is configured."""
+def _ensure_secret_key(data_dir: Path) -> Path | None:
+    """Write a random secret key into the key directory unless one is configured; the new file or None."""
     if os.environ.get("CONFIDE_SECRET_KEY") or os.environ.get("CONFIDE_SECRET_KEY_FILE"):
-        return
-    key_file = data_dir / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return None
+    if (data_dir / keyfiles.SECRET_KEY_NAME).exists():
+        return None  # an installation from before CONFIDE_KEY_DIR (ADR 0013)
+    key_file = keyfiles.key_dir(data_dir) / keyfiles.SECRET_KEY_NAME
+    if key_file.exists():
+        return None
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(64))
+    return key_file
+
+
+def _ensure_init_keys(data_dir: Path) -> list[Path]:
+    """Create the key files `confide init` needs; returns those it created (to undo on failure)."""
+    created = [path for path in (_ensure_secret_key(data_dir),) if path is not None]
+    signing = signing_key_path(data_dir)
+    if not signing.exists():
+        ensure_signing_key(data_dir)
+        created.append(signing)
+    address = keyfiles.key_file(keyfiles.ADDRESS_KEY_NAME, "CONFIDE_ADDRESS_KEY_FILE", data_dir)
+    if not address.exists():
+        # The address key is written without Django's settings: only the path is needed.
+        address.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(address, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_urlsafe(64))
+            handle.write(f"confide address key v1\n{base64.b64encode(secrets.token_bytes(32)).decode('ascii')}\n")
+        created.append(address)
+    return created
 
 
 def _setup_django() -> None:
@@ -117,10 +143,27 @@ def _ask_password(value_file: str | None) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create a practice in a data directory: owner account, practice keys, recovery kit."""
+    """Create a practice in a data directory: owner account, practice keys, recovery kit.
+
+    A refused `init` removes the key files it wrote, so nothing is left behind (issue 21).
+    """
     data_dir = _prepare_data_dir(args.data_dir, create=True)
-    _ensure_secret_key(data_dir)
-    ensure_signing_key(data_dir)
+    if args.key_dir:
+        key_dir = Path(args.key_dir).expanduser().resolve()
+        if keyfiles.is_inside(key_dir, data_dir):
+            raise CommandError("--key-dir must be outside the data directory: a copy of the data "
+                               "must not carry the keys that open it.")
+        os.environ[keyfiles.KEY_DIR_ENV] = str(key_dir)
+    created = _ensure_init_keys(data_dir)
+    try:
+        return _init_practice(args, data_dir)
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _init_practice(args: argparse.Namespace, data_dir: Path) -> int:
     _setup_django()
     from django.core.exceptions import ValidationError
 
@@ -161,6 +204,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"  {path.name}")
     print("Print each share, give them to different trusted people, then delete the files.")
+    key_dir = keyfiles.key_dir(data_dir)
+    if keyfiles.is_inside(key_dir, data_dir):
+        print(f"The key files are in the data directory ({data_dir}). For production, move them elsewhere "
+              "and set CONFIDE_KEY_DIR, and never back them up with the data (docs/operators.md, Keys).")
+    else:
+        print(f"Key files written to {key_dir}: keep them apart from the data and its backups.")
     print(
         "Next, sign in and review the jurisdiction's rules under Practice (decision support, not legal advice); "
         f"`confide jurisdictions show {membership.practice.jurisdiction}` prints them."
@@ -310,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--practice-name", help="the practice's name")
     p_init.add_argument("--owner-email", help="the owner's e-mail address (their sign-in)")
     p_init.add_argument("--owner-name", help="the owner's name as colleagues see it")
+    p_init.add_argument("--key-dir", help="where to write the key files (default: CONFIDE_KEY_DIR, else the "
+                                          "data directory); keep it apart from the data and its backups")
     p_init.add_argument("--owner-password-file", help="file holding the owner's password (first line)")
     p_init.add_argument("--jurisdiction", help="jurisdiction pack code, e.g. US-CA (see `confide jurisdictions list`)")
     p_init.add_argument("--recovery-kit-dir", help="directory to write the printable recovery kit into")
