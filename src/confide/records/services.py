@@ -28,6 +28,7 @@ from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
+from confide.records import validation
 from confide.records.models import CareTeamMember, Client, Note
 from confide.records.sealing import (
     client_in_vault,
@@ -68,15 +69,15 @@ class Demographics:
     def clean(self) -> Demographics:
         """Return a normalised copy, or raise `RecordError` naming the bad field."""
         values = {k: (v or "").strip() for k, v in asdict(self).items()}
-        for name in ("given_name", "family_name"):
-            if not values[name]:
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         for name, value in values.items():
             limit = 300 if name == "emergency_contact" else MAX_NAME
             if len(value) > limit:
                 raise RecordError(f"{name.replace('_', ' ').capitalize()} is longer than {limit} characters.")
-            if any(ord(ch) < 32 for ch in value):
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} contains control characters.")
+            # NFC, no control or format characters (bidi overrides, zero-width): records.validation.
+            values[name] = validation.clean_name(value, name.replace("_", " ").capitalize())
+        for name in ("given_name", "family_name"):
+            if not values[name]:
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         if values["date_of_birth"]:
             try:
                 born = dt.date.fromisoformat(values["date_of_birth"])
@@ -265,14 +266,10 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
         raise NotFoundError
-    if isinstance(session_date, str):
-        try:
-            session_date = dt.date.fromisoformat(session_date)
-        except ValueError:
-            raise RecordError("The session date must be a date such as 2026-11-26.") from None
-    if session_date > timezone.localdate() + dt.timedelta(days=1):
-        raise RecordError("The session date cannot be in the future.")
+    session_date = validation.clean_session_date(session_date)
     body = _clean_body(body)
+    if sign:
+        validation.check_signable(body)
     key = _note_key(vault, client, kind)
     note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
                 body=b"")
@@ -403,6 +400,8 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
     if locked.version != expected_version:
         raise StaleVersionError("This draft was saved elsewhere in the meantime; reload it to continue.")
     body = _clean_body(body)
+    if session_date is not None:
+        session_date = validation.clean_session_date(session_date)
     key = _note_key(vault, locked.client, locked.kind)
     locked.version += 1
     locked.body = seal_value(key, body, _note_context(locked, locked.version))
@@ -423,6 +422,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise RecordError("This note is already signed.")
     if locked.version != expected_version:
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
+    validation.check_signable(open_value(vault, bytes(locked.body), _note_context(locked, locked.version)))
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
     _consent_gate(vault, locked, consent_reason)
@@ -439,7 +439,7 @@ def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | 
     if note.kind == Note.Kind.PSYCHOTHERAPY and note.author_id != vault.user_id:
         raise NotFoundError
     body = _clean_body(body)
-    if not body.strip():
+    if validation.says_nothing(body):
         raise RecordError("The addendum is empty.")
     key = _note_key(vault, note.client, note.kind)
     addendum = Note(client=note.client, author_id=vault.person_id, kind=note.kind, session_date=timezone.localdate(),

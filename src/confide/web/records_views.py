@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault, VaultLockedError
 from confide.practice.models import Membership, Role
-from confide.records import care, documents, services
+from confide.records import care, documents, services, validation
 from confide.records.auditing import read_page
 from confide.records.documents import MAX_DOCUMENT_BYTES, DocumentMeta
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
@@ -48,12 +48,7 @@ View = Callable[..., HttpResponse]
 
 # The section headings each note template starts from. The template is a starting point only:
 # the note stays free text, so nothing a clinician writes is ever rejected for its shape.
-NOTE_TEMPLATES: dict[str, str] = {
-    Note.Template.FREE: "",
-    Note.Template.SOAP: "Subjective:\n\nObjective:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.DAP: "Data:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.BIRP: "Behavior:\n\nIntervention:\n\nResponse:\n\nPlan:\n",
-}
+NOTE_TEMPLATES: dict[str, str] = validation.NOTE_TEMPLATES  # shared with the services' emptiness rule
 
 # Downloads are named by their type alone: the real file name is client data and would end up
 # in the browser's download history and on disk.
@@ -229,7 +224,7 @@ class NoteForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -238,7 +233,7 @@ class NoteForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
 
@@ -247,7 +242,7 @@ class DraftForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
@@ -257,7 +252,7 @@ class DraftForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
 
@@ -950,7 +945,7 @@ class CloseEpisodeForm(forms.Form):
                               max_length=care.MAX_SUMMARY_CHARS, strip=False,
                               help_text="Why therapy ended, progress on the goals, and any recommendations. "
                                         "Only the care team can read it.",
-                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "true"}))
+                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
     episode = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -1152,7 +1147,7 @@ def format_diagnoses(diagnoses: tuple[care.Diagnosis, ...]) -> str:
 
 def _plan_text(label: str, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=care.MAX_PLAN_SECTION_CHARS, strip=False,
-                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}))
+                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
 
 
 class TreatmentPlanForm(forms.Form):
