@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "confide.accounts.middleware.ThrottledUserSessionsMiddleware",
     "confide.accounts.middleware.RequireMfaMiddleware",
     "confide.oversight.devices.DeviceCookieMiddleware",
+    "confide.web.denials.DenialAuditMiddleware",
 ]
 
 ROOT_URLCONF = "confide.urls"
@@ -352,6 +353,10 @@ CONFIDE_ALERT_CHARTS_MINUTES = envint("CONFIDE_ALERT_CHARTS_MINUTES", 60, minimu
 CONFIDE_ALERT_EXPORTS_COUNT = envint("CONFIDE_ALERT_EXPORTS_COUNT", 20, minimum=1, maximum=100_000)
 CONFIDE_ALERT_EXPORTS_MINUTES = envint("CONFIDE_ALERT_EXPORTS_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
 CONFIDE_ALERT_NEW_DEVICE = envbool("CONFIDE_ALERT_NEW_DEVICE", True)
+# Refused access to client data (confide/records/denials.py): counted per person in windows of
+# this many minutes, audited at the 1st, 2nd, 4th ... refusal, and alerted at this count.
+CONFIDE_DENIED_WINDOW_MINUTES = envint("CONFIDE_DENIED_WINDOW_MINUTES", 15, minimum=1, maximum=24 * 60)
+CONFIDE_ALERT_DENIED_COUNT = envint("CONFIDE_ALERT_DENIED_COUNT", 10, minimum=1, maximum=100_000)
 CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
 CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 

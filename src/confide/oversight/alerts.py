@@ -152,3 +152,10 @@ def observe_guessing(user_id: int, where: str) -> None:
     if not _recently_alerted(user_id, Alert.Kind.GUESSING, timezone.now() - dt.timedelta(minutes=minutes)):
         raise_alert(membership.practice_id, Alert.Kind.GUESSING, user_id,
                     count=settings.CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT, window_minutes=minutes, detail=where)
+
+
+def observe_denials(practice_id: int, user_id: int, count: int, window_minutes: int) -> None:
+    """Someone was refused client data `count` times in a window (`confide.records.denials`)."""
+    since = timezone.now() - dt.timedelta(minutes=window_minutes)
+    if not _recently_alerted(user_id, Alert.Kind.DENIED, since):
+        raise_alert(practice_id, Alert.Kind.DENIED, user_id, count=count, window_minutes=window_minutes)
