@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[import-not-found,unused-ignore]
 
+from confide.accounts.passwords import MIN_PASSWORD_LENGTH
 from confide.conf import keyfiles
 from confide.conf.env import envbool, envchoice, envint, envlist, envsecret, envstr
 
@@ -164,7 +165,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": MIN_PASSWORD_LENGTH}},
     {"NAME": "confide.accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "confide.accounts.passwords.PredictablePasswordValidator"},

@@ -28,7 +28,7 @@ from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
-from confide.records import validation
+from confide.records import denials, validation
 from confide.records.models import CareTeamMember, Client, Note
 from confide.records.sealing import (
     client_in_vault,
@@ -265,6 +265,7 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     client = client_in_vault(vault, client_id, Scope.CLINICAL)
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
+        denials.note_denied(vault, client)
         raise NotFoundError
     session_date = validation.clean_session_date(session_date)
     body = _clean_body(body)
@@ -355,6 +356,7 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         notes = notes.filter(author_id=vault.user_id).select_for_update(of=("self",))
     note = notes.first()
     if note is None:
+        denials.note_denied(vault, client)
         raise NotFoundError
     return note
 

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault, VaultLockedError
 from confide.practice.models import Membership, Role
-from confide.records import care, documents, services, validation
+from confide.records import care, denials, documents, services, validation
 from confide.records.auditing import read_page
 from confide.records.documents import MAX_DOCUMENT_BYTES, DocumentMeta
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
@@ -160,6 +160,7 @@ def _clinical_client(vault: Vault, client_id: str) -> tuple[Client, Demographics
     """A client whose clinical scope this person holds (front desk and others get NotFoundError)."""
     client, demographics = services.get_client(vault, client_id)
     if not vault.holds(client.pk, ScopeKeyVersion.Scope.CLINICAL):
+        denials.note_denied(vault, client)
         raise NotFoundError
     return client, demographics
 
