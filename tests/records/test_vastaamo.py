@@ -178,6 +178,4 @@ def test_a_stolen_copy_reveals_no_portal_client_address_and_no_session(
 def test_the_portal_canary_scan_fails_on_a_plaintext_address() -> None:
     """The scan above would catch the address as Confide stored it before issue 21."""
     row = b"INSERT INTO accounts_user VALUES (7, '" + PORTAL["portal_email"].encode() + b"');"
-    with pytest.raises(AssertionError):
-        for form in encodings(PORTAL["portal_email"]):
-            assert form not in row
+    assert any(form in row for form in encodings(PORTAL["portal_email"]))

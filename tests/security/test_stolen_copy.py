@@ -57,10 +57,10 @@ def signed_in_owner(alice: Person) -> Browser:
     return browser
 
 
-def rows(sql: str) -> list[tuple[Any, ...]]:
+def rows(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Read the copy as a thief would: straight from the tables, no application code."""
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return list(cursor.fetchall())
 
 
@@ -87,7 +87,7 @@ def test_session_rows_replayed_as_cookies_open_nothing(alice: Person) -> None:
 
 def test_the_totp_seed_in_the_database_computes_no_code(alice: Person) -> None:
     signed_in_owner(alice)
-    [(data,)] = rows(f"SELECT data FROM mfa_authenticator WHERE type = 'totp' AND user_id = {alice.user.pk}")
+    [(data,)] = rows("SELECT data FROM mfa_authenticator WHERE type = 'totp' AND user_id = %s", (alice.user.pk,))
     stored = str(data)
     assert SECRET not in stored, "the TOTP seed is in the clear"
     assert base64.b32encode(base64.b32decode(SECRET)).decode() not in stored

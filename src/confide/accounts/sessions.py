@@ -72,12 +72,14 @@ class SessionStore(db.SessionStore):
         return bool(await self.model.objects.filter(session_key=stored_session_key(session_key)).aexists())
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        return self.model(session_key=stored_session_key(self._get_or_create_session_key()),
-                          session_data=self.encode(data), expire_date=self.get_expiry_date())
+        key = self._get_or_create_session_key()  # type: ignore[attr-defined]
+        return self.model(session_key=stored_session_key(key), session_data=self.encode(data),
+                          expire_date=self.get_expiry_date())
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
-        return self.model(session_key=stored_session_key(await self._aget_or_create_session_key()),
-                          session_data=self.encode(data), expire_date=await self.aget_expiry_date())
+        key = await self._aget_or_create_session_key()  # type: ignore[attr-defined]
+        return self.model(session_key=stored_session_key(key), session_data=self.encode(data),
+                          expire_date=await self.aget_expiry_date())
 
     def delete(self, session_key: str | None = None) -> None:
         key = session_key if session_key is not None else self.session_key
@@ -139,5 +141,5 @@ def adapt_user_sessions() -> None:
         return bool(current) and self.session_key == stored_session_key(current)
 
     create_from_request._confide_adapted = True  # type: ignore[attr-defined]
-    UserSessionManager.create_from_request = create_from_request  # type: ignore[method-assign]
-    UserSession.is_current = is_current  # type: ignore[method-assign]
+    UserSessionManager.create_from_request = create_from_request
+    UserSession.is_current = is_current

@@ -129,8 +129,8 @@ class Tag(StrEnum):
     # Guessing and refusals (ADR 0013). A wrong password outside the sign-in form (the unlock
     # pages, `confide token create`), a check refused because the account or address is locked,
     # refused access to a client's data, and an owner's reset of a staff member's second factor.
-    PASSWORD_FAILED = "auth:password:failed"
-    PASSWORD_LOCKED = "auth:password:locked"
+    PASSWORD_FAILED = "auth:password:failed"  # noqa: S105  (an event tag, not a password)
+    PASSWORD_LOCKED = "auth:password:locked"  # noqa: S105  (an event tag, not a password)
     ACCESS_DENIED = "access:client:denied"
     MFA_RESET = "practice:member_mfa:reset"
 

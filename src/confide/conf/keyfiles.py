@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 KEY_DIR_ENV = "CONFIDE_KEY_DIR"
-SECRET_KEY_NAME = "secret_key"
+SECRET_KEY_NAME = "secret_key"  # noqa: S105  (a file name, not a secret)
 AUDIT_SIGNING_KEY_NAME = "audit-signing-key"
 ADDRESS_KEY_NAME = "address-key"
 

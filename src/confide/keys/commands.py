@@ -62,9 +62,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     _start(args.data_dir)
     name = _clean_name(args.name)
     from confide import crypto
+    from confide.accounts import guessing
     from confide.cli import _read_password_file
     from confide.keys.models import PersonalAccessToken
-    from confide.accounts import guessing
     from confide.keys.vault import create_access_token
 
     password = _read_password_file(args.password_file)

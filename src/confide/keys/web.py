@@ -93,7 +93,7 @@ def private_key_in_session(request: HttpRequest, user_id: int) -> crypto.UserPri
     """
     cached = getattr(request, "_confide_vault", None)
     if cached is not None:
-        return cached.private_key if cached.user_id == user_id else None  # type: ignore[no-any-return]
+        return cached.private_key if cached.user_id == user_id else None
     blob = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     raw = getattr(request, _PENDING, None)
     try:

@@ -20,7 +20,8 @@ class JoinForm(forms.Form):
                                        "in the portal, never with details.")
     password1 = forms.CharField(label="Choose a password", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=f"At least {MIN_PASSWORD_LENGTH} characters; a few unrelated words work well.")
+                                help_text=f"At least {MIN_PASSWORD_LENGTH} characters; "
+                                          "a few unrelated words work well.")
     password2 = forms.CharField(label="Type the password again", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 

@@ -26,9 +26,9 @@ from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
+from confide.records import denials, validation
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
-from confide.records import denials, validation
 from confide.records.models import CareTeamMember, Client, Note
 from confide.records.sealing import (
     client_in_vault,

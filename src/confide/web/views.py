@@ -12,11 +12,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from confide.accounts import guessing
 from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.accounts.sessions import stored_session_key
-from confide.accounts import guessing
 from confide.keys.web import start as start_vault
 from confide.keys.web import unlock_with_password
 from confide.practice import services

@@ -32,7 +32,7 @@ def seal_existing(apps: Any, schema_editor: Any) -> None:
         public = crypto.load_public_key(bytes(pair.public_key))
         for name in needs:
             data[name] = personal.seal_to(public, row.user_id, _PURPOSES[name], data[name])
-        if needs_codes:
+        if needs_codes and isinstance(codes, list):
             data["migrated_codes"] = [code if personal.is_sealed(code)
                                       else personal.seal_to(public, row.user_id, "mfa_recovery_code", code)
                                       for code in codes]
