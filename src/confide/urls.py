@@ -13,8 +13,8 @@ urlpatterns = [
     path("accounts/password/reset/", password_reset_unavailable, name="account_reset_password"),
     # allauth's routes that Confide does not use answer 404 (ADR 0013): above all the reset-by-link
     # page, where a token forged with a stolen secret key would set a new password.
-    re_path(r"^accounts/(?:password/reset/.+|password/set/|signup/|email/|confirm-email/.*"
-            r"|login/code/.*|reauthenticate/code/.*)$", errors.page_not_found),
+    path("accounts/", include([re_path(r"^(?:password/reset/.+|password/set/|signup/|email/|confirm-email/.*"
+                                       r"|login/code/.*|reauthenticate/code/.*)$", errors.page_not_found)])),
     # allauth's pages, answering a refused attempt with 400 or 429 instead of 200.
     path("accounts/login/", signin_views.login, name="account_login"),
     path("accounts/2fa/authenticate/", signin_views.mfa_authenticate, name="mfa_authenticate"),

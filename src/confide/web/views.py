@@ -19,7 +19,7 @@ from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.accounts.sessions import stored_session_key
 from confide.keys.web import start as start_vault
 from confide.keys.web import unlock_with_password
-from confide.practice import services
+from confide.practice import second_factor, services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
 from confide.web.decorators import owner_required, staff_required
@@ -139,6 +139,21 @@ def set_member_active(request: HttpRequest, member_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{member.user} is {'active' if active else 'suspended'}.")
+    return redirect("staff-list")
+
+
+@owner_required
+@require_POST
+def reset_member_mfa(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Reset a staff member's lost second factor, after the owner confirms checking who asked."""
+    try:
+        member = second_factor.reset_second_factor(actor=request.user, member_id=member_id,  # type: ignore[arg-type]
+                                                   identity_checked=request.POST.get("identity_checked") == "1")
+    except services.PracticeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{member.user}'s second factor was reset. They set up a new one at their next "
+                                  "sign-in and were told by e-mail.")
     return redirect("staff-list")
 
 
