@@ -79,11 +79,13 @@ def key_files() -> list[tuple[str, Path]]:
 
 
 def data_directories() -> list[Path]:
-    """The directories a copy of the data would take: the SQLite database's and the file store."""
-    directories = [Path(settings.FILE_STORE_DIR)]
+    """The directories a copy of the data would take: the data directory (which holds the file
+    store, and the SQLite database unless `DATABASE_URL` names another), the SQLite database's own
+    directory and the file store wherever they are."""
+    directories = [Path(settings.DATA_DIR), Path(settings.FILE_STORE_DIR)]
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
-        directories.insert(0, Path(str(database["NAME"])).parent)
+        directories.insert(1, Path(str(database["NAME"])).parent)
     return directories
 
 
