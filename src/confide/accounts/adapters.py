@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from confide.accounts import addresses, guessing, mfa_secrets
+from confide.accounts.policy import is_portal_client
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -31,8 +32,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             guessing.notice_burst(request, user_id, "sign-in")
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        from confide.accounts.policy import is_portal_client
-
         if is_portal_client(getattr(request, "user", None)):
             return "/portal/"
         return str(settings.LOGIN_REDIRECT_URL)

@@ -11,6 +11,8 @@ from django.db import transaction
 from confide.accounts import addresses
 from confide.accounts.models import User
 from confide.keys import services as keys
+from confide.keys import vault as key_vault
+from confide.keys import web as vault_web
 from confide.keys.models import UserKeyPair
 
 
@@ -45,12 +47,9 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
         user = getattr(self, "user", None)
         practice_id = _practice_id_of(user)
         if user is not None and self.request is not None:
-            from confide.keys import vault as keys
-            from confide.keys import web as vault_web
-
             try:
                 # Someone in no practice still unlocks their key: it opens their second factor.
-                vault = keys.vault_from_password(user.pk, practice_id or 0, cleaned["password"])
+                vault = key_vault.vault_from_password(user.pk, practice_id or 0, cleaned["password"])
             except Exception:
                 # Sign-in still works; the unlock page asks for the password when records are opened.
                 return cleaned
