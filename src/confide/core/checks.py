@@ -12,8 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from confide.conf import keyfiles
-
 _MIN_SECRET_LENGTH = 50
 _MIN_UNIQUE_CHARACTERS = 5
 
@@ -69,6 +67,12 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
     return errors
 
 
+def _is_inside(path: Path, directory: Path) -> bool:
+    """Whether `path` is `directory` or lies below it (symbolic links resolved)."""
+    resolved, parent = Path(path).expanduser().resolve(), Path(directory).expanduser().resolve()
+    return resolved == parent or parent in resolved.parents
+
+
 def key_files() -> list[tuple[str, Path]]:
     """Every key file this installation reads, by the setting that names it."""
     found = [("CONFIDE_AUDIT_SIGNING_KEY_FILE", Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE)),
@@ -102,7 +106,7 @@ def check_key_files_apart_from_data(app_configs: Any = None, **kwargs: Any) -> l
     errors: list[CheckMessage] = []
     for setting, path in key_files():
         for directory in data_directories():
-            if keyfiles.is_inside(path, directory):
+            if _is_inside(path, directory):
                 errors.append(Error(
                     f"The key file named by {setting} is inside {directory}, which a copy of the data takes along.",
                     hint="Move it elsewhere and set CONFIDE_KEY_DIR (or the *_FILE variable), for example to a "
