@@ -178,6 +178,7 @@ WEB_ROUTES: dict[str, Route] = {
     "practice/settings/": Route(STAFF),
     "practice/staff/": Route(STAFF),
     "practice/staff/<int:member_id>/active": Route(OWNER, "POST"),
+    "practice/staff/<int:member_id>/reset-second-factor": Route(OWNER, "POST"),
     "practice/invitations/<int:invitation_id>/revoke": Route(OWNER, "POST"),
     "clients/": Route(STAFF),
     "clients/summary": Route(STAFF),

@@ -126,6 +126,13 @@ class Tag(StrEnum):
     EMERGENCY_HOLDERS_COMPLETED = "practice:emergency_holder:completed"
     ALERT_RAISED = "oversight:alert:raised"
     ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
+    # Guessing and refusals (ADR 0013). A wrong password outside the sign-in form (the unlock
+    # pages, `confide token create`), a check refused because the account or address is locked,
+    # refused access to a client's data, and an owner's reset of a staff member's second factor.
+    PASSWORD_FAILED = "auth:password:failed"  # noqa: S105  (an event tag, not a password)
+    PASSWORD_LOCKED = "auth:password:locked"  # noqa: S105  (an event tag, not a password)
+    ACCESS_DENIED = "access:client:denied"
+    MFA_RESET = "practice:member_mfa:reset"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--practice-name", help="the practice's name")
     p_init.add_argument("--owner-email", help="the owner's e-mail address (their sign-in)")
     p_init.add_argument("--owner-name", help="the owner's name as colleagues see it")
+    p_init.add_argument("--key-dir", help="where to write the key files (default: CONFIDE_KEY_DIR, else the "
+                                          "data directory); keep it apart from the data and its backups")
     p_init.add_argument("--owner-password-file", help="file holding the owner's password (first line)")
     p_init.add_argument("--jurisdiction", help="jurisdiction pack code, e.g. US-CA (see `confide jurisdictions list`)")
     p_init.add_argument("--recovery-kit-dir", help="directory to write the printable recovery kit into")

@@ -34,6 +34,8 @@ _SUBJECTS = {
     Alert.Kind.CHARTS_OUTSIDE_CASELOAD: "Confide: many records opened outside a caseload",
     Alert.Kind.NEW_DEVICE: "Confide: a sign-in from a new device",
     Alert.Kind.BULK_EXPORT: "Confide: many downloads of client data",
+    Alert.Kind.GUESSING: "Confide: many wrong passwords for one account",
+    Alert.Kind.DENIED: "Confide: many refused attempts to open client data",
 }
 
 
@@ -118,6 +120,8 @@ SEVERITY: dict[str, str] = {
     Alert.Kind.BREAK_GLASS: SERIOUS,
     Alert.Kind.CHARTS_OUTSIDE_CASELOAD: SERIOUS,
     Alert.Kind.BULK_EXPORT: SERIOUS,
+    Alert.Kind.GUESSING: SERIOUS,
+    Alert.Kind.DENIED: SERIOUS,
     Alert.Kind.NEW_DEVICE: NOTICE,
 }
 _RANK = {SERIOUS: 0, NOTICE: 1}
@@ -175,3 +179,25 @@ def acknowledge(actor: User, alert_id: int) -> Alert:
         record_event(Tag.ALERT_ACKNOWLEDGED, actor_id=actor_id_for(actor), purpose=PurposeOfUse.OPERATIONS,
                      outcome=Outcome.SUCCESS, sealed_detail=f"alert={alert.pk}".encode("ascii"))
     return alert
+
+
+def observe_guessing(user_id: int, where: str) -> None:
+    """An account's guessing budget ran out (`confide.accounts.guessing`): alert its owner once.
+
+    Only staff accounts raise one (an alert names a staff member, never a client); a portal
+    client's failures are in the audit log.
+    """
+    membership = Membership.objects.filter(user_id=user_id).only("practice_id").first()
+    if membership is None:
+        return
+    minutes = settings.CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES
+    if not _recently_alerted(user_id, Alert.Kind.GUESSING, timezone.now() - dt.timedelta(minutes=minutes)):
+        raise_alert(membership.practice_id, Alert.Kind.GUESSING, user_id,
+                    count=settings.CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT, window_minutes=minutes, detail=where)
+
+
+def observe_denials(practice_id: int, user_id: int, count: int, window_minutes: int) -> None:
+    """Someone was refused client data `count` times in a window (`confide.records.denials`)."""
+    since = timezone.now() - dt.timedelta(minutes=window_minutes)
+    if not _recently_alerted(user_id, Alert.Kind.DENIED, since):
+        raise_alert(practice_id, Alert.Kind.DENIED, user_id, count=count, window_minutes=window_minutes)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from confide import crypto
+from confide.accounts import addresses
 from confide.accounts.models import User
 from confide.audit.services import read_entries, record_event
 from confide.audit.tags import Tag
@@ -217,17 +218,27 @@ def accept_client_invitation(*, token: str, email: str, password: str) -> Client
         validate_email(email)
     except ValidationError:
         raise PortalError("Enter a valid e-mail address.") from None
-    if User.objects.filter(email=email).exists():
+    alias = addresses.portal_alias(email)
+    if User.objects.filter(email__in=(email, alias)).exists():
         raise PortalError("This address already has an account. Use another address, or sign in.")
     validate_password(password, User(email=email))
-    user = User.objects.create_user(email=email, password=password)
+    # Only the keyed hash of the address is the sign-in name; the address itself is sealed.
+    user = User.objects.create_user(email=alias, password=password)
     key_services.provision_user_keys(user.pk, client.practice_id, password)
-    account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id)
+    account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id,
+                                           sealed_email=addresses.seal_address(user.pk, email))
     keys.create_scope_key(client, PORTAL, [*clinical_team(client), user.pk])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     _audit_client(account, Tag.PORTAL_INVITATION_ACCEPTED)
     return account
+
+
+def client_address(account: ClientAccount) -> str:
+    """The e-mail address to write to a portal client at, opened from its sealed copy."""
+    if account.sealed_email is None:
+        raise PortalError("This portal account has no address to write to.")
+    return addresses.open_address(account.user_id, bytes(account.sealed_email))
 
 
 def account_of(user: Any) -> ClientAccount | None:
@@ -281,7 +292,7 @@ def notify_reconsent(practice_id: int, number: int) -> int:
         try:
             send_mail(subject="Something is waiting for you in your secure portal",
                       message=render_to_string("portal/email/reconsent.txt", {"link": f"{settings.SITE_URL}/portal/"}),
-                      from_email=None, recipient_list=[account.user.email])
+                      from_email=None, recipient_list=[client_address(account)])
         except Exception:
             logger.exception("A re-consent notice could not be sent (portal account %s)", account.pk)
         else:

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide import crypto
+from confide.accounts import guessing
 from confide.accounts.backends import BACKEND
 from confide.accounts.policy import has_mfa
 from confide.auditlog import LogIntegrityError
@@ -130,7 +131,11 @@ def unlock(request: HttpRequest) -> HttpResponse:
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            vault_web.start(request, services.client_vault(account, form.cleaned_data["password"]))
+            vault_web.start(request, guessing.checked_unlock(request, account.user_id, account.practice_id,
+                                                             form.cleaned_data["password"], where="portal-unlock"))
+        except guessing.TooManyAttemptsError:
+            form.add_error("password", "Too many wrong passwords. Wait a while before you try again.")
+            return render(request, "portal/unlock.html", {"form": form}, status=429)
         except crypto.WrongPasswordError:
             form.add_error("password", "That is not your password.")
         else:

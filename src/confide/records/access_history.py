@@ -55,6 +55,7 @@ WHAT = {
     "access:breakglass:opened": "opened your record in an emergency, outside your care team, giving a reason",
     "access:breakglass:ended": "closed their emergency access to your record",
     "access:breakglass:denied": "tried to open your record in an emergency and was refused",
+    "access:client:denied": "tried to open a part of your record they hold no key for, and was refused",
     "access:breakglass:reviewed": "reviewed the reason given for an emergency access to your record",
     "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
     "portal:invitation:sent": "invited you to the client portal",

@@ -26,7 +26,7 @@ from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
-from confide.records import note_sessions
+from confide.records import denials, note_sessions, validation
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client, Note
@@ -70,15 +70,15 @@ class Demographics:
     def clean(self) -> Demographics:
         """Return a normalised copy, or raise `RecordError` naming the bad field."""
         values = {k: (v or "").strip() for k, v in asdict(self).items()}
-        for name in ("given_name", "family_name"):
-            if not values[name]:
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         for name, value in values.items():
             limit = 300 if name == "emergency_contact" else MAX_NAME
             if len(value) > limit:
                 raise RecordError(f"{name.replace('_', ' ').capitalize()} is longer than {limit} characters.")
-            if any(ord(ch) < 32 for ch in value):
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} contains control characters.")
+            # NFC, no control or format characters (bidi overrides, zero-width): records.validation.
+            values[name] = validation.clean_name(value, name.replace("_", " ").capitalize())
+        for name in ("given_name", "family_name"):
+            if not values[name]:
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         if values["date_of_birth"]:
             try:
                 born = dt.date.fromisoformat(values["date_of_birth"])
@@ -269,21 +269,15 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     client = client_in_vault(vault, client_id, Scope.CLINICAL)
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
+        denials.note_denied(vault, client)
         raise NotFoundError
-    day: dt.date | None = None
-    if isinstance(session_date, str) and session_date:
-        try:
-            day = dt.date.fromisoformat(session_date)
-        except ValueError:
-            raise RecordError("The session date must be a date such as 2026-11-26.") from None
-    elif isinstance(session_date, dt.date):
-        day = session_date
+    day = validation.clean_session_date(session_date) if session_date not in (None, "") else None
     link = note_sessions.resolve(client, appointment_id=appointment_id, unscheduled_reason=unscheduled_reason,
                                  session_date=day)
-    session_date = link.session_date
-    if session_date > timezone.localdate() + dt.timedelta(days=1):
-        raise RecordError("The session date cannot be in the future.")
+    session_date = validation.clean_session_date(link.session_date)
     body = _clean_body(body)
+    if sign:
+        validation.check_signable(body)
     key = _note_key(vault, client, kind)
     note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
                 appointment=link.appointment, unscheduled_reason=link.unscheduled_reason, body=b"")
@@ -365,6 +359,7 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         notes = notes.filter(author_id=vault.user_id).select_for_update(of=("self",))
     note = notes.first()
     if note is None:
+        denials.note_denied(vault, client)
         raise NotFoundError
     return note
 
@@ -411,6 +406,8 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
     if locked.version != expected_version:
         raise StaleVersionError("This draft was saved elsewhere in the meantime; reload it to continue.")
     body = _clean_body(body)
+    if session_date is not None:
+        session_date = validation.clean_session_date(session_date)
     key = _note_key(vault, locked.client, locked.kind)
     locked.version += 1
     locked.body = seal_value(key, body, _note_context(locked, locked.version))
@@ -437,6 +434,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise RecordError("This note is already signed.")
     if locked.version != expected_version:
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
+    validation.check_signable(open_value(vault, bytes(locked.body), _note_context(locked, locked.version)))
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
     run_signing_checks(vault, locked, consent_reason)
@@ -453,7 +451,7 @@ def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | 
     if note.kind == Note.Kind.PSYCHOTHERAPY and note.author_id != vault.user_id:
         raise NotFoundError
     body = _clean_body(body)
-    if not body.strip():
+    if validation.says_nothing(body):
         raise RecordError("The addendum is empty.")
     key = _note_key(vault, note.client, note.kind)
     addendum = Note(client=note.client, author_id=vault.person_id, kind=note.kind, session_date=timezone.localdate(),

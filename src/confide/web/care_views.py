@@ -92,7 +92,7 @@ class CloseEpisodeForm(forms.Form):
                               max_length=care.MAX_SUMMARY_CHARS, strip=False,
                               help_text="Why therapy ended, progress on the goals, and any recommendations. "
                                         "Only the care team can read it.",
-                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "true"}))
+                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
     episode = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -309,7 +309,7 @@ def format_diagnoses(diagnoses: tuple[care.Diagnosis, ...]) -> str:
 
 def _plan_text(label: str, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=care.MAX_PLAN_SECTION_CHARS, strip=False,
-                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}))
+                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
 
 
 class TreatmentPlanForm(forms.Form):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.keys.vault import Vault
 from confide.portal.consent_gate import consent_needed, consent_reason_missing
-from confide.records import note_sessions, services
+from confide.records import note_sessions, services, validation
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import Client, Note
 from confide.records.services import MAX_NOTE_CHARS, Demographics
@@ -37,12 +37,7 @@ logger = logging.getLogger(__name__)
 
 # The section headings each note template starts from. The template is a starting point only:
 # the note stays free text, so nothing a clinician writes is ever rejected for its shape.
-NOTE_TEMPLATES: dict[str, str] = {
-    Note.Template.FREE: "",
-    Note.Template.SOAP: "Subjective:\n\nObjective:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.DAP: "Data:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.BIRP: "Behavior:\n\nIntervention:\n\nResponse:\n\nPlan:\n",
-}
+NOTE_TEMPLATES: dict[str, str] = validation.NOTE_TEMPLATES  # shared with the services' emptiness rule
 
 class NoteForm(forms.Form):
     """A new note; `body` keeps its whitespace because the headings are part of the text."""
@@ -53,7 +48,7 @@ class NoteForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -72,7 +67,7 @@ class NoteForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
 
@@ -86,7 +81,7 @@ class DraftForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
@@ -96,7 +91,7 @@ class DraftForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
 
