@@ -113,11 +113,12 @@ _DATE_PATTERNS = [
     r"\b(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)?[0-9]{2}\b",  # 3/4/21
     r"(?<![\d/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])(?![\d/])",     # 3/4
     r"\b(?:0?[1-9]|1[0-2])/(?:19|20)[0-9]{2}\b",                               # 03/2021
+    rf"\b{_DAY}[-/ ]{_MONTH}[-/ ](?:19|20)?[0-9]{{2}}\b",                      # 8-Oct-2019
 ]
 _AGE_WORDS = ("ninety|one hundred|hundred")
 _AGE_PATTERNS = [
     r"\b(?:9[0-9]|1[0-1][0-9])(?=[- ]?(?:years?|yrs?|y/?o\b|-year-old|year-old))(?:[- ]?(?:years?|yrs?)(?:[- ]old)?|[- ]?y/?o\b)?",
-    r"(?<=\bage[ds]? )(?:9[0-9]|1[0-1][0-9])\b", r"(?<=\bage )(?:9[0-9]|1[0-1][0-9])\b",
+    r"\bage[ds]?:? (?:9[0-9]|1[0-1][0-9])\b",
     rf"\b(?:{_AGE_WORDS})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?=[- ]years?)(?:[- ]years?(?:[- ]old)?)?",
     r"\b(?:in (?:her|his|their) )?(?:nineties|90s)\b",
 ]
@@ -224,22 +225,18 @@ def _ner() -> tuple[Any, Any]:
             import spacy
             from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
             from presidio_analyzer.nlp_engine import SpacyNlpEngine
-            from presidio_analyzer.predefined_recognizers import (
-                EmailRecognizer,
-                IpRecognizer,
-                PhoneRecognizer,
-                SpacyRecognizer,
-                UrlRecognizer,
-                UsSsnRecognizer,
-            )
+            from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
 
-            nlp = spacy.load(_model_path(), exclude=["parser", "lemmatizer"])
+            # Only the entity recognizer runs: the tagger and parser would double the cost per note
+            # (measured in benchmarks/RESULTS.md) for proper-noun tags the capitalisation rules replace.
+            nlp = spacy.load(_model_path(), exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "tok2vec"])
             engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": _model_path()}])
             engine.nlp = {"en": nlp}
             registry = RecognizerRegistry(recognizers=[
                 SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", "NRP"]),
-                EmailRecognizer(), UrlRecognizer(), IpRecognizer(), UsSsnRecognizer(),
-                PhoneRecognizer(supported_regions=("US", "GB", "CA", "AU")),
+                # Phones, URLs, addresses and numbers are this module's own patterns (they cover more
+                # layouts than Presidio's, at a fraction of the cost); Presidio adds its e-mail check.
+                EmailRecognizer(),
             ])
             _NER["nlp"] = nlp
             _NER["analyzer"] = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
@@ -266,6 +263,11 @@ class Detector:
 
     def detect_many(self, texts: Sequence[str], known: KnownIdentifiers | None = None) -> list[list[Span]]:
         """`detect` for several texts of one record, with the NER pipeline run as a batch."""
+        return self.detect_batch([(text, known) for text in texts])
+
+    def detect_batch(self, items: Sequence[tuple[str, KnownIdentifiers | None]]) -> list[list[Span]]:
+        """`detect` for (text, known identifiers) pairs, the NER pipeline run over them as a batch."""
+        texts = [text for text, _ in items]
         docs: list[Any] = [None] * len(texts)
         if self.use_ner:
             nlp, analyzer = _ner()
@@ -273,7 +275,7 @@ class Detector:
             docs = list(nlp.pipe(texts, batch_size=32))
             artifacts = [engine._doc_to_nlp_artifact(doc, "en") for doc in docs]  # noqa: SLF001
         out = []
-        for index, text in enumerate(texts):
+        for index, (text, known) in enumerate(items):
             spans = self._record_spans(text, known) if known else []
             spans += self._pattern_spans(text)
             if self.use_ner:
@@ -333,6 +335,20 @@ class Detector:
         spans = []
         for pattern, kind, role in self._known_patterns(known):
             spans.extend(Span(m.start(), m.end(), kind, "record", role) for m in pattern.finditer(text))
+        # Short forms of the record's names ("Tobs", "Fen" for Tobias, Fenella): capitalised words
+        # that begin with the first three letters of a given name of four letters or more.
+        firsts = {name.split()[0]: role for name, role in known.people if len(name.split()[0]) >= 4}
+        for given, role in firsts.items():
+            for match in re.finditer(rf"\b{re.escape(given[:3])}[a-z]{{0,{len(given)}}}\b", text):
+                if match.group().lower() not in _NOT_NAMES and match.group().lower() not in _WORD_NOT_NICK:
+                    spans.append(Span(match.start(), match.end(), NAME, "record", role))
+            if given.lower() in lexicon.WORD_NAMES:
+                # An ordinary word written in lowercase is the name when it acts: "; rose agreed".
+                for match in re.finditer(rf"(?:^|(?<=[.;:!?]\s))({re.escape(given.lower())})\b(?=\s+\w+ed\b)|"
+                                         rf"\b({re.escape(given.lower())})\b(?=\s+(?:texted|called|agreed|said|reported|"
+                                         rf"cancelled|canceled|arrived|emailed|left|came|went)\b)", text):
+                    group = 1 if match.group(1) else 2
+                    spans.append(Span(match.start(group), match.end(group), NAME, "record", role))
         # Misspellings of the record's names: words one edit away (names of five letters or more).
         names = {t.lower(): role for name, role in known.people for t in name.split() if len(t) >= 5}
         if names:
@@ -390,9 +406,10 @@ class Detector:
                 continue
             lower = token.text.lower()
             initial = _sentence_initial(text, token.idx)
-            if lower in lexicon.GIVEN_NAMES and lower not in lexicon.WORD_NAMES:
+            if lower in lexicon.GIVEN_NAMES and (lower not in lexicon.WORD_NAMES or not initial):
                 spans.append(Span(token.idx, token.idx + len(token.text), NAME, "propn"))
-            elif token.pos_ == "PROPN" and not initial and len(token.text) > 1 and not token.text.isupper():
+            elif not initial and len(token.text) > 2 and not token.text.isupper() and token.is_alpha \
+                    and token.ent_type_ == "" and lower not in lexicon.KINSHIP and not _is_english_word(lower):
                 spans.append(Span(token.idx, token.idx + len(token.text), NAME, "propn"))
         return spans
 
@@ -402,7 +419,23 @@ the a an and or but so he she they we i you it this that his her their our my yo
 where why how said says was is are were had has have did does will would could should can may might
 today yesterday tomorrow session client patient therapist reports reported states stated feels felt
 and also again then still just about after before since because though although while if
+ms mr mrs mx dr miss prof pt dob ig snap snapchat tik tiktok insta mrn id
 """.split()) | lexicon.EPONYMS | lexicon.CLINICAL_WORDS | _COMMON_CAPS
+
+
+# Words that begin like a name but are ordinary ("Hopeful" is not Hope).
+_WORD_NOT_NICK = frozenset("""
+hopeful hopefully hopeless hopelessness hopes hoped hoping willing willingly willingness joyful joyless
+rosy summery faithful faithfully graceful gracefully dawning huntingly crystalline marking markedly
+""".split())
+
+
+def _is_english_word(lower: str) -> bool:
+    """A word of the model's vocabulary that is not a given name (so a capitalised one is not a name)."""
+    if lower in lexicon.GIVEN_NAMES:
+        return False
+    nlp = _NER.get("nlp")
+    return bool(nlp is not None and nlp.vocab.has_vector(lower))
 
 
 def _sentence_initial(text: str, index: int) -> bool:
@@ -442,9 +475,11 @@ def _is_eponym(text: str, span: Span, doc: Any) -> bool:
     if all(w.lower().strip(".,;:'’s") in lexicon.EPONYMS or w.lower() in lexicon.EPONYMS or
            w.lower().strip(".,;:") in lexicon.CLINICAL_WORDS for w in words):
         return True
-    following = text[span.end:span.end + 24].lower().lstrip(" '’s")
+    following = re.sub(r"^(?:['’]s?)?\s*", "", text[span.end:span.end + 24].lower())
     head = following.split()[0].strip(".,;:") if following.split() else ""
-    return (first in lexicon.EPONYMS or last in lexicon.EPONYMS) and head in lexicon.EPONYM_HEADS
+    clinical_words = lexicon.EPONYMS | lexicon.HEAD_ONLY_EPONYMS
+    return (first.rstrip("'’s") in clinical_words or last.rstrip("'’s") in clinical_words or first in clinical_words
+            or last in clinical_words) and head in lexicon.EPONYM_HEADS
 
 
 _PRIORITY = {"clinician": 0, "record": 1, "pattern": 2, "ner": 3, "propn": 4, "uncertain": 9}

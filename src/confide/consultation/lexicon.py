@@ -47,14 +47,19 @@ asperger asperger's aspergers tourette tourette's tourettes hodgkin hodgkin's al
 parkinson parkinson's huntington huntington's crohn crohn's cushing cushing's addison addison's graves
 hashimoto hashimoto's korsakoff wernicke munchausen capgras ganser rett klinefelter marfan lyme raynaud
 meniere stockholm beck hamilton likert freud freudian jung jungian rogers rogerian linehan yalom bowlby
-piaget erikson maslow socratic rorschach wechsler conners vanderbilt epworth glasgow apgar heimlich
+piaget erikson maslow socratic rorschach wechsler conners vanderbilt epworth apgar heimlich
 ehlers danlos tay sachs kübler kubler ross bell's fragile cotard fregoli diogenes prader willi angelman
 gottman satir minuchin ellis skinner pavlov bandura kohut winnicott klein adler frankl
 """.split())
 
+# Eponyms that are also common surnames or places: clinical only before a head word ("Down syndrome",
+# "Turner syndrome", "Glasgow Coma Scale"), a person or a place otherwise.
+HEAD_ONLY_EPONYMS = frozenset("down turner williams graves rett bell glasgow hamilton beck ellis klein adler "
+                              "rogers skinner".split())
+
 # Words after which an eponym is clinical, not a person ("Turner syndrome", "Down syndrome").
 EPONYM_HEADS = frozenset("syndrome disorder disease lymphoma palsy chorea scale inventory test criteria "
-                         "type method therapy model technique approach".split())
+                         "type method therapy model technique approach coma rating".split())
 
 # Medicines and other capitalised clinical words that are not identifiers.
 CLINICAL_WORDS = frozenset("""
