@@ -28,10 +28,9 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deid_corpus import Note, generate  # noqa: E402
+from deid_corpus import Note, generate
 
-from confide.consultation import deid  # noqa: E402
-
+from confide.consultation import deid
 
 BATCH = 10
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (generated word lists and templates)
 """A fictional, seeded corpus of therapy notes with gold identifier spans, for bench_deid.py.
 
 Every person, place, employer and number here is invented. Notes are built from sentence
@@ -18,7 +19,7 @@ import argparse
 import datetime as dt
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from confide.consultation.deid import KnownIdentifiers
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "confide.portal",
     "confide.api",
     "confide.oversight",
+    "confide.consultation",
 ]
 
 MIDDLEWARE = [

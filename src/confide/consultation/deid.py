@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, E501  (typographic quotes and dashes are what notes contain; long lines are regular expressions)
 """De-identification of clinical text: find identifiers, then replace them for a consultation.
 
 A plain module with no Django import, so that the benchmark (benchmarks/bench_deid.py) measures
@@ -24,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import regex as re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import regex as re
 
 from confide.consultation import lexicon
 
@@ -176,12 +178,14 @@ _KIN_RE = re.compile(_KIN_NAME)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 
 # Capitalised words that are not identifiers even mid-sentence.
-_COMMON_CAPS = frozenset("""
-i i'm i've i'd i'll monday tuesday wednesday thursday friday saturday sunday january february march april
-may june july august september october november december christmas easter thanksgiving halloween english
-spanish french american british god bible internet zoom facetime teams google instagram facebook tiktok
-snapchat discord reddit twitter youtube netflix uber lyft amazon walmart target starbucks iphone ok okay
-""".split())
+_COMMON_CAPS = frozenset([
+    "i", "i'm", "i've", "i'd", "i'll", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "christmas", "easter", "thanksgiving", "halloween", "english", "spanish", "french", "american",
+    "british", "god", "bible", "internet", "zoom", "facetime", "teams", "google", "instagram", "facebook", "tiktok",
+    "snapchat", "discord", "reddit", "twitter", "youtube", "netflix", "uber", "lyft", "amazon", "walmart", "target",
+    "starbucks", "iphone", "ok", "okay"
+])
 
 
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
@@ -198,10 +202,7 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
         return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
     if la > lb:
         a, b = b, a
-    for i in range(len(b)):
-        if b[:i] + b[i + 1:] == a:
-            return True
-    return False
+    return any(b[:i] + b[i + 1:] == a for i in range(len(b)))
 
 
 # ----------------------------------------------------------------------------- NER (lazy)
@@ -243,6 +244,7 @@ def _ner() -> tuple[Any, Any]:
     return _NER["nlp"], _NER["analyzer"]
 
 
+_PRESIDIO_ENTITIES = ["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", "NRP", "EMAIL_ADDRESS"]
 _PRESIDIO_KINDS = {"PERSON": NAME, "LOCATION": PLACE, "ORGANIZATION": ORG, "EMAIL_ADDRESS": EMAIL, "URL": URL,
                    "IP_ADDRESS": IP, "US_SSN": ID, "PHONE_NUMBER": PHONE, "DATE_TIME": DATE}
 
@@ -273,7 +275,7 @@ class Detector:
             nlp, analyzer = _ner()
             engine = analyzer.nlp_engine
             docs = list(nlp.pipe(texts, batch_size=32))
-            artifacts = [engine._doc_to_nlp_artifact(doc, "en") for doc in docs]  # noqa: SLF001
+            artifacts = [engine._doc_to_nlp_artifact(doc, "en") for doc in docs]
         out = []
         for index, (text, known) in enumerate(items):
             spans = self._record_spans(text, known) if known else []
@@ -388,7 +390,7 @@ class Detector:
     def _ner_spans(text: str, doc: Any, artifacts: Any, analyzer: Any) -> list[Span]:
         spans = []
         results = analyzer.analyze(text=text, language="en", nlp_artifacts=artifacts,
-                                   entities=list(_PRESIDIO_KINDS) + ["NRP"])
+                                   entities=_PRESIDIO_ENTITIES)
         for result in results:
             kind = _PRESIDIO_KINDS.get(result.entity_type)
             surface = text[result.start:result.end]
@@ -406,28 +408,29 @@ class Detector:
                 continue
             lower = token.text.lower()
             initial = _sentence_initial(text, token.idx)
-            if lower in lexicon.GIVEN_NAMES and (lower not in lexicon.WORD_NAMES or not initial):
-                spans.append(Span(token.idx, token.idx + len(token.text), NAME, "propn"))
-            elif not initial and len(token.text) > 2 and not token.text.isupper() and token.is_alpha \
-                    and token.ent_type_ == "" and lower not in lexicon.KINSHIP and not _is_english_word(lower):
+            if (lower in lexicon.GIVEN_NAMES and (lower not in lexicon.WORD_NAMES or not initial)) or (not initial and len(token.text) > 2 and not token.text.isupper() and token.is_alpha \
+                    and token.ent_type_ == "" and lower not in lexicon.KINSHIP and not _is_english_word(lower)):
                 spans.append(Span(token.idx, token.idx + len(token.text), NAME, "propn"))
         return spans
 
 
-_NOT_NAMES = frozenset("""
-the a an and or but so he she they we i you it this that his her their our my your who which what when
-where why how said says was is are were had has have did does will would could should can may might
-today yesterday tomorrow session client patient therapist reports reported states stated feels felt
-and also again then still just about after before since because though although while if
-ms mr mrs mx dr miss prof pt dob ig snap snapchat tik tiktok insta mrn id
-""".split()) | lexicon.EPONYMS | lexicon.CLINICAL_WORDS | _COMMON_CAPS
+_NOT_NAMES = frozenset([
+    "the", "a", "an", "and", "or", "but", "so", "he", "she", "they", "we", "i", "you", "it", "this", "that", "his",
+    "her", "their", "our", "my", "your", "who", "which", "what", "when", "where", "why", "how", "said", "says",
+    "was", "is", "are", "were", "had", "has", "have", "did", "does", "will", "would", "could", "should", "can",
+    "may", "might", "today", "yesterday", "tomorrow", "session", "client", "patient", "therapist", "reports",
+    "reported", "states", "stated", "feels", "felt", "and", "also", "again", "then", "still", "just", "about",
+    "after", "before", "since", "because", "though", "although", "while", "if", "ms", "mr", "mrs", "mx", "dr",
+    "miss", "prof", "pt", "dob", "ig", "snap", "snapchat", "tik", "tiktok", "insta", "mrn", "id"
+]) | lexicon.EPONYMS | lexicon.CLINICAL_WORDS | _COMMON_CAPS
 
 
 # Words that begin like a name but are ordinary ("Hopeful" is not Hope).
-_WORD_NOT_NICK = frozenset("""
-hopeful hopefully hopeless hopelessness hopes hoped hoping willing willingly willingness joyful joyless
-rosy summery faithful faithfully graceful gracefully dawning huntingly crystalline marking markedly
-""".split())
+_WORD_NOT_NICK = frozenset([
+    "hopeful", "hopefully", "hopeless", "hopelessness", "hopes", "hoped", "hoping", "willing", "willingly",
+    "willingness", "joyful", "joyless", "rosy", "summery", "faithful", "faithfully", "graceful", "gracefully",
+    "dawning", "huntingly", "crystalline", "marking", "markedly"
+])
 
 
 def _is_english_word(lower: str) -> bool:
@@ -447,9 +450,7 @@ def _sentence_initial(text: str, index: int) -> bool:
 def _is_specific_date(surface: str) -> bool:
     """A date more precise than a year (Safe Harbor allows the year alone)."""
     lowered = surface.lower()
-    if re.search(rf"\b(?:{_MONTHS})\b", lowered) or re.search(r"\d{1,2}[/.-]\d{1,2}", lowered):
-        return True
-    return False
+    return bool(re.search(rf"\b(?:{_MONTHS})\b", lowered) or re.search(r"\d{1,2}[/.-]\d{1,2}", lowered))
 
 
 def _date_forms(iso: str) -> list[str]:
@@ -541,7 +542,7 @@ _DEFAULT: Detector | None = None
 
 def default_detector() -> Detector:
     """The process-wide detector (its NER model loads on first use)."""
-    global _DEFAULT  # noqa: PLW0603 - one model per process, loaded lazily
+    global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = Detector()
     return _DEFAULT
@@ -646,10 +647,9 @@ def parse_date(surface: str) -> tuple[dt.date, bool] | None:
     year = int(year_match.group(1) or f"20{year_match.group(2)}") if year_match else None
     month = None
     for word in re.findall(r"[a-z]+", text):
-        if word[:3] in _MONTH_NUMBERS and (word[:3] != "may" or True) and word not in ("the", "of"):
-            if word[:3] in _MONTH_NUMBERS and (len(word) <= 4 or word.startswith(tuple(_MONTH_NUMBERS))):
-                month = _MONTH_NUMBERS[word[:3]]
-                break
+        if word[:3] in _MONTH_NUMBERS:
+            month = _MONTH_NUMBERS[word[:3]]
+            break
     numbers = [int(n) for n in re.findall(r"\d+", re.sub(r"'\d{2}\b", "", text))]
     try:
         if month is not None:
