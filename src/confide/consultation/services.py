@@ -26,7 +26,7 @@ from confide import crypto
 from confide.audit.services import record_event
 from confide.audit.tags import Tag
 from confide.auditlog import PurposeOfUse
-from confide.consultation import deid
+from confide.consultation import deid, lexicon
 from confide.consultation.models import Consultation, ConsultationReply, ConsultationShare
 from confide.keys import vault as keys
 from confide.keys.models import ScopeKeyVersion
@@ -155,7 +155,7 @@ def known_identifiers(demographics: services.Demographics, extra: str = "") -> d
         elif label in ("ID", "NUMBER", "OTHER"):
             other.append(value)
         else:
-            people.append((value, deid.lexicon.KINSHIP.get(label.lower(), label if label.isalpha() else "PERSON")))
+            people.append((value, lexicon.KINSHIP.get(label.lower(), label if label.isalpha() else "PERSON")))
     return deid.KnownIdentifiers(
         people=tuple(people), dates=(demographics.date_of_birth,) if demographics.date_of_birth else (),
         phones=tuple(phones), emails=(demographics.email,) if demographics.email else (),
