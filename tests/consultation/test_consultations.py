@@ -121,7 +121,7 @@ def test_every_step_is_audited_and_the_client_history_says_so(prepared: Consulta
     tags = set(LogEntry.objects.filter(client_id=str(client_record.public_id)).values_list("tag", flat=True))
     assert {"consultation:summary:prepared", "consultation:summary:approved", "consultation:summary:shared",
             "consultation:summary:read"} <= tags
-    assert access_history._WHAT["consultation:summary:shared"] == "shared a de-identified summary for consultation"
+    assert access_history.WHAT["consultation:summary:shared"] == "shared a de-identified summary for consultation"
 
 
 def test_a_release_link_opens_with_its_passcode_only(prepared: Consultation, bob: Person,
