@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "confide.portal",
     "confide.api",
     "confide.oversight",
+    "confide.consultation",
 ]
 
 MIDDLEWARE = [

@@ -155,6 +155,13 @@ SIGN_OUT = Policy("sign out", _everyone(frozenset({LOGIN, OK})), others=_CLIENTS
 INVITATION = Policy("invitation", _everyone(frozenset({OK})) | {"owner": frozenset({OK, NOT_FOUND})},
                     anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}), clients=frozenset({OK}))
 
+# A de-identified consultation summary (ADR 0019): the consultants it is shared with (sam, who
+# holds no key of the chart) read it; everyone else gets 404, the care team included.
+CONSULTANT = Policy("consultant", {"supervisor_not_granted": REACHED})
+# A token that is not a consultation link: 404 for everyone (the world's token is a packet's).
+NOT_A_CONSULTATION_LINK = Policy("not a consultation link", _everyone(frozenset({NOT_FOUND})),
+                                 anonymous=frozenset({NOT_FOUND}), clients=frozenset({NOT_FOUND}))
+
 
 @dataclass(frozen=True)
 class Route:
@@ -223,6 +230,13 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/disclosures/accounting.pdf": Route(CLINICAL_SCOPE),
     # The recipient's page of a release link: a passcode form that names nothing.
     "release/<str:token>/": Route(PUBLIC),
+    # Consultations (ADR 0019).
+    "clients/<uuid:client_id>/consultations/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/consultations/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/consultations/<uuid:consultation_id>/": Route(CLINICAL_SCOPE),
+    "consultations/": Route(STAFF),
+    "consultations/<uuid:consultation_id>/": Route(CONSULTANT),
+    "consult/<str:token>/": Route(NOT_A_CONSULTATION_LINK),
     # Break-glass and alerts (ADR 0006).
     "practice/emergency-access/": Route(OWNER),
     "practice/emergency-access/revoke": Route(OWNER, "POST"),

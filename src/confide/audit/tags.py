@@ -76,6 +76,16 @@ class Tag(StrEnum):
     # The client portal (ADR 0008). Each carries the client's opaque id.
     PORTAL_INVITED = "portal:invitation:sent"
     PORTAL_INVITATION_ACCEPTED = "portal:invitation:accepted"
+    # Consultations on a de-identified summary (ADR 0019). Each carries the client's opaque id.
+    CONSULTATION_PREPARED = "consultation:summary:prepared"
+    CONSULTATION_EDITED = "consultation:summary:edited"
+    CONSULTATION_APPROVED = "consultation:summary:approved"
+    CONSULTATION_SHARED = "consultation:summary:shared"
+    CONSULTATION_LINK_CREATED = "consultation:link:created"
+    CONSULTATION_LINK_OPENED = "consultation:link:opened"
+    CONSULTATION_READ = "consultation:summary:read"
+    CONSULTATION_REPLIED = "consultation:reply:added"
+    CONSULTATION_REPLY_FILED = "consultation:reply:filed"
     CONSENT_READ = "consent:document:read"
     CONSENT_SIGNED = "consent:document:signed"
     CONSENT_COPY_DOWNLOADED = "consent:copy:downloaded"
