@@ -22,6 +22,7 @@ from confide import __version__
 from confide.audit.commands import add_audit_commands, ensure_signing_key
 from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
+from confide.notifications.commands import add_worker_commands
 from confide.oversight.commands import add_emergency_access_commands
 from confide.records.commands import add_recovery_commands
 
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_recovery_commands(sub, data_dir_arg)
     add_jurisdiction_commands(sub)
     add_emergency_access_commands(sub, data_dir_arg)
+    add_worker_commands(sub, data_dir_arg)
     return parser
 
 

@@ -9,12 +9,19 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.notifications.outbox import queue_mail
+
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     """Nobody signs up on their own: accounts come from `confide init` or an invitation."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails go through the outbox and `confide worker`, like every other."""
+        message = self.render_mail(template_prefix, email, context)
+        queue_mail(kind="account", subject=str(message.subject), body=str(message.body), to=list(message.to))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         from confide.accounts.policy import is_portal_client

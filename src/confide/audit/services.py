@@ -70,6 +70,7 @@ from confide.auditlog import (
     verify_log,
     verify_tree_head,
 )
+from confide.notifications.outbox import queue_mail
 
 __all__ = [
     "AuditAppendError",
@@ -529,10 +530,8 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
 
     Needs `CONFIDE_AUDIT_HEAD_EMAIL`; the message holds the head's text form and how to use it,
     and nothing about any client. Records the publication and returns the recipients. Raises
-    `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
+    `ValueError` (disabled, empty log, no owner). The e-mail is queued for `confide worker`.
     """
-    from django.core.mail import send_mail
-
     from confide.practice.models import Membership, Role
 
     if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
@@ -560,12 +559,8 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         "-----END TREE HEAD-----\n"
     )
     stamp = head.timestamp.strftime("%Y-%m-%d")
-    send_mail(
-        subject=f"Confide audit log tree head {stamp} (size {head.size})",
-        message=body,
-        from_email=None,
-        recipient_list=owners,
-    )
+    queue_mail(kind="audit-head", subject=f"Confide audit log tree head {stamp} (size {head.size})", body=body,
+               to=owners)
     PublishedHead.objects.create(
         size=head.size,
         signed_at=head.timestamp,

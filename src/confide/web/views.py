@@ -16,6 +16,7 @@ from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.keys.web import unlock_with_password
+from confide.notifications.worker import worker_status
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
@@ -32,7 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
     unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
-                                             "portal_notices": unread_notices(request.user)})
+                                             "portal_notices": unread_notices(request.user),
+                                             "worker": worker_status() if membership.role == Role.OWNER else None})
 
 
 @staff_required
