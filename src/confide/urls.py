@@ -12,6 +12,7 @@ urlpatterns = [
     # so Confide explains the real path instead (docs/recovery.md).
     path("accounts/password/reset/", password_reset_unavailable, name="account_reset_password"),
     path("accounts/", include("allauth.urls")),
+    path("", include("confide.messaging.urls")),
     path("", include("confide.web.urls")),
 ]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
+from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
 from confide.oversight.models import Alert
@@ -175,6 +176,10 @@ def build_world() -> World:
     ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
                                 .order_by("pk")[0].pk)
     ours.ids["prepared_id"] = _prepared(bob, client_id, "")
+    message = messaging.send_as_client(portal.client_vault(account, PASSWORD), account, text="A message.",
+                                       upload=messaging.Upload("note.txt", b"An attachment."))
+    ours.ids["message_id"] = str(message.public_id)
+    ours.ids["attachment_id"] = str(message.attachments.get().public_id)
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)
