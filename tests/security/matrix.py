@@ -247,6 +247,7 @@ WEB_ROUTES: dict[str, Route] = {
     "portal/consent/": Route(PORTAL),
     "portal/documents/": Route(PORTAL),
     "portal/messages/": Route(PORTAL),
+    "portal/reminders/": Route(PORTAL),
     "portal/messages/attachments/<uuid:attachment_id>": Route(PORTAL_OWN),
     "clients/<uuid:client_id>/messages/": Route(MESSAGING),
     "clients/<uuid:client_id>/messages/<uuid:message_id>/file": Route(MESSAGING, "POST"),

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confide.keys.vault import Vault
-from confide.messaging import crisis, services
+from confide.messaging import crisis, reminders, services
+from confide.messaging.models import ReminderChoice
+from confide.notifications import sms
 from confide.portal.models import ClientAccount
 from confide.portal.views import client_required
 from confide.records.errors import NotFoundError
@@ -152,3 +154,37 @@ def staff_attachment(request: HttpRequest, client_id: str, attachment_id: str) -
     except NotFoundError:
         raise Http404 from None
     return _download(meta, content)
+
+
+class ReminderForm(forms.Form):
+    channel = forms.ChoiceField(label="Remind me by", choices=(("email", "E-mail"), ("sms", "Text message")),
+                                widget=forms.RadioSelect)
+    contact = forms.CharField(label="E-mail address or phone number for reminders", max_length=254)
+    hours_before = forms.IntegerField(label="How many hours before", min_value=1, max_value=168, initial=24)
+    include_format = forms.BooleanField(label="Also say whether it is in person, by video or by phone",
+                                        required=False)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def portal_reminders(request: HttpRequest) -> HttpResponse:
+    account: ClientAccount = request.account  # type: ignore[attr-defined]
+    current = ReminderChoice.objects.filter(client=account.client).first()
+    form = ReminderForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "stop":
+        reminders.stop(account)
+        flash.success(request, "Reminders are off. The address or number you gave was deleted.")
+        return redirect("portal-reminders")
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminders.choose(account, channel=form.cleaned_data["channel"], contact=form.cleaned_data["contact"],
+                             include_format=form.cleaned_data["include_format"],
+                             hours_before=form.cleaned_data["hours_before"])
+        except reminders.ReminderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            flash.success(request, "Reminders are on.")
+            return redirect("portal-reminders")
+    return _no_store(render(request, "messaging/portal_reminders.html",
+                            {"form": form, "current": current, "sms_available": sms.available()},
+                            status=400 if request.method == "POST" else 200))
