@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from confide.notifications import opskey
@@ -71,7 +72,7 @@ def deliver(subscription_id: str) -> str:
         return "missing"
     info = opskey.open_sealed(bytes(row.sealed), _RECORD, str(row.public_id), "subscription")
     try:
-        webpush(subscription_info=info, data=None, vapid_private_key=settings.CONFIDE_VAPID_PRIVATE_KEY,
+        webpush(subscription_info=info, data=None, vapid_private_key=_vapid(),
                 vapid_claims={"sub": settings.CONFIDE_VAPID_SUBJECT}, ttl=3600, timeout=10)
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
@@ -80,4 +81,16 @@ def deliver(subscription_id: str) -> str:
             return "gone"
         logger.warning("A push could not be sent (subscription %s, status %s)", row.public_id, status)
         return "failed"
+    except Exception as exc:
+        # The class name only: a request error's text would quote the endpoint.
+        logger.warning("A push could not be sent (subscription %s): %s", row.public_id, type(exc).__name__)
+        return "failed"
     return "sent"
+
+
+def _vapid() -> Vapid:
+    """The VAPID key, given as PEM or as pywebpush's base64url DER."""
+    key = settings.CONFIDE_VAPID_PRIVATE_KEY
+    if key.lstrip().startswith("-----BEGIN"):
+        return Vapid.from_pem(key.encode("ascii"))
+    return Vapid.from_string(private_key=key)
