@@ -372,3 +372,9 @@ CONFIDE_VAPID_SUBJECT = envstr("CONFIDE_VAPID_SUBJECT", "mailto:no-reply@localho
 # Push endpoints must be https in production; tests and development may use a local fake.
 CONFIDE_PUSH_ALLOW_HTTP = envbool("CONFIDE_PUSH_ALLOW_HTTP", not PRODUCTION)
 CONFIDE_DIGEST_MINUTES = envint("CONFIDE_DIGEST_MINUTES", 60, minimum=1, maximum=7 * 24 * 60)
+# Staff quiet hours for digests, "START-END" in hours of CONFIDE_TIME_ZONE ("0-0": none); each person may change theirs.
+_quiet = envstr("CONFIDE_DEFAULT_QUIET_HOURS", "20-8").split("-")
+try:
+    CONFIDE_DEFAULT_QUIET_HOURS = (int(_quiet[0]) % 24, int(_quiet[1]) % 24)
+except (ValueError, IndexError):
+    raise ImproperlyConfigured("CONFIDE_DEFAULT_QUIET_HOURS must look like 20-8.") from None

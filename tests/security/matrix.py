@@ -298,6 +298,9 @@ API_OPERATIONS: dict[str, Route] = {
     "GET /api/v1/clients/{client_id}": Route(ADMIN_SCOPE),
     "GET /api/v1/clients/{client_id}/access-log": Route(ADMIN_SCOPE),
     "GET /api/v1/clients/{client_id}/care-team": Route(ADMIN_SCOPE),
+    "GET /api/v1/clients/{client_id}/messages": Route(MESSAGING),
+    "POST /api/v1/clients/{client_id}/messages": Route(MESSAGING, "POST"),
+    "POST /api/v1/clients/{client_id}/messages/{message_id}/file": Route(MESSAGING, "POST"),
     "POST /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "POST"),
     "DELETE /api/v1/clients/{client_id}/care-team/{user_id}": Route(TEAM_MANAGE, "DELETE"),
     "DELETE /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "DELETE"),
@@ -307,6 +310,7 @@ API_OPERATIONS: dict[str, Route] = {
 }
 
 API_BODIES: dict[str, dict[str, object]] = {
+    "POST /api/v1/clients/{client_id}/messages": {"text": "A reply."},
     "POST /api/v1/clients": {"given_name": "Fictional", "family_name": "Person"},
     "POST /api/v1/clients/search": {"query": "Fictional"},
     "POST /api/v1/clients/{client_id}/care-team": {"email": "sam@example.test", "role": "supervisor",

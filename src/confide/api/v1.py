@@ -20,7 +20,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from confide import __version__
-from confide.api import clients
+from confide.api import clients, messages
 from confide.api.auth import InvalidTokenError, TokenAuth
 from confide.api.problems import PROBLEM_CONTENT_TYPE, problem
 from confide.keys.vault import NoKeyError
@@ -90,6 +90,7 @@ api = ConfideAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", clients.router)
+api.add_router("/", messages.router)
 
 
 # ----------------------------------------------------------------------------- errors

@@ -41,7 +41,9 @@ def notify_staff(user_ids: list[int]) -> None:
     """Note that these staff members have something waiting; the digest job tells them."""
     now = timezone.now()
     for user_id in user_ids:
-        preference, _ = StaffNotificationPreference.objects.get_or_create(user_id=user_id)
+        start, end = settings.CONFIDE_DEFAULT_QUIET_HOURS
+        preference, _ = StaffNotificationPreference.objects.get_or_create(
+            user_id=user_id, defaults={"quiet_start": start, "quiet_end": end})
         if preference.pending_since is None:
             preference.pending_since = now
             preference.save(update_fields=["pending_since"])
