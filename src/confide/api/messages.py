@@ -19,6 +19,7 @@ from confide.api.problems import Problem
 from confide.api.schemas import Input
 from confide.messaging import services
 from confide.messaging.services import MAX_MESSAGE_CHARS
+from confide.records.errors import NotFoundError
 
 router = Router(tags=["messages"])
 ERRORS: dict[int, Any] = {401: Problem, 404: Problem, 422: Problem}
@@ -60,7 +61,7 @@ def _find(vault: Any, client_id: uuid.UUID, message_id: uuid.UUID) -> dict[str, 
     for opened in services.read_as_staff(vault, client_id):
         if opened.message.public_id == message_id:
             return _out(opened)
-    raise services.NotFoundError
+    raise NotFoundError
 
 
 @router.get("/clients/{client_id}/messages", response={200: list[MessageOut], **ERRORS},
