@@ -9,9 +9,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from confide.messaging import crisis, retention, services
+from confide.messaging import crisis, digest, retention, services
 from confide.messaging.models import Message
-from confide.notifications import digest
 from confide.notifications.models import NotificationSettings, StaffNotificationPreference
 from confide.portal.models import ClientAccount
 from confide.records import documents

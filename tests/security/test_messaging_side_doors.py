@@ -26,9 +26,9 @@ from django_tasks_db.models import DBTaskResult
 from py_vapid import Vapid
 
 from confide.accounts.models import User
-from confide.messaging import reminders
+from confide.messaging import digest, reminders
 from confide.messaging import services as messaging
-from confide.notifications import digest, push
+from confide.notifications import push
 from confide.notifications.models import StaffNotificationPreference
 from confide.notifications.worker import drain
 from confide.portal import services as portal

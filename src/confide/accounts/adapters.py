@@ -9,6 +9,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.accounts.policy import is_portal_client
 from confide.notifications.outbox import queue_mail
 
 
@@ -24,8 +25,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         queue_mail(kind="account", subject=str(message.subject), body=str(message.body), to=list(message.to))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        from confide.accounts.policy import is_portal_client
-
         if is_portal_client(getattr(request, "user", None)):
             return "/portal/"
         return str(settings.LOGIN_REDIRECT_URL)

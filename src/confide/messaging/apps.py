@@ -7,8 +7,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         # Registered at start-up so that the notifications context imports nothing of this one.
-        from confide.messaging import reminders, retention
-        from confide.notifications import digest
+        from confide.messaging import digest, reminders, retention
         from confide.notifications.worker import PERIODIC_JOBS
         from confide.records.care import APPOINTMENT_OBSERVERS
 

@@ -27,8 +27,8 @@ from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.messaging.models import ReminderChoice, ReminderSent
 from confide.notifications import opskey, outbox, sms
-from confide.notifications.digest import practice_settings
 from confide.notifications.models import OutgoingMail
+from confide.notifications.preferences import practice_settings
 from confide.portal.models import ClientAccount
 from confide.records.models import Appointment
 

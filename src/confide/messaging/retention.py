@@ -15,7 +15,7 @@ from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.messaging.models import Message
 from confide.messaging.services import message_cutoff
-from confide.notifications.digest import practice_settings
+from confide.notifications.preferences import practice_settings
 from confide.practice.models import Practice
 
 

@@ -6,7 +6,7 @@ message is readable by exactly the people who may talk in the thread, and by nob
 desk holds no portal key). docs/adr/0018-talking-outside-the-session.md records the choice.
 
 Every read and send is in the audit log and the client's access history. Notifications carry
-nothing (`confide.notifications.digest`): the client gets "something is waiting", the care
+nothing (`confide.messaging.digest`): the client gets "something is waiting", the care
 team a digest outside their quiet hours.
 """
 
@@ -28,8 +28,8 @@ from confide.audit.services import record_event
 from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys.vault import Vault
+from confide.messaging import digest
 from confide.messaging.models import Attachment, Message, ReadMark, Thread
-from confide.notifications import digest
 from confide.portal.models import ClientAccount
 from confide.records import documents, sealing
 from confide.records.auditing import audit

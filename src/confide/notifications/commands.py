@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from confide.cli.common import start
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the worker until stopped (SIGTERM or Ctrl-C finish the current task first)."""
-    # The CLI configures Django only after parsing, so these imports wait until then.
-    from confide.cli import CommandError
-
-    if not args.data_dir or not Path(args.data_dir).expanduser().is_dir():
-        raise CommandError("No data directory: pass --data-dir or set CONFIDE_DATA_DIR (run `confide init` first).")
-    os.environ["CONFIDE_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
-    import django
-
-    django.setup()
+    start(args.data_dir)
+    # The worker loop imports Django models, which exist only after `start` set Django up.
     from confide.notifications.worker import ConfideWorker
 
     worker = ConfideWorker(interval=args.interval, burst=args.burst, max_tasks=args.max_tasks)

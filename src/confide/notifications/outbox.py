@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -27,6 +29,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import task
 from django.utils import timezone
 
 from confide.notifications import opskey, sms
@@ -45,10 +48,18 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.CONFIDE_WORKER_LEASE_SECONDS)
 
 
-def _enqueue(row: OutgoingMail, run_after: dt.datetime | None = None) -> None:
-    # The task module imports this one; importing it here avoids the cycle.
-    from confide.notifications.tasks import deliver_mail
+def worker_id() -> str:
+    """This process's name as a worker: host and process id (set by `confide worker`)."""
+    return os.environ.get("CONFIDE_WORKER_ID") or f"{socket.gethostname()[:40]}-{os.getpid()}"
 
+
+@task()
+def deliver_mail(outbox_id: str) -> str:
+    """The background task: send one outbox row (idempotent; its only argument is the row's id)."""
+    return deliver(outbox_id, holder=worker_id())
+
+
+def _enqueue(row: OutgoingMail, run_after: dt.datetime | None = None) -> None:
     if run_after is not None and not deliver_mail.get_backend().supports_defer:
         return  # a backend that cannot wait (the test suite's immediate one): `sweep` sends it later
     task = deliver_mail if run_after is None else deliver_mail.using(run_after=run_after)

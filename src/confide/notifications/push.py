@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import task
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
@@ -54,15 +55,18 @@ def queue_push(user_ids: list[int]) -> int:
     """Queue an empty push to every subscription of these people (nothing, when push is off)."""
     if not enabled():
         return 0
-    # The task module imports the outbox, which this module does not need; import late to keep it so.
-    from confide.notifications.tasks import deliver_push
-
     count = 0
     with transaction.atomic():
         for public_id in PushSubscription.objects.filter(user_id__in=user_ids).values_list("public_id", flat=True):
             deliver_push.enqueue(str(public_id))
             count += 1
     return count
+
+
+@task()
+def deliver_push(subscription_id: str) -> str:
+    """The background task: one empty push to one subscription."""
+    return deliver(subscription_id)
 
 
 def deliver(subscription_id: str) -> str:

@@ -26,7 +26,6 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from confide.notifications import outbox
 from confide.notifications.models import WorkerHeartbeat
-from confide.notifications.tasks import worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ class ConfideWorker:
         self.interval = interval
         self.burst = burst
         self.max_tasks = max_tasks
-        self.name = worker_id()
+        self.name = outbox.worker_id()
         os.environ["CONFIDE_WORKER_ID"] = self.name
         self.running = True
         self.ran = 0

@@ -16,16 +16,11 @@ from django.utils import timezone
 
 from confide.accounts.models import User
 from confide.notifications import outbox, push
-from confide.notifications.models import NotificationSettings, StaffNotificationPreference
+from confide.notifications.models import StaffNotificationPreference
+from confide.notifications.preferences import practice_settings
 
 CLIENT_SUBJECT = "Something is waiting for you in your secure portal"
 STAFF_SUBJECT = "New messages are waiting"
-
-
-def practice_settings(practice_id: int) -> NotificationSettings:
-    """The practice's notification settings (created with defaults on first use)."""
-    found, _ = NotificationSettings.objects.get_or_create(practice_id=practice_id)
-    return found
 
 
 def notify_client(user: User, practice_id: int) -> None:
