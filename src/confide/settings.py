@@ -110,6 +110,7 @@ TEMPLATES = [
                 "confide.web.context_processors.confide",
                 "confide.oversight.context_processors.emergency",
             ],
+            "builtins": ["confide.web.templatetags.confide_ui"],
         },
     },
 ]
@@ -219,6 +220,8 @@ PERMISSIONS_POLICY = (
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("CONFIDE_TIME_ZONE", "UTC")
 USE_I18N = True
+# One voice: our English catalog puts allauth's Title Case strings into sentence case.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_TZ = True
 
 # Static files are served by WhiteNoise straight from the installed package, so there is no
@@ -334,6 +337,14 @@ CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
 # Signed tree heads are also written here, one file per published head, so that a rewritten
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
+# The origin line of the log's C2SP checkpoints (docs/adr/0014-checkpoints-and-witnesses.md): the
+# name witnesses and clients know this practice's log by. Set it once and never change it.
+CONFIDE_AUDIT_ORIGIN = envstr("CONFIDE_AUDIT_ORIGIN", "") or (
+    (SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost") + "/confide-audit-log"
+)
+# Witnesses asked to cosign each published checkpoint (ADR 0014): comma-separated entries
+# "URL VKEY", URL the witness's add-checkpoint endpoint, VKEY its cosigner verifier key.
+CONFIDE_AUDIT_WITNESSES = envlist("CONFIDE_AUDIT_WITNESSES", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
 
 # Break-glass and anomaly alerts (confide.oversight; docs/operators.md).

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from confide import __version__
-from confide.audit.commands import add_audit_commands
+from confide.audit.commands import add_audit_commands, add_witness_commands
 from confide.cli.common import CommandError, data_dir_arg
 from confide.cli.practice_commands import DEFAULT_HOST, DEFAULT_PORT, cmd_check, cmd_demo, cmd_init, cmd_serve
 from confide.jurisdictions.commands import add_jurisdiction_commands
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_arg(p_check)
     p_check.set_defaults(func=cmd_check)
     add_audit_commands(sub, data_dir_arg)
+    add_witness_commands(sub)
     add_token_commands(sub, data_dir_arg)
     add_recovery_commands(sub, data_dir_arg)
     add_jurisdiction_commands(sub)

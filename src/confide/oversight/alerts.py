@@ -110,10 +110,50 @@ def open_alerts_count(practice_id: int) -> int:
     return Alert.objects.filter(practice_id=practice_id, acknowledged_at__isnull=True).count()
 
 
-def list_alerts(practice_id: int, *, limit: int = 200) -> list[Alert]:
-    """The practice's alerts, unacknowledged first, then newest first."""
-    return list(Alert.objects.filter(practice_id=practice_id).select_related("subject", "acknowledged_by", "session")
-                .order_by("acknowledged_at", "-raised_at")[:limit])
+# Triage: what an owner must look at first. An emergency access, many charts opened outside a
+# caseload and many downloads are serious; a sign-in from a new device is a notice.
+SERIOUS = "serious"
+NOTICE = "notice"
+SEVERITY: dict[str, str] = {
+    Alert.Kind.BREAK_GLASS: SERIOUS,
+    Alert.Kind.CHARTS_OUTSIDE_CASELOAD: SERIOUS,
+    Alert.Kind.BULK_EXPORT: SERIOUS,
+    Alert.Kind.NEW_DEVICE: NOTICE,
+}
+_RANK = {SERIOUS: 0, NOTICE: 1}
+STATUSES = ("open", "reviewed", "all")
+
+
+def severity_of(alert: Alert) -> str:
+    return SEVERITY.get(alert.kind, SERIOUS)
+
+
+def list_alerts(practice_id: int, *, limit: int = 200, kind: str = "", status: str = "all",
+                severity: str = "") -> list[Alert]:
+    """The practice's alerts: open before reviewed, serious before notices, then newest first.
+
+    `kind` (an `Alert.Kind`), `status` ("open", "reviewed", "all") and `severity` ("serious",
+    "notice") filter; an unknown value filters nothing away rather than failing.
+    """
+    query = Alert.objects.filter(practice_id=practice_id).select_related("subject", "acknowledged_by", "session")
+    if kind in Alert.Kind.values:
+        query = query.filter(kind=kind)
+    if status == "open":
+        query = query.filter(acknowledged_at__isnull=True)
+    elif status == "reviewed":
+        query = query.filter(acknowledged_at__isnull=False)
+    if severity in _RANK:
+        query = query.filter(kind__in=[k for k, v in SEVERITY.items() if v == severity])
+    found = list(query.order_by("acknowledged_at", "-raised_at")[: limit * 4])
+    found.sort(key=lambda a: (a.acknowledged_at is not None, _RANK[severity_of(a)], -a.raised_at.timestamp()))
+    for alert in found:
+        alert.severity = severity_of(alert)  # type: ignore[attr-defined]
+    return found[:limit]
+
+
+def open_serious_alerts(practice_id: int, *, limit: int = 5) -> list[Alert]:
+    """The serious alerts no owner has reviewed yet, newest first (for the owner's home page)."""
+    return list_alerts(practice_id, limit=limit, status="open", severity=SERIOUS)
 
 
 class AlertError(Exception):

@@ -53,7 +53,7 @@ class CheckInForm(forms.Form):
     trust = forms.ChoiceField(label="How much do you trust that your record is kept private?", choices=SCALE,
                               widget=forms.RadioSelect, required=False,
                               help_text="1 means not at all, 5 means completely.")
-    comment = forms.CharField(label="Anything you want to tell your therapist about privacy? (optional)",
+    comment = forms.CharField(label="Anything you want to tell your therapist about privacy?",
                               required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -31,6 +31,7 @@ from confide.audit.services import read_entries, record_event
 from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse, hash_leaf
 from confide.jurisdictions import practice_pack
+from confide.jurisdictions.plain import plain_summary, plain_title
 from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.vault import Vault
@@ -491,6 +492,34 @@ def read_consent(account: ClientAccount) -> tuple[ConsentVersion, StoredConsentT
     return version, stored_text(version)
 
 
+@dataclass(frozen=True)
+class ConsentChange:
+    """One section of the consent document that differs from the version the client last signed."""
+
+    heading: str
+    kind: str  # "new", "changed" or "removed"
+
+
+def consent_changes(account: ClientAccount, version: ConsentVersion) -> list[ConsentChange]:
+    """What changed in `version` since the version the client last signed ([] if none signed or same)."""
+    signed = (ConsentSignature.objects.filter(client=account.client).select_related("version")
+              .order_by("-signed_at").first())
+    if signed is None or signed.version_id == version.pk:
+        return []
+    old = {s.heading: s for s in stored_text(signed.version).sections}
+    new = stored_text(version).sections
+    changes = []
+    for section in new:
+        before = old.pop(section.heading, None)
+        if before is None:
+            changes.append(ConsentChange(section.heading, "new"))
+        elif before.paragraphs != section.paragraphs or [(r.citation, r.status) for r in before.citations] != [
+                (r.citation, r.status) for r in section.citations]:
+            changes.append(ConsentChange(section.heading, "changed"))
+    changes.extend(ConsentChange(heading, "removed") for heading in old)
+    return changes
+
+
 def sign_consent(vault: Vault, account: ClientAccount, *, version_number: int, understood: bool,
                  typed_name: str) -> ConsentSignature:
     """Record the client's signature of the current version: time, version, document hash, typed name.
@@ -773,7 +802,8 @@ class PrivacyRule:
     summary: str
     citation: str
     source_url: str | None
-    verified: bool
+    confirmed: bool
+    status: str = "unresearched"
 
 
 def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
@@ -782,7 +812,10 @@ def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
     pack = practice_pack(practice)
     if pack is None:
         return place, []
-    rules = [PrivacyRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation),
+    # A topic the pack states itself is shown from the pack alone; the parent's rule on it would repeat it.
+    own_topics = {r.topic for r in pack.own_rules}
+    shown = [*pack.own_rules, *(r for r in pack.rules[len(pack.own_rules):] if r.topic not in own_topics)]
+    rules = [PrivacyRule(title=plain_title(r), summary=plain_summary(r), citation=str(r.citation),
                          source_url=None if r.source_url is None else str(r.source_url),
-                         verified=r.status == "verified") for r in pack.rules]
+                         confirmed=r.confirmed, status=r.status) for r in shown]
     return str(pack.name), rules

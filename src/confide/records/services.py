@@ -26,6 +26,7 @@ from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
+from confide.records import note_sessions
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client, Note
@@ -252,11 +253,14 @@ def _note_key(vault: Vault, client: Client, kind: str) -> crypto.ScopeKey:
 
 
 @transaction.atomic
-def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str, body: str,
-                template: str = Note.Template.FREE, sign: bool = False, consent_reason: str = "") -> Note:
+def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str | None,
+                body: str, template: str = Note.Template.FREE, sign: bool = False, consent_reason: str = "",
+                appointment_id: uuid.UUID | str | None = None, unscheduled_reason: str = "") -> Note:
     """Write a progress or psychotherapy note (a draft unless `sign`).
 
     Signing a progress note for a client without current consent needs `consent_reason` (ADR 0008).
+    A note for an appointment takes the appointment's day as its session date; one for no
+    appointment may say why (`note_sessions.UNSCHEDULED_REASONS`).
     """
     if kind not in Note.Kind.values:
         raise RecordError("The kind must be progress or psychotherapy.")
@@ -266,17 +270,23 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
         raise NotFoundError
-    if isinstance(session_date, str):
+    day: dt.date | None = None
+    if isinstance(session_date, str) and session_date:
         try:
-            session_date = dt.date.fromisoformat(session_date)
+            day = dt.date.fromisoformat(session_date)
         except ValueError:
             raise RecordError("The session date must be a date such as 2026-11-26.") from None
+    elif isinstance(session_date, dt.date):
+        day = session_date
+    link = note_sessions.resolve(client, appointment_id=appointment_id, unscheduled_reason=unscheduled_reason,
+                                 session_date=day)
+    session_date = link.session_date
     if session_date > timezone.localdate() + dt.timedelta(days=1):
         raise RecordError("The session date cannot be in the future.")
     body = _clean_body(body)
     key = _note_key(vault, client, kind)
     note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
-                body=b"")
+                appointment=link.appointment, unscheduled_reason=link.unscheduled_reason, body=b"")
     note.body = seal_value(key, body, _note_context(note, 1))
     if sign:
         note.status, note.signed_at = Note.Status.SIGNED, timezone.now()
@@ -313,8 +323,10 @@ def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = N
 # as `_visible_notes` (a test compares the two on every kind, status and author).
 _LISTED_NOTES_SQL = """
 SELECT n.*, u.display_name AS author_display_name, u.email AS author_email,
-    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda
+    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda,
+    ap.starts_at AS appointment_starts_at, ap.duration_minutes AS appointment_minutes
 FROM records_note n JOIN accounts_user u ON u.id = n.author_id
+LEFT JOIN records_appointment ap ON ap.id = n.appointment_id
 WHERE n.client_id = %s AND n.parent_id IS NULL
 AND ((n.kind = %s AND (n.status = %s OR n.author_id = %s)) OR (n.kind = %s AND n.author_id = %s)) {kind}
 ORDER BY n.session_date DESC, n.created_at DESC
@@ -390,7 +402,8 @@ def _open_note(vault: Vault, note: Note, *, addenda: bool = True) -> OpenedNote:
 
 @transaction.atomic
 def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str,
-               expected_version: int, session_date: dt.date | None = None) -> Note:
+               expected_version: int, session_date: dt.date | None = None,
+               appointment_id: uuid.UUID | str | None = None, unscheduled_reason: str | None = None) -> Note:
     """Autosave a draft. Refuses signed notes and stale versions, so concurrent edits lose nothing."""
     locked = _get_note(vault, client_id, note_id, own_for_update=True)
     if locked.status != Note.Status.DRAFT:
@@ -403,8 +416,14 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
     locked.body = seal_value(key, body, _note_context(locked, locked.version))
     if session_date is not None:
         locked.session_date = session_date
+    if appointment_id or unscheduled_reason:
+        link = note_sessions.resolve(locked.client, appointment_id=appointment_id,
+                                     unscheduled_reason=unscheduled_reason or "", session_date=locked.session_date)
+        locked.appointment, locked.unscheduled_reason = link.appointment, link.unscheduled_reason
+        locked.session_date = link.session_date
     locked.updated_at = timezone.now()
-    locked.save(update_fields=["version", "body", "session_date", "updated_at"])
+    locked.save(update_fields=["version", "body", "session_date", "updated_at", "appointment",
+                               "unscheduled_reason"])
     audit(vault, _note_tag(locked.kind, "updated"), locked.client)
     return locked
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from confide.jurisdictions import list_packs
 from confide.keys.vault import Vault
 from confide.records import care, services
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
@@ -176,6 +177,19 @@ class AppointmentForm(forms.Form):
     modality = forms.ChoiceField(label="Modality", choices=care.Modality.CHOICES, initial=care.Modality.IN_PERSON)
     attendance = forms.ChoiceField(label="Attendance", choices=care.Attendance.CHOICES,
                                    initial=care.Attendance.SCHEDULED)
+    client_location = forms.ChoiceField(
+        label="Where the client is", required=False, choices=(),
+        help_text="Only when it differs from where the practice is (a video session with a client in another "
+                  "state, say): the duty-to-warn and reporting workflow then shows that place's rules.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client_location"].choices = client_location_choices()  # type: ignore[attr-defined]
+
+
+def client_location_choices() -> list[tuple[str, str]]:
+    """"Same as the practice" and every state or country Confide has a pack for."""
+    return [("", "Same as the practice")] + [(p.code, p.name) for p in list_packs() if p.code != "US"]
 
 
 class NewAppointmentForm(AppointmentForm):
@@ -227,7 +241,8 @@ def new_appointment(request: HttpRequest, client_id: str) -> HttpResponse:
         try:
             care.create_appointment(vault, client.public_id, starts_at=data["starts_at"],
                                     duration_minutes=data["duration"], modality=data["modality"],
-                                    attendance=data["attendance"], clinician_id=data["clinician"])
+                                    attendance=data["attendance"], clinician_id=data["clinician"],
+                                    client_location=data["client_location"])
         except (NotFoundError, RecordIntegrityError):
             raise
         except RecordError as exc:
@@ -250,7 +265,8 @@ def edit_appointment(request: HttpRequest, client_id: str, appointment_id: str) 
     if request.method == "GET":
         context["form"] = EditAppointmentForm(initial={
             "starts_at": timezone.localtime(current.starts_at), "duration": current.duration_minutes,
-            "modality": opened.modality, "attendance": opened.attendance, "version": current.version})
+            "modality": opened.modality, "attendance": opened.attendance, "version": current.version,
+            "client_location": opened.client_location})
         return render(request, "web/records/appointment_form.html", context)
     form = EditAppointmentForm(request.POST)
     context["form"] = form
@@ -260,7 +276,7 @@ def edit_appointment(request: HttpRequest, client_id: str, appointment_id: str) 
         failed = save_versioned(form, context, lambda: care.update_appointment(
             vault, client.public_id, current.public_id, starts_at=data["starts_at"],
             duration_minutes=data["duration"], modality=data["modality"], attendance=data["attendance"],
-            expected_version=data["version"]))
+            expected_version=data["version"], client_location=data["client_location"]))
         if failed is None:
             messages.success(request, "Session saved.")
             return redirect(reverse("client-chart", args=[client.public_id]) + "#sessions")

@@ -19,6 +19,7 @@ from confide.accounts.policy import has_mfa, idle_timeout_seconds
 from confide.jurisdictions import pack_confirmed
 from confide.keys.web import unlock_with_password
 from confide.notifications.worker import worker_status
+from confide.oversight import alerts as oversight_alerts
 from confide.portal.services import unread_notices
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
@@ -32,9 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
 
-    unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
+    is_owner = membership.role == Role.OWNER
+    unconfirmed = is_owner and not pack_confirmed(membership.practice)
+    serious = oversight_alerts.open_serious_alerts(membership.practice_id) if is_owner else []
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
                                              "portal_notices": unread_notices(request.user),
+                                             "serious_alerts": serious,
                                              "worker": worker_status() if membership.role == Role.OWNER else None})
 
 
@@ -49,6 +53,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         "name": practice.name,
         "mfa_required": practice.mfa_required,
         "session_idle_minutes": practice.session_idle_minutes,
+        "late_entry_hours": practice.late_entry_hours,
     }
     if request.method == "POST":
         if not is_owner:
@@ -241,7 +246,9 @@ def vault_unlock(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not request.POST.get("password", ""):
+        error = "Enter your password."
+    elif request.method == "POST":
         try:
             unlock_with_password(request, request.POST.get("password", ""))
         except crypto.WrongPasswordError:
