@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/2fa/authenticate/", signin_views.mfa_authenticate, name="mfa_authenticate"),
     path("accounts/", include("allauth.urls")),
     path("", include("confide.consultation.urls")),
+    path("", include("confide.messaging.urls")),
     path("", include("confide.web.urls")),
 ]
 

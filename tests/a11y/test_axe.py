@@ -191,9 +191,17 @@ def test_portal_and_disclosure_pages_are_accessible(
     violations += axe_violations(wren, "portal: documents")
     for path, name in (("/portal/", "portal: home"), ("/portal/check-in/", "portal: check-in"),
                        ("/portal/privacy/", "portal: privacy"), ("/portal/access/", "portal: access history"),
-                       ("/portal/security/", "portal: security")):
+                       ("/portal/security/", "portal: security"), ("/portal/messages/", "portal: messages"),
+                       ("/portal/reminders/", "portal: reminders")):
         wren.goto(confide.at(path))
         violations += axe_violations(wren, name)
+    # Messaging (issue 16): a message from the client, then the thread on the chart.
+    wren.goto(confide.at("/portal/messages/"))
+    wren.get_by_label("Your message").fill("A question about Tuesday.")
+    wren.get_by_role("button", name="Send").click()
+    violations += axe_violations(wren, "portal: messages with a message")
+    page.goto(chart + "messages/")
+    violations += axe_violations(page, "chart: messages")
 
     assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
     problems.assert_none()

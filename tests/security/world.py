@@ -19,6 +19,7 @@ from confide.consultation import services as consultation
 from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
+from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
 from confide.oversight.models import Alert
@@ -177,6 +178,10 @@ def build_world() -> World:
                                 .order_by("pk")[0].pk)
     ours.ids["prepared_id"] = _prepared(bob, client_id, "")
     ours.ids["consultation_id"] = _consultation(bob, client_id, people["supervisor_not_granted"])
+    message = messaging.send_as_client(portal.client_vault(account, PASSWORD), account, text="A message.",
+                                       upload=messaging.Upload("note.txt", b"An attachment."))
+    ours.ids["message_id"] = str(message.public_id)
+    ours.ids["attachment_id"] = str(message.attachments.get().public_id)
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)

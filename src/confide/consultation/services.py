@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from confide.consultation.models import Consultation, ConsultationReply, Consult
 from confide.keys import vault as keys
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.notifications.outbox import queue_mail
 from confide.practice.models import Membership
 from confide.records import care, sealing, services
 from confide.records.auditing import audit, audit_batch
@@ -394,13 +394,12 @@ def share_with(vault: Vault, client_id: uuid.UUID | str, consultation_id: uuid.U
                                              shared_by_id=vault.person_id)
     audit(vault, Tag.CONSULTATION_SHARED, client)
     path = f"/consultations/{consultation.public_id}/"
-    try:
-        send_mail(subject="Confide: a colleague asks for your consultation",
-                  message=("A colleague shared a de-identified case summary with you for consultation. Sign in to "
-                           f"read it:\n\n{site_url}{path}\n\nThis message contains no client information.\n\n"
-                           "— Confide"), from_email=None, recipient_list=[member.user.email])
-    except Exception:  # the share stands; the consultant also finds it under "Shared with me"
-        logger.exception("Could not send the consultation notice")
+    # Queued in this transaction and sent by `confide worker`; the consultant also finds the summary
+    # under "Shared with me" if the notice is late.
+    queue_mail(kind="consultation", subject="Confide: a colleague asks for your consultation",
+               body=("A colleague shared a de-identified case summary with you for consultation. Sign in to "
+                     f"read it:\n\n{site_url}{path}\n\nThis message contains no client information.\n\n"
+                     "— Confide"), to=[member.user.email])
     return share
 
 

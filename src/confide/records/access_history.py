@@ -104,6 +104,12 @@ WHAT = {
     "disclosure:other:made": "recorded a disclosure of your information",
     "disclosure:record:read": "looked at the record of disclosures",
     "disclosure:accounting:read": "looked at your accounting of disclosures",
+    "message:message:sent": "sent a message",
+    "message:thread:read": "read your messages",
+    "message:attachment:read": "opened a file attached to a message",
+    "message:message:filed": "filed a message into your clinical record",
+    "message:messages:destroyed": "destroyed messages older than the practice's messaging period",
+    "portal:reminders:changed": "changed your appointment reminder choices",
 }
 WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
@@ -148,6 +154,8 @@ def describe_actor(actor_id: str, names: dict[str, str]) -> str:
     """A staff member's name and role, or a plain description of a system actor."""
     if actor_id == "recovery-kit":
         return "The practice, using its recovery kit"
+    if actor_id == "system:messaging-period":
+        return "Confide, at the end of the practice's messaging period"
     if actor_id.startswith("release-link:"):
         return "The recipient of a release link"
     return names.get(actor_id, "A former staff member")
