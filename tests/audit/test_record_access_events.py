@@ -77,6 +77,30 @@ CLIENT_WRITE_ROUTES = {
     "clients/<uuid:client_id>/disclosures/court/<uuid:request_id>/outcome",
 }
 
+# Messaging (ADR 0018) and consultations (ADR 0019): the thread pages read and log the thread; the
+# routes that need a message, attachment or consultation of their own are POST actions or reads
+# whose events are checked in tests/messaging and tests/consultation.
+CLIENT_DATA_ROUTES |= {
+    "clients/<uuid:client_id>/consultations/new": "record:notes:listed",
+}
+CLIENT_WRITE_ROUTES |= {
+    # A thread exists only for a client with a portal account (its key is the portal scope's):
+    # tests/messaging reads it as staff and client and checks message:thread:read.
+    "clients/<uuid:client_id>/messages/", "api/v1/clients/<client_id>/messages",
+    "api/v1/clients/<client_id>/messages/<message_id>/file", "clients/<uuid:client_id>/messages/<uuid:message_id>/file",
+    "clients/<uuid:client_id>/messages/attachments/<uuid:attachment_id>",
+    "clients/<uuid:client_id>/consultations/<uuid:consultation_id>/", "consultations/<uuid:consultation_id>/",
+    "consult/<str:token>/",
+    # The owner resets a staff member's second factor (tests/practice/test_second_factor.py): no client data.
+    "practice/staff/<int:member_id>/reset-second-factor",
+}
+# "Shared with me": the consultant's list of de-identified summaries, no client identity.
+# The client's own reminder choice (sealed under the operations key, shown only to them, like
+# portal/security/); a portal attachment is read through its thread (tests/messaging).
+# The client's list of consultations shows dates and states only.
+NO_CLIENT_DATA_EXTRA = {"consultations/", "portal/reminders/", "clients/<uuid:client_id>/consultations/"}
+CLIENT_WRITE_ROUTES |= {"portal/messages/attachments/<uuid:attachment_id>"}
+
 # Owner-only routes that show client data, with the event a GET by the owner must write.
 OWNER_CLIENT_DATA_ROUTES: dict[str, str] = {
     "alerts/<int:alert_id>/": "access:breakglass:reviewed",
@@ -92,6 +116,7 @@ PORTAL_CLIENT_ROUTES: dict[str, str] = {
     "portal/disclosures/": "portal:accounting:read",
     "portal/disclosures/accounting.pdf": "portal:accounting:downloaded",
     "portal/authorizations/": "portal:authorizations:read",
+    "portal/messages/": "message:thread:read",
     "portal/authorizations/sign/<uuid:prepared_id>/": "portal:authorization_request:read",
 }
 CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/portal/invite"}
@@ -117,6 +142,7 @@ NO_CLIENT_DATA |= {"portal/", "portal/join/<str:token>/", "portal/unlock", "port
                    "portal/notices/<int:notice_id>/dismiss", "practice/consent-process/"}
 # The audit log's proofs (ADR 0014): checkpoints and proofs hold no client data; the entries of a
 # range hold opaque ids only, and that read is logged as `audit:log:read` (tests/audit/test_proofs.py).
+NO_CLIENT_DATA |= NO_CLIENT_DATA_EXTRA
 NO_CLIENT_DATA |= {"api/v1/audit-log/checkpoint", "api/v1/audit-log/consistency", "api/v1/audit-log/entries"}
 
 
