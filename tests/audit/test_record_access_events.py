@@ -85,7 +85,7 @@ CLIENT_DATA_ROUTES |= {
 }
 CLIENT_WRITE_ROUTES |= {
     # A thread exists only for a client with a portal account (its key is the portal scope's):
-    # tests/messaging reads it as staff and client and checks message:thread:read.
+    # tests/messaging/test_services.py checks that both reads are in the client's history.
     "clients/<uuid:client_id>/messages/", "api/v1/clients/<client_id>/messages",
     "api/v1/clients/<client_id>/messages/<message_id>/file", "clients/<uuid:client_id>/messages/<uuid:message_id>/file",
     "clients/<uuid:client_id>/messages/attachments/<uuid:attachment_id>",
