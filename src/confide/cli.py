@@ -20,6 +20,7 @@ from typing import Any
 
 from confide import __version__
 from confide.audit.commands import add_audit_commands, ensure_signing_key
+from confide.backup.commands import add_backup_commands
 from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
 from confide.oversight.commands import add_emergency_access_commands
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_recovery_commands(sub, data_dir_arg)
     add_jurisdiction_commands(sub)
     add_emergency_access_commands(sub, data_dir_arg)
+    add_backup_commands(sub, data_dir_arg)
     return parser
 
 

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "confide.portal",
     "confide.api",
     "confide.oversight",
+    "confide.lifecycle",
+    "confide.backup",
 ]
 
 MIDDLEWARE = [
