@@ -82,6 +82,14 @@ class LifecycleError(RecordError):
     """A retention, hold or destruction action that is not allowed; the message says why."""
 
 
+def _uuid(value: uuid.UUID | str) -> uuid.UUID:
+    """An id from a URL or a form; anything malformed is a record that does not exist."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFoundError from None
+
+
 # ----------------------------------------------------------------------------- policy and dates
 
 
@@ -275,7 +283,8 @@ def lift_hold(vault: Vault, client_id: uuid.UUID | str, hold_id: uuid.UUID | str
     _require_owner(vault)
     client = client_in_vault(vault, client_id, Scope.ADMIN)
     try:
-        hold = LegalHold.objects.select_for_update().get(client=client, public_id=hold_id, lifted_at__isnull=True)
+        hold = LegalHold.objects.select_for_update().get(client=client, public_id=_uuid(hold_id),
+                                                        lifted_at__isnull=True)
     except (LegalHold.DoesNotExist, ValueError, TypeError):
         raise NotFoundError from None
     hold.lifted_at, hold.lifted_by_id = timezone.now(), vault.user_id
@@ -354,10 +363,12 @@ def approve_destruction(vault: Vault, client_id: uuid.UUID | str) -> Destruction
         raise LifecycleError(f"The record is kept until {entry.kept_until.isoformat()}.")
     if entry.request is not None:
         raise LifecycleError("Destruction is already approved and waits for confirmation.")
+    now = timezone.now()
     wait = None
     if not _second_people(actor.practice_id, actor.user_id):
-        wait = timezone.now() + dt.timedelta(days=policy_for(actor.practice_id).solo_wait_days)
-    request = DestructionRequest.objects.create(client=client, approved_by_id=actor.user_id, confirm_after=wait)
+        wait = now + dt.timedelta(days=policy_for(actor.practice_id).solo_wait_days)
+    request = DestructionRequest.objects.create(client=client, approved_by_id=actor.user_id, approved_at=now,
+                                                confirm_after=wait)
     audit(vault, Tag.DESTRUCTION_APPROVED, client)
     return request
 
@@ -382,7 +393,7 @@ def confirm_destruction(vault: Vault, request_id: uuid.UUID | str, *, now: dt.da
     now = now or timezone.now()
     try:
         request = DestructionRequest.objects.select_related("client").get(
-            public_id=request_id, client__practice_id=actor.practice_id)
+            public_id=_uuid(request_id), client__practice_id=actor.practice_id)
     except (DestructionRequest.DoesNotExist, ValueError, TypeError):
         raise NotFoundError from None
     if actor.role not in (Role.OWNER, Role.CLINICIAN):
