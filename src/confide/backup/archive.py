@@ -62,7 +62,7 @@ PG_MEMBER = "database/confide.pgdump"
 MANIFEST_MEMBER = "manifest.json"
 _EXCLUDED_TABLES = ("django_session", "confide_cache")
 # The first line of every key file Confide writes; a file store file starting with one is a key.
-_KEY_MARKERS = (b"CONFIDE AUDIT SIGNING KEY", b"CONFIDE BACKUP PRIVATE KEY", b"CONFIDE-RECOVERY-")
+_KEY_MARKERS = (b"confide audit signing key", b"confide backup private key", b"confide-recovery-")
 _BLOCK = 1 << 20
 
 
@@ -192,7 +192,7 @@ def _looks_like_key(path: Path, keys: set[Path]) -> bool:
         return True
     with path.open("rb") as handle:
         head = handle.read(32)
-    return head.startswith(_KEY_MARKERS)
+    return head.lower().lstrip().startswith(_KEY_MARKERS)
 
 
 class _HashingReader:
