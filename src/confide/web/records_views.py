@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault, VaultLockedError
+from confide.lifecycle import services as lifecycle
 from confide.practice.models import Membership, Role
 from confide.records import care, documents, services
 from confide.records.auditing import read_page
@@ -431,7 +432,9 @@ def _render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFo
         chart = load_chart(_vault(request), client_id)
         care = load_care(_vault(request), chart)
         portal = _portal_panel(request, chart) if chart.clinical else None
+        retention = lifecycle.retention_for(_vault(request), chart.client)
     return render(request, "web/records/chart.html", {
+        "retention": retention,
         "portal": portal,
         "chart": chart, "d": chart.demographics, "client": chart.client,
         "age": age_on(chart.demographics.date_of_birth, timezone.localdate()),
@@ -1017,7 +1020,11 @@ def close_episode(request: HttpRequest, client_id: str) -> HttpResponse:
         except RecordError as exc:
             attach_service_error(form, str(exc))
         else:
-            messages.success(request, "Episode of care closed.")
+            # Closing the last open episode is the discharge: it fixes the retention date (ADR 0016).
+            if lifecycle.after_episode_closed(vault, client.public_id) is not None:
+                messages.success(request, "Episode of care closed. The client is discharged; see Retention.")
+            else:
+                messages.success(request, "Episode of care closed.")
             return redirect("episodes", client_id=client.public_id)
     return _episodes_page(request, str(client.public_id), close_form=form, status=status)
 
