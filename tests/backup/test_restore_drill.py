@@ -7,7 +7,6 @@ notes, documents, consents, disclosures, a portal account and audit history.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
@@ -97,7 +96,7 @@ def _plaintext(archive: Path, key_file: Path) -> bytes:
     out = io.BytesIO()
     with archive.open("rb") as handle:
         crypto.open_archive(read_private_key(key_file), handle, out)
-    return gzip.decompress(out.getvalue())
+    return out.getvalue()
 
 
 def test_a_practice_survives_backup_and_restore_and_destroyed_records_stay_destroyed(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Backup archives: a consistent database snapshot and the file store, encrypted to the backup key.
 
-The plaintext inside the encryption is a gzip'd tar stream::
+The plaintext inside the encryption is an uncompressed tar stream::
 
     database/confide.sqlite3   SQLite's online backup API (a consistent copy of a live database)
     database/confide.pgdump    or `pg_dump --format=custom` for PostgreSQL
@@ -17,7 +17,6 @@ with new ones. See docs/adr/0016-retention-destruction-and-backups.md.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import io
 import json
@@ -170,7 +169,7 @@ def _snapshot_database(workdir: Path) -> tuple[str, Path]:
             source.close()
         return SQLITE_MEMBER, target
     target = workdir / "confide.pgdump"
-    command = [_pg_tool("pg_dump"), "--format=custom", "--compress=1", "--no-owner", "--no-privileges",
+    command = [_pg_tool("pg_dump"), "--format=custom", "--compress=0", "--no-owner", "--no-privileges",
                *(f"--exclude-table-data={table}" for table in _EXCLUDED_TABLES), f"--file={target}"]
     result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -265,8 +264,8 @@ def create_backup(recipient: crypto.UserPublicKey, output: Path) -> CreatedBacku
             with os.fdopen(fd, "wb") as raw:
                 counting = _CountingFile(raw)
                 sealer = crypto.ArchiveWriter(recipient, counting)  # type: ignore[arg-type]
-                with gzip.GzipFile(fileobj=sealer, mode="wb", compresslevel=1, mtime=0) as zipped, \
-                        tarfile.open(fileobj=zipped, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                # No compression: sealed fields do not compress, and gzip would be the slowest step by far.
+                with tarfile.open(fileobj=sealer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
                     members[member] = _add_file(tar, member, snapshot)
                     database_bytes = members[member]["size"]
                     file_count = 0
@@ -340,8 +339,7 @@ def _members(archive: Path, private_key: crypto.UserPrivateKey) -> Iterator[tupl
         except crypto.IntegrityError as exc:
             raise BackupError(f"This is not an intact Confide backup archive: {exc}.") from None
         try:
-            with gzip.GzipFile(fileobj=reader, mode="rb") as zipped, \
-                    tarfile.open(fileobj=zipped, mode="r|") as tar:
+            with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
                 for info in tar:
                     if not info.isfile() or not _safe_member_name(info.name):
                         raise BackupError(f"The archive holds an unexpected member {info.name!r}.")
