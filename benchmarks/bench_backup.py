@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-PASSWORD = "bench backup lantern orchard harbour"
+PASSWORD = "bench backup lantern orchard harbour"  # noqa: S105  (a fictional bench account)
 BODY = ("S: Slept poorly this week; worry about work. O: Calm, engaged. A: Generalised anxiety, improving. "
         "P: Continue worry time; review sleep diary next session. ") * 12
 
@@ -60,8 +60,8 @@ def seed(clients: int, notes: int) -> None:
     from confide.accounts.models import User
     from confide.keys import services as key_services
     from confide.keys import vault as keys
-    from confide.practice.models import Membership, Practice, Role
     from confide.keys.models import KeyWrap, ScopeKeyVersion
+    from confide.practice.models import Membership, Practice, Role
     from confide.records import documents
     from confide.records.models import CareTeamMember, Client, Note
     from confide.records.sealing import field_context, seal_value

@@ -75,7 +75,7 @@ def test_destruction_needs_the_owner_and_a_second_person(alice: Person, bob: Per
     tombstone = lifecycle.confirm_destruction(vault_of(bob), request.public_id)
     assert not Client.objects.filter(public_id=client.public_id).exists()
     assert lifecycle.verify_certificate(tombstone) == tombstone.audit_position
-    assert '"approved_by":{"actor":"user:%d"' % alice.user.pk in tombstone.certificate
+    assert f'"approved_by":{{"actor":"user:{alice.user.pk}"' in tombstone.certificate
 
 
 def test_a_record_not_yet_due_cannot_be_approved(alice: Person, bob: Person) -> None:

@@ -127,7 +127,7 @@ def _vendor() -> str:
 
 def _pg_env() -> dict[str, str]:
     """libpq settings for pg_dump/pg_restore; the password travels in the environment, never argv."""
-    db = settings.DATABASES["default"]
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
     env = dict(os.environ)
     for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD"),
                      ("NAME", "PGDATABASE")):
@@ -144,7 +144,8 @@ def _pg_tool(name: str) -> str:
     candidates = [f"/usr/lib/postgresql/{server_major}/bin/{name}", shutil.which(name) or ""]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
-            out = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False).stdout
+            out = subprocess.run([candidate, "--version"], capture_output=True, text=True,  # noqa: S603  (fixed paths)
+                                 check=False).stdout
             found = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
             if found and int(found.group(1)) >= server_major:
                 return candidate
@@ -171,7 +172,7 @@ def _snapshot_database(workdir: Path) -> tuple[str, Path]:
     target = workdir / "confide.pgdump"
     command = [_pg_tool("pg_dump"), "--format=custom", "--compress=0", "--no-owner", "--no-privileges",
                *(f"--exclude-table-data={table}" for table in _EXCLUDED_TABLES), f"--file={target}"]
-    result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
+    result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)  # noqa: S603  (no shell, our arguments)
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()[:500]}")
     return PG_MEMBER, target
@@ -211,7 +212,7 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> dict[str, Any]:
         info = tarfile.TarInfo(name)
         info.size, info.mode, info.mtime = size, 0o600, 0
         reader = _HashingReader(handle)
-        tar.addfile(info, reader)  # type: ignore[arg-type]
+        tar.addfile(info, reader)
     return {"sha256": reader.digest.hexdigest(), "size": size}
 
 
@@ -255,7 +256,7 @@ def create_backup(recipient: crypto.UserPublicKey, output: Path) -> CreatedBacku
     skipped: list[str] = []
     members: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="confide-backup-", dir=settings.DATA_DIR) as work:
-        os.chmod(work, 0o700)
+        Path(work).chmod(0o700)
         # The audit summary is read before the snapshot, so every entry it names is inside it.
         audit = _audit_summary()
         member, snapshot = _snapshot_database(Path(work))
@@ -415,7 +416,7 @@ def restore_postgres(dump: Path) -> None:
     """Load a pg_dump archive into the (empty) configured PostgreSQL database."""
     command = [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                f"--dbname={settings.DATABASES['default']['NAME']}", str(dump)]
-    result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
+    result = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)  # noqa: S603  (no shell, our arguments)
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()[:500]}")
 

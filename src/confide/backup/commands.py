@@ -137,7 +137,7 @@ def _check_empty_place(data_dir: Path) -> bool:
     return True
 
 
-def cmd_restore(args: argparse.Namespace) -> int:  # noqa: C901, PLR0915  (one linear procedure)
+def cmd_restore(args: argparse.Namespace) -> int:
     """Restore an archive into an empty place, then destroy again what was destroyed since."""
     from confide.cli import _ensure_secret_key, _migrate, _prepare_data_dir, _setup_django
 

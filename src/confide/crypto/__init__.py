@@ -68,9 +68,9 @@ from confide.crypto.wraps import (
 )
 
 __all__ = [
+    "DEFAULT_SUITE",
     "ArchiveReader",
     "ArchiveWriter",
-    "DEFAULT_SUITE",
     "CryptoError",
     "IntegrityError",
     "KdfParams",

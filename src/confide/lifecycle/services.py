@@ -36,7 +36,7 @@ from confide.jurisdictions.retention import add_years, retention_rule, retention
 from confide.jurisdictions.services import practice_pack
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
-from confide.lifecycle.models import Discharge, DestructionRequest, LegalHold, LifecyclePolicy, Tombstone
+from confide.lifecycle.models import DestructionRequest, Discharge, LegalHold, LifecyclePolicy, Tombstone
 from confide.practice.models import Membership, Practice, Role
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
@@ -408,8 +408,9 @@ def confirm_destruction(vault: Vault, request_id: uuid.UUID | str, *, now: dt.da
             raise LifecycleError(f"Confirm again after {timezone.localtime(request.confirm_after):%Y-%m-%d %H:%M}.")
     client = request.client
     row = Discharge.objects.get(client=client)
-    _, rule_until, _, kept = _dates(client, row, _birth_date(vault, client))
-    rule = retention_rule(practice_pack(client.practice)) if practice_pack(client.practice) else None
+    _, _, _, kept = _dates(client, row, _birth_date(vault, client))
+    pack = practice_pack(client.practice)
+    rule = retention_rule(pack) if pack is not None else None
     approver = Membership.objects.get(user_id=request.approved_by_id)
     return destroy_record(
         client,
@@ -516,7 +517,7 @@ def destroy_record(client: Client, *, reason: str, rule: Rule | None, last_conta
     from confide.portal.models import ClientAccount
     # (imported here: portal imports records and lifecycle sits below the portal's faces)
 
-    User = get_user_model()
+    user_model = get_user_model()
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
         if LegalHold.objects.filter(client=locked, lifted_at__isnull=True).exists():
@@ -527,7 +528,7 @@ def destroy_record(client: Client, *, reason: str, rule: Rule | None, last_conta
         counts = _delete_client_rows(locked)
         counts["file_store_documents"] = len(storage_names)
         counts["portal_accounts"] = len(portal_user_ids)
-        _delete_users(User, portal_user_ids)
+        _delete_users(user_model, portal_user_ids)
         destroyed_at = timezone.now()
         certificate = {
             "type": "confide/destruction-certificate/v1",

@@ -209,7 +209,8 @@ def certificate(request: HttpRequest, destroyed_client_id: str) -> HttpResponse:
     """The destruction certificate of a destroyed record as a PDF, verified against the log first."""
     vault = _owner_vault(request)
     membership = _membership(request)
-    tombstone = Tombstone.objects.filter(client_public_id=destroyed_client_id, practice_id=membership.practice_id).first()
+    tombstone = Tombstone.objects.filter(client_public_id=destroyed_client_id,
+                                         practice_id=membership.practice_id).first()
     if tombstone is None:
         raise NotFoundError
     try:
