@@ -14,12 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from confide.accounts.models import User
+from confide.disclosures import client_side
+from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys import services as keys
 from confide.keys.vault import Vault, vault_from_password
+from confide.portal import services as portal
+from confide.portal.models import ClientInvitation
 from confide.practice import services
 from confide.practice.models import Membership, Role
 from confide.records import documents
 from confide.records import services as records
+from confide.records.models import Client
 from confide.records.services import Demographics
 
 _WORDS = (
@@ -192,12 +197,6 @@ def _seed_portal_client(sam: Vault, client_id: str) -> DemoPerson:
     The invitation is stored directly rather than e-mailed, so the demo prints no mail; from there on
     the client's side goes through the same services as a real client's.
     """
-    from confide.disclosures import client_side
-    from confide.disclosures.authorizations import AuthorizationInput
-    from confide.portal import services as portal
-    from confide.portal.models import ClientInvitation
-    from confide.records.models import Client
-
     person = DemoPerson("client", "maggie@demo.confide.invalid", _passphrase())
     client = Client.objects.get(public_id=client_id)
     token = secrets.token_urlsafe(32)

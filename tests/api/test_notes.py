@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from confide.audit.models import LogEntry
+from confide.portal import consent_gate
 from confide.portal import services as portal
 from confide.portal.models import ConsentOverride
 from confide.records import services
@@ -122,7 +123,7 @@ def test_signing_without_current_consent_needs_a_reason(bob: Person, client_reco
     assert signed.status_code == 201 and signed.json()["status"] == "signed"
     override = ConsentOverride.objects.get()
     assert b"Crisis" not in bytes(override.reason)
-    assert portal.consent_override_reason(vault_of(bob), override.note) == (
+    assert consent_gate.consent_override_reason(vault_of(bob), override.note) == (
         "Crisis session before the consent could be signed")
     assert LogEntry.objects.filter(tag="consent:override:recorded").count() == 1
 

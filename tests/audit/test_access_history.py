@@ -74,10 +74,10 @@ def test_the_page_shows_the_history_to_the_care_team_only(bob: Person, charlie: 
 
 def test_every_record_event_has_plain_words() -> None:
     from confide.audit.tags import Tag
-    from confide.records.access_history import _WHAT
+    from confide.records.access_history import WHAT
 
     client_tags = [t.value for t in Tag if t.value.startswith(("record:", "access:")) or t == Tag.AUDIT_LOG_READ]
     # These two never carry a client id, so they never appear in a client's history.
     no_client = {"access:recovery:password_reset", "record:caseload:listed"}
-    missing = [t for t in client_tags if t not in _WHAT and t not in no_client]
-    assert not missing, f"describe these events for clients in access_history._WHAT: {missing}"
+    missing = [t for t in client_tags if t not in WHAT and t not in no_client]
+    assert not missing, f"describe these events for clients in access_history.WHAT: {missing}"

@@ -29,7 +29,7 @@ from confide.records import services as records
 from confide.records.auditing import read_page
 from confide.records.errors import NotFoundError
 from confide.records.models import Client
-from confide.web.records_views import load_chart
+from confide.web.chart_views import load_chart
 from tests.conftest import Person
 from tests.disclosures.conftest import authorization, complete, scan
 from tests.disclosures.test_required import _walk

@@ -12,7 +12,7 @@ from django.utils import timezone
 from confide import crypto
 from confide.audit.models import LogEntry
 from confide.keys.models import KeyWrap, ScopeKeyVersion
-from confide.portal import services
+from confide.portal import consent_gate, services
 from confide.portal.models import CheckIn, ClientInvitation, ClinicianNotice, ConsentOverride, ConsentSignature
 from confide.records import services as records
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError
@@ -275,7 +275,7 @@ def test_signing_without_current_consent_needs_a_sealed_audited_reason(client_ac
     assert tags_since(start) == ["consent:override:recorded", "record:note:signed"]
     override = ConsentOverride.objects.get(note=draft)
     assert b"crisis" not in bytes(override.reason)
-    assert services.consent_override_reason(vault, Note.objects.get(pk=draft.pk)) == \
+    assert consent_gate.consent_override_reason(vault, Note.objects.get(pk=draft.pk)) == \
         "Acute crisis; consent deferred to next session."
     # Psychotherapy notes are not gated.
     records.create_note(vault, client_record.public_id, kind="psychotherapy", session_date="2026-11-20",

@@ -10,7 +10,7 @@ from django.test import Client as Browser
 
 from confide.accounts.backends import BACKEND
 from confide.audit.models import LogEntry
-from confide.portal import services
+from confide.portal import consent_gate, services
 from confide.portal.models import CheckIn, ClientAccount, ConsentSignature
 from confide.records import services as records
 from confide.records.models import Client, Note
@@ -232,7 +232,8 @@ def test_the_note_editor_asks_for_a_reason_without_current_consent(as_bob: Brows
                                   "consent_reason": "Client in acute crisis."})
     assert response.status_code == 302
     assert Note.objects.get(pk=draft.pk).status == Note.Status.SIGNED
-    assert services.consent_override_reason(vault_of(bob), Note.objects.get(pk=draft.pk)) == "Client in acute crisis."
+    reason = consent_gate.consent_override_reason(vault_of(bob), Note.objects.get(pk=draft.pk))
+    assert reason == "Client in acute crisis."
 
 
 def test_the_owner_sets_the_revisit_schedule_and_others_may_only_read_it(alice: Person, bob: Person,

@@ -55,7 +55,8 @@ def test_the_owner_places_a_hold_that_the_care_team_sees_and_bad_input_is_refuse
     assert not LegalHold.objects.exists()
     assert http.post(url, {"action": "hold", "kind": "subpoena", "reason": "Subpoena 77 of 2026"}).status_code == 302
     assert "Subpoena 77 of 2026" in _browser(bob).get(url).content.decode()
-    assert _browser(bob).post(url, {"action": "lift", "hold": str(LegalHold.objects.get().public_id)}).status_code == 404
+    lift = {"action": "lift", "hold": str(LegalHold.objects.get().public_id)}
+    assert _browser(bob).post(url, lift).status_code == 404
     assert http.post(f"/practice/retention/{discharged.public_id}/approve").status_code == 400
 
 

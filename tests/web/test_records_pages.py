@@ -697,10 +697,10 @@ def test_an_upload_without_a_file_is_refused(bob: Person, client_record: Client)
 
 def test_an_oversized_upload_is_refused(bob: Person, client_record: Client,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from confide.web import records_views
+    from confide.web import documents_views
 
-    monkeypatch.setattr(records_views, "MAX_DOCUMENT_BYTES", 1024)
-    monkeypatch.setattr(records_views, "_UPLOAD_OVERHEAD", 0)
+    monkeypatch.setattr(documents_views, "MAX_DOCUMENT_BYTES", 1024)
+    monkeypatch.setattr(documents_views, "_UPLOAD_OVERHEAD", 0)
     response = _upload(browser_of(bob), client_record, "big.txt", b"a" * 4096)
     assert response.status_code == 400 and "Files may be at most" in response.content.decode()
     assert not Document.objects.exists()

@@ -9,6 +9,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.accounts.policy import is_portal_client
+
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     """Nobody signs up on their own: accounts come from `confide init` or an invitation."""
@@ -17,8 +19,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         return False
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        from confide.accounts.policy import is_portal_client
-
         if is_portal_client(getattr(request, "user", None)):
             return "/portal/"
         return str(settings.LOGIN_REDIRECT_URL)

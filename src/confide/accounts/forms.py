@@ -9,6 +9,8 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django.db import transaction
 
 from confide.keys import services as keys
+from confide.keys import vault as key_vault
+from confide.keys import web as vault_web
 from confide.keys.models import UserKeyPair
 
 
@@ -37,11 +39,8 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
         user = getattr(self, "user", None)
         practice_id = _practice_id_of(user)
         if user is not None and self.request is not None and practice_id is not None:
-            from confide.keys import vault as keys
-            from confide.keys import web as vault_web
-
             try:
-                vault = keys.vault_from_password(user.pk, practice_id, cleaned["password"])
+                vault = key_vault.vault_from_password(user.pk, practice_id, cleaned["password"])
             except Exception:
                 # Sign-in still works; the unlock page asks for the password when records are opened.
                 return cleaned

@@ -6,14 +6,15 @@ from typing import Any
 
 from allauth.mfa.models import Authenticator
 
+from confide.portal.models import ClientAccount
+from confide.practice.models import Membership
+
 DEFAULT_IDLE_MINUTES = 15
 
 
 def request_membership(request: Any) -> Any:
     """The signed-in person's membership, fetched once per request and shared by every layer."""
     if not hasattr(request, "_confide_membership"):
-        from confide.practice.models import Membership
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             membership = None
@@ -42,8 +43,6 @@ def _loaded_with_user(user: Any) -> bool:
 
 def idle_timeout_seconds(user: Any, membership: Any = None) -> int:
     """Return the idle timeout for the user's practice, in seconds."""
-    from confide.practice.models import Membership
-
     if membership is None:
         membership = Membership.objects.filter(user=user).select_related("practice").first()
     minutes = membership.practice.session_idle_minutes if membership else DEFAULT_IDLE_MINUTES
@@ -60,8 +59,6 @@ def has_mfa(user: Any) -> bool:
 
 def needs_mfa_enrolment(user: Any, membership: Any = None) -> bool:
     """True when the user's practice requires MFA and the user has not enrolled a factor."""
-    from confide.practice.models import Membership
-
     if membership is None:
         membership = Membership.objects.filter(user=user).select_related("practice").first()
     if membership is None and is_portal_client(user):
@@ -72,7 +69,5 @@ def needs_mfa_enrolment(user: Any, membership: Any = None) -> bool:
 
 def is_portal_client(user: Any) -> bool:
     """True when the user is a client with a portal account (and so never staff)."""
-    from confide.portal.models import ClientAccount
-
     return bool(user is not None and getattr(user, "is_authenticated", False)
                 and ClientAccount.objects.filter(user_id=user.pk).exists())

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from confide.audit.services import SEQUENCER_MODES
 from confide.audit.signing import SigningKeyError, load_signing_key_file
 
 
@@ -38,8 +39,6 @@ def check_signing_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 @register(Tags.compatibility, deploy=False)
 def check_sequencer_mode(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Refuse an unknown `CONFIDE_AUDIT_SEQUENCER` (it decides when audit events are signed)."""
-    from confide.audit.services import SEQUENCER_MODES
-
     mode = getattr(settings, "CONFIDE_AUDIT_SEQUENCER", None)
     if mode in SEQUENCER_MODES:
         return []

@@ -1,6 +1,6 @@
 """The `confide audit` commands: verify the log, print and publish its head, manage the signing key.
 
-`add_audit_commands` is called by `confide.cli.build_parser`. Each `cmd_*` prepares the data
+`add_audit_commands` is called by `confide.cli.entry.build_parser`. Each `cmd_*` prepares the data
 directory and Django, then calls a `run_*` function that does the work and can be tested without
 a subprocess. Verification first places committed pending events in the log (ADR 0005); on a
 restored backup or a read-only copy that step fails harmlessly and verification only reads.
@@ -9,14 +9,22 @@ restored backup or a read-only copy that step fails harmlessly and verification 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from django.conf import settings
+from django.utils import timezone
+
+from confide.audit import fhir, signing
+from confide.audit.signing import SigningKeyError, load_signing_key_file, rotate_signing_key, signing_key_path
 from confide.auditlog import (
     AuditFormatError,
     LogIntegrityError,
+    PurposeOfUse,
     SignatureError,
     SignedTreeHead,
     key_id,
@@ -25,6 +33,7 @@ from confide.auditlog import (
     public_key_to_text,
     verify_tree_head,
 )
+from confide.cli.common import CommandError, prepare_data_dir, setup_django
 
 __all__ = [
     "add_audit_commands",
@@ -40,15 +49,11 @@ EXIT_NOT_INTACT = 1
 
 
 def _setup(args: argparse.Namespace) -> None:
-    from confide.cli import _prepare_data_dir, _setup_django
-
-    _prepare_data_dir(args.data_dir, create=False)
-    _setup_django()
+    prepare_data_dir(args.data_dir, create=False)
+    setup_django()
 
 
 def _command_error(message: str) -> Exception:
-    from confide.cli import CommandError
-
     return CommandError(message)
 
 
@@ -74,7 +79,8 @@ def _public_key(text: str) -> bytes:
 
 def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     """Verify the stored log; print the outcome; return 0 when intact, 1 when not."""
-    from confide.audit import services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     heads = [_read_head_file(path) for path in against]
     extra = [_public_key(text) for text in public_keys]
@@ -130,7 +136,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def run_head(out: TextIO) -> int:
     """Print the newest signed tree head in its text form, after checking its signature."""
-    from confide.audit import services, signing
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     try:
         services.sequence_pending(wait=True)
@@ -163,8 +170,7 @@ def cmd_head(args: argparse.Namespace) -> int:
 
 def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> int:
     """Write the newest signed tree head to the head directory and/or e-mail it to the owners; print where."""
-    from django.conf import settings
-
+    # The audit services use models, which load only after _setup() has set Django up.
     from confide.audit import services
 
     to_directory = not email or directory is not None or bool(settings.CONFIDE_AUDIT_HEAD_DIR)
@@ -184,14 +190,8 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
 
 def run_export_fhir(since: str | None, out_path: Path | None, out: TextIO) -> int:
     """Write the audit log (from `since`, a date or ISO time, UTC) as a FHIR R4 Bundle of AuditEvents."""
-    import json
-    from datetime import UTC, datetime
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from confide.audit import fhir, services
-    from confide.auditlog import PurposeOfUse
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
 
     start = None
     if since:
@@ -242,8 +242,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def ensure_signing_key(data_dir: Path) -> Path:
     """Create the audit signing key file for `confide init` and `confide demo` unless it exists."""
-    from confide.audit import signing
-
     try:
         return signing.ensure_signing_key(data_dir)
     except signing.SigningKeyError as exc:
@@ -251,20 +249,14 @@ def ensure_signing_key(data_dir: Path) -> Path:
 
 
 def _key_path(args: argparse.Namespace) -> Path:
-    from confide.audit.signing import signing_key_path
-    from confide.cli import _prepare_data_dir
-
-    return signing_key_path(_prepare_data_dir(args.data_dir, create=False))
+    return signing_key_path(prepare_data_dir(args.data_dir, create=False))
 
 
 def cmd_create_key(args: argparse.Namespace) -> int:
     """Create the signing key file unless it exists, and print its public key."""
-    from confide.audit.signing import SigningKeyError, ensure_signing_key, load_signing_key_file
-    from confide.cli import _prepare_data_dir
-
-    data_dir = _prepare_data_dir(args.data_dir, create=False)
+    data_dir = prepare_data_dir(args.data_dir, create=False)
     try:
-        path = ensure_signing_key(data_dir)
+        path = signing.ensure_signing_key(data_dir)
         key = load_signing_key_file(path)
     except SigningKeyError as exc:
         raise _command_error(str(exc)) from None
@@ -276,7 +268,6 @@ def cmd_create_key(args: argparse.Namespace) -> int:
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
     """Replace the signing key; the old public key stays trusted for the heads it signed."""
-    from confide.audit.signing import SigningKeyError, rotate_signing_key
 
     path = _key_path(args)
     try:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from confide.audit.errors import AuditAppendError
+
 __all__ = ["GATHER_SECONDS", "IDLE_SECONDS", "BackgroundSequencer"]
 
 logger = logging.getLogger(__name__)
@@ -126,8 +128,6 @@ class BackgroundSequencer:
 
     @staticmethod
     def _log_failure(exc: Exception, failures: int) -> None:
-        from confide.audit.services import AuditAppendError
-
         # An AuditAppendError's message names the cause and never client data; any other
         # exception (a database error may quote row values) is logged by its type alone.
         reason = str(exc) if isinstance(exc, AuditAppendError) else type(exc).__name__

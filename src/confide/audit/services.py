@@ -14,7 +14,7 @@ import secrets
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,10 +22,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from confide.audit import signing
+from confide.audit.errors import AuditAppendError
 from confide.audit.models import LogEntry, PublishedHead, SigningKey
 from confide.audit.sequencer import BackgroundSequencer
 from confide.audit.store import (
@@ -65,6 +67,7 @@ from confide.auditlog import (
     inclusion_proof,
     key_id,
     nodes_for_inclusion_proof,
+    public_key_from_bytes,
     public_key_to_bytes,
     verify_inclusion,
     verify_log,
@@ -86,6 +89,7 @@ __all__ = [
     "read_entries",
     "record_event",
     "record_events",
+    "register_owner_addresses",
     "sequence_pending",
     "sequencer_mode",
     "verify_stored_log",
@@ -93,14 +97,6 @@ __all__ = [
 
 _REMEMBERED_ROOTS = 256
 logger = logging.getLogger(__name__)
-
-
-class AuditAppendError(Exception):
-    """An event could not be written to the audit log.
-
-    Whatever the event records must then not happen: a write rolls back with it, and a read is not
-    served. The message names the cause (database, signing key, a damaged log), never client data.
-    """
 
 
 @dataclass(frozen=True)
@@ -524,6 +520,16 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
     return path
 
 
+# Who receives e-mailed tree heads: the practice's active owners. `confide.practice` registers the
+# lookup when Django starts (PracticeConfig.ready), so the audit log imports nothing of the practice.
+_owner_addresses: list[Callable[[], Iterable[str]]] = []
+
+
+def register_owner_addresses(lookup: Callable[[], Iterable[str]]) -> None:
+    """Install the lookup of the addresses `email_head` writes to (one; a second replaces the first)."""
+    _owner_addresses[:] = [lookup]
+
+
 def email_head(head: SignedTreeHead | None = None) -> list[str]:
     """E-mail a signed tree head (default: the latest) to every active practice owner.
 
@@ -531,10 +537,6 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
     and nothing about any client. Records the publication and returns the recipients. Raises
     `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
     """
-    from django.core.mail import send_mail
-
-    from confide.practice.models import Membership, Role
-
     if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
         raise ValueError("E-mailing tree heads is off: set CONFIDE_AUDIT_HEAD_EMAIL=1.")
     if head is None:
@@ -545,9 +547,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         head = latest_head()
     if head is None:
         raise ValueError("The audit log is empty; there is no tree head to publish yet.")
-    owners = sorted(
-        Membership.objects.filter(role=Role.OWNER, user__is_active=True).values_list("user__email", flat=True)
-    )
+    owners = sorted(_owner_addresses[0]()) if _owner_addresses else []
     if not owners:
         raise ValueError("There is no active practice owner to e-mail the tree head to.")
     body = (
@@ -599,8 +599,6 @@ def verify_stored_log(
     Raises `LogIntegrityError` (with the first bad position), `SignatureError` (a head given
     from outside is not validly signed) or `signing.SigningKeyError` (no trusted key at all).
     """
-    from confide.auditlog import public_key_from_bytes
-
     trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
     try:
         trusted += current_signing_key().trusted_public_keys()

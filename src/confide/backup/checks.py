@@ -15,10 +15,10 @@ MAX_BACKUP_AGE = dt.timedelta(days=1)
 
 def backup_age_warnings(now: dt.datetime | None = None) -> list[CheckMessage]:
     """The warning, or nothing, for the newest `confide backup create` run."""
+    # (imported here: system checks are registered before the app registry is ready)
     from confide.backup.models import BackupRun
     from confide.practice.models import Practice
 
-    # (imported here: system checks are registered before the app registry is ready)
     try:
         if not Practice.objects.exists():
             return []

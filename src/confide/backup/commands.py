@@ -9,17 +9,14 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-
-def _fail(message: str) -> NoReturn:
-    from confide.cli import CommandError
-
-    raise CommandError(message)
+from confide.cli.common import ensure_secret_key, fail, migrate, prepare_data_dir, setup_django
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
     """Write a new backup key pair; the private half belongs offline, like the recovery kit."""
+    # (imported here: Django is configured only once the command knows its data directory)
     from confide.backup.keys import BackupKeyError, generate_backup_keys
 
     output = Path(args.output_dir).expanduser().resolve()
@@ -27,11 +24,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     if data_dir:
         data = Path(data_dir).expanduser().resolve()
         if output == data or data in output.parents:
-            _fail("The backup key must not be written inside the data directory: a backup would carry it.")
+            fail("The backup key must not be written inside the data directory: a backup would carry it.")
     try:
         public, private, fingerprint = generate_backup_keys(output)
     except BackupKeyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print(f"Public key (give it to `confide backup create --to`): {public}")  # noqa: T201
     print(f"Private key (keep it offline; it opens every backup): {private}")  # noqa: T201
     print(f"Fingerprint: {fingerprint}")  # noqa: T201
@@ -41,16 +38,15 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def _public_key_path(args: argparse.Namespace) -> Path:
     value = args.to or os.environ.get("CONFIDE_BACKUP_PUBLIC_KEY_FILE", "")
     if not value:
-        _fail("No backup public key: pass --to FILE or set CONFIDE_BACKUP_PUBLIC_KEY_FILE.")
+        fail("No backup public key: pass --to FILE or set CONFIDE_BACKUP_PUBLIC_KEY_FILE.")
     return Path(value).expanduser()
 
 
 def cmd_create(args: argparse.Namespace) -> int:
     """Write one encrypted archive of the database and the file store."""
-    from confide.cli import _prepare_data_dir, _setup_django
-
-    _prepare_data_dir(args.data_dir, create=False)
-    _setup_django()
+    prepare_data_dir(args.data_dir, create=False)
+    setup_django()
+    # (imported here: Django is configured only once the command knows its data directory)
     from django.utils import timezone
 
     from confide import crypto
@@ -64,7 +60,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     try:
         recipient = read_public_key(_public_key_path(args))
     except BackupKeyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     output = Path(args.output).expanduser()
     if args.output.endswith(("/", os.sep)):
         output.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -73,7 +69,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     try:
         created = archive.create_backup(recipient, output.resolve())
     except archive.BackupError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     from django.db import connection
 
     vendor = connection.vendor
@@ -91,19 +87,20 @@ def cmd_create(args: argparse.Namespace) -> int:
         try:
             removed = archive.rotate_archives(created.path.parent, args.keep)
         except archive.BackupError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         for path in removed:
             print(f"Removed the older backup {path.name}")  # noqa: T201
     return 0
 
 
 def _private_key(path: str) -> Any:
+    # (imported here: Django is configured only once the command knows its data directory)
     from confide.backup.keys import BackupKeyError, read_private_key
 
     try:
         return read_private_key(Path(path).expanduser())
     except BackupKeyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -111,16 +108,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     # No data directory is needed: verification reads only the archive and the key.
     os.environ.setdefault("CONFIDE_DATA_DIR", str(Path(args.archive).expanduser().resolve().parent))
     os.environ.setdefault("CONFIDE_SECRET_KEY", secrets.token_urlsafe(64))
-    from confide.cli import _setup_django
-
-    _setup_django()
+    setup_django()
+    # (imported here: Django is configured only once the command knows its data directory)
     from confide.backup import archive
 
     key = _private_key(args.key)
     try:
         manifest = archive.verify_backup(Path(args.archive).expanduser(), key)
     except archive.BackupError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print(f"The archive is intact: made {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC by Confide "  # noqa: T201
           f"{manifest.data['confide_version']}, {manifest.vendor} database, {len(manifest.members)} members, "
           f"audit log of {manifest.data['audit']['size']} entries.")
@@ -131,7 +127,7 @@ def _check_empty_place(data_dir: Path) -> bool:
     """Refuse a data directory that holds anything; return whether this command created it."""
     if data_dir.exists():
         if not data_dir.is_dir() or any(data_dir.iterdir()):
-            _fail(f"{data_dir} is not empty; restore only into a new, empty data directory.")
+            fail(f"{data_dir} is not empty; restore only into a new, empty data directory.")
         return False
     data_dir.mkdir(mode=0o700, parents=True)
     return True
@@ -139,17 +135,16 @@ def _check_empty_place(data_dir: Path) -> bool:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore an archive into an empty place, then destroy again what was destroyed since."""
-    from confide.cli import _ensure_secret_key, _migrate, _prepare_data_dir, _setup_django
-
     if not args.data_dir:
-        _fail("No data directory: pass --data-dir NEW_DIR.")
+        fail("No data directory: pass --data-dir NEW_DIR.")
     data_dir = Path(args.data_dir).expanduser().resolve()
     key = _private_key(args.key)
     archive_path = Path(args.archive).expanduser()
     created = _check_empty_place(data_dir)
-    _prepare_data_dir(str(data_dir), create=False)
-    _ensure_secret_key(data_dir)
-    _setup_django()
+    prepare_data_dir(str(data_dir), create=False)
+    ensure_secret_key(data_dir)
+    setup_django()
+    # (imported here: Django is configured only once the command knows its data directory)
     from django.conf import settings
     from django.db import connection
 
@@ -170,7 +165,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     postgres = connection.vendor == "postgresql"
     if postgres and not archive.database_is_empty():
         clean_up()
-        _fail("The database named by DATABASE_URL is not empty; restore only into a new, empty database.")
+        fail("The database named by DATABASE_URL is not empty; restore only into a new, empty database.")
     journals = [Path(p).expanduser() for p in args.journal or []]
     default_journal = lifecycle.journal_path()
     if not journals and default_journal.is_file() and data_dir not in default_journal.parents:
@@ -179,7 +174,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         entries = lifecycle.read_journal(journals)
     except lifecycle.LifecycleError as exc:
         clean_up()
-        _fail(str(exc))
+        fail(str(exc))
     staging = data_dir / f".restoring-{secrets.token_hex(4)}"
     staging.mkdir(mode=0o700)
     try:
@@ -199,13 +194,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
             (staging / archive.SQLITE_MEMBER).rename(settings.DATABASES["default"]["NAME"])
     except archive.BackupError as exc:
         clean_up()
-        _fail(str(exc))
+        fail(str(exc))
     except BaseException:
         clean_up()
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _migrate()
+    migrate()
     key_path = Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE)
     if not key_path.exists():
         previous = tuple(public_key_from_text(text) for text in manifest.signing_public_keys)

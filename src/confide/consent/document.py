@@ -339,6 +339,7 @@ def build_consent_text(pack: Pack | None, policy: PolicyChoices, *, practice_nam
 
 def policy_choices(practice: Practice) -> PolicyChoices:
     """The practice's stored consent policies, or the defaults when the owner has not set them."""
+    # Imported on call: confide.consent's __init__ imports this module while Django loads the apps.
     from confide.consent.models import ConsentPolicy
 
     stored: ConsentPolicy | None
@@ -362,6 +363,7 @@ def policy_choices(practice: Practice) -> PolicyChoices:
 
 def build_consent_document(practice: Practice) -> ConsentText:
     """The practice's current consent document, from its policies and its jurisdiction pack."""
+    # Imported on call: confide.consent's __init__ imports this module while Django loads the apps.
     from confide.jurisdictions.services import practice_pack
 
     return build_consent_text(practice_pack(practice), policy_choices(practice), practice_name=practice.name)

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from confide.audit.tags import Tag
-from confide.disclosures.models import Authorization, SudFlag
+from confide.disclosures import hooks
+from confide.disclosures.models import Authorization, ReleaseLink, SudFlag
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Role
@@ -292,9 +293,7 @@ def create_authorization(vault: Vault, client_id: uuid.UUID | str, data: Authori
                                   _auth_context(authorization, "content"))
     authorization.save()
     audit(vault, Tag.AUTHORIZATION_CREATED, client)
-    from confide.disclosures.client_side import seal_portal_copies
-
-    seal_portal_copies(vault, client)
+    hooks.seal_portal_copies(vault, client)
     return authorization
 
 
@@ -368,7 +367,6 @@ def revoke_authorization(vault: Vault, client_id: uuid.UUID | str, authorization
     authorization.revocation = seal_value(vault.current_key(authorization.client.pk, Scope.CLINICAL),
                                      {"note": note.strip()}, _auth_context(authorization, "revocation"))
     authorization.save(update_fields=["revoked_at", "revoked_by", "revocation"])
-    from confide.disclosures.models import ReleaseLink
 
     ReleaseLink.objects.filter(disclosure__authorization=authorization, revoked_at__isnull=True).update(
         revoked_at=authorization.revoked_at)
@@ -387,7 +385,6 @@ def record_expiry_event(vault: Vault, client_id: uuid.UUID | str, authorization_
         raise DisclosureError("The expiry event cannot be in the future.")
     authorization.expiry_event_occurred_on = occurred_on
     authorization.save(update_fields=["expiry_event_occurred_on"])
-    from confide.disclosures.models import ReleaseLink
 
     ReleaseLink.objects.filter(disclosure__authorization=authorization, revoked_at__isnull=True).update(
         revoked_at=timezone.now())

@@ -44,6 +44,7 @@ from confide.disclosures.authorizations import (
     part2_applies,
 )
 from confide.disclosures.models import Authorization, AuthorizationRequest, Disclosure, PortalCopy, ReleaseLink
+from confide.disclosures.pdf import render_pdf
 from confide.disclosures.records import (
     ACCOUNTING_YEARS,
     EXEMPT_BASES,
@@ -53,6 +54,7 @@ from confide.disclosures.records import (
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.portal.models import ClientAccount, ClinicianNotice
+from confide.portal.services import clinical_team, record_disclosure
 from confide.records import sealing
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordIntegrityError
@@ -190,10 +192,21 @@ def seal_portal_copies(vault: Vault, client: Client) -> int:
 
 def after_disclosure(vault: Vault, client: Client) -> None:
     """What every recorded disclosure does for the client's side: the portal copy and the consent revisit."""
-    from confide.portal.services import record_disclosure
-
     record_disclosure(client)
     seal_portal_copies(vault, client)
+
+
+class _PortalCopies:
+    """The portal's `PortalCopies` interface (`confide.portal.copies`), registered at start-up."""
+
+    def due_sql(self, client_pk: int) -> tuple[str, list[Any]]:
+        return portal_copies_due_sql(client_pk)
+
+    def seal(self, vault: Vault, client: Client) -> int:
+        return seal_portal_copies(vault, client)
+
+
+PORTAL_COPIES = _PortalCopies()
 
 
 # ----------------------------------------------------------------------------- preparing (clinician)
@@ -289,8 +302,6 @@ def _audit_client(account: ClientAccount, tag: Tag) -> None:
 
 def _notify_team(client: Client, kind: str) -> None:
     """A generic notice on the home page of each clinical team member; the chart says the rest."""
-    from confide.portal.services import clinical_team
-
     ClinicianNotice.objects.bulk_create([ClinicianNotice(recipient_id=user_id, client=client, kind=kind)
                                          for user_id in clinical_team(client)])
 
@@ -467,8 +478,6 @@ def own_accounting(vault: Vault, account: ClientAccount) -> list[AccountingLine]
 
 def own_accounting_pdf(vault: Vault, account: ClientAccount) -> bytes:
     """The client's accounting as a PDF (the download is logged first)."""
-    from confide.disclosures.pdf import render_pdf
-
     with transaction.atomic():
         _audit_client(account, Tag.PORTAL_ACCOUNTING_DOWNLOADED)
     lines = _accounting_lines(vault, account)

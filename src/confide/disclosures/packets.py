@@ -42,6 +42,7 @@ from confide.disclosures.models import Authorization, Disclosure, ReleaseLink
 from confide.disclosures.pdf import render_pdf
 from confide.disclosures.records import seal_disclosure
 from confide.keys.vault import Vault
+from confide.portal.services import record_disclosure
 from confide.practice.models import Practice
 from confide.records import care, documents, services
 from confide.records.auditing import audit, audit_batch
@@ -233,7 +234,6 @@ def create_packet(vault: Vault, client_id: uuid.UUID | str, authorization_id: uu
     }, attachments=[item.attachment for _, items in sections for item in items if item.attachment])
     audit(vault, Tag.PACKET_CREATED, client)
     audit(vault, Tag.AUTHORIZED_DISCLOSURE_MADE, client)
-    from confide.portal.services import record_disclosure
 
     record_disclosure(client)  # a disclosure makes a consent revisit due (ADR 0008)
     return Packet(disclosure=disclosure, pdf=pdf, item_count=item_count)

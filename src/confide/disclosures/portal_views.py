@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from confide.disclosures import client_side
 from confide.disclosures.authorizations import DisclosureError
 from confide.disclosures.records import ACCOUNTING_YEARS
-from confide.portal.views import _account, _no_store, _vault, client_required
+from confide.portal.views import client_required, no_store, request_account, request_vault
 from confide.records.errors import NotFoundError
 
 
@@ -30,8 +30,8 @@ class SignAuthorizationForm(forms.Form):
 @require_GET
 def accounting(request: HttpRequest) -> HttpResponse:
     """The client's accounting of disclosures: who received their information without their authorization."""
-    lines = client_side.own_accounting(_vault(request), _account(request))
-    return _no_store(render(request, "disclosures/portal/accounting.html", {
+    lines = client_side.own_accounting(request_vault(request), request_account(request))
+    return no_store(render(request, "disclosures/portal/accounting.html", {
         "lines": lines, "years": ACCOUNTING_YEARS}))
 
 
@@ -39,25 +39,25 @@ def accounting(request: HttpRequest) -> HttpResponse:
 @require_GET
 def accounting_pdf(request: HttpRequest) -> HttpResponse:
     """The same list as a PDF, named generically."""
-    pdf = client_side.own_accounting_pdf(_vault(request), _account(request))
+    pdf = client_side.own_accounting_pdf(request_vault(request), request_account(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="accounting-of-disclosures.pdf"'
-    return _no_store(response)
+    return no_store(response)
 
 
 @client_required
 @require_GET
 def authorizations(request: HttpRequest) -> HttpResponse:
     """Authorizations waiting for the client's signature, and every authorization they gave, with revoke buttons."""
-    waiting, given = client_side.own_authorizations(_vault(request), _account(request))
-    return _no_store(render(request, "disclosures/portal/authorizations.html", {"waiting": waiting, "given": given}))
+    waiting, given = client_side.own_authorizations(request_vault(request), request_account(request))
+    return no_store(render(request, "disclosures/portal/authorizations.html", {"waiting": waiting, "given": given}))
 
 
 @client_required
 @require_http_methods(["GET", "POST"])
 def sign(request: HttpRequest, prepared_id: str) -> HttpResponse:
     """Read an authorization the therapist prepared, tick "I understand", type your name, sign."""
-    account, vault = _account(request), _vault(request)
+    account, vault = request_account(request), request_vault(request)
     try:
         opened = client_side.open_request(vault, account, str(prepared_id))
     except NotFoundError:
@@ -81,7 +81,7 @@ def sign(request: HttpRequest, prepared_id: str) -> HttpResponse:
             else:
                 messages.success(request, "Thank you. The authorization is signed; you can revoke it here at any time.")
                 return redirect("portal-authorizations")
-    return _no_store(render(request, "disclosures/portal/sign.html", {"opened": opened, "text": opened.text,
+    return no_store(render(request, "disclosures/portal/sign.html", {"opened": opened, "text": opened.text,
                                                                        "form": form}, status=status))
 
 
@@ -90,7 +90,7 @@ def sign(request: HttpRequest, prepared_id: str) -> HttpResponse:
 def revoke(request: HttpRequest, authorization_id: str) -> HttpResponse:
     """Revoke one of your authorizations: from now on nothing more is disclosed under it."""
     try:
-        client_side.revoke_own_authorization(_account(request), str(authorization_id))
+        client_side.revoke_own_authorization(request_account(request), str(authorization_id))
     except NotFoundError:
         raise Http404 from None
     except DisclosureError as exc:

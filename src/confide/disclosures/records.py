@@ -17,13 +17,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from confide.audit.tags import Tag
+from confide.disclosures import hooks
 from confide.disclosures.models import Disclosure
+from confide.disclosures.pdf import render_pdf
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
+from confide.practice.models import Practice
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client
 from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
+from confide.records.services import open_demographics
 
 Scope = ScopeKeyVersion.Scope
 
@@ -139,17 +143,11 @@ def accounting(vault: Vault, client_id: uuid.UUID | str, *, today: dt.date | Non
 
 def _backfill_portal(vault: Vault, client: Client) -> None:
     """Copy what the client's portal shows of their disclosures, if they have a portal (ADR 0009)."""
-    from confide.disclosures.client_side import seal_portal_copies
-
-    seal_portal_copies(vault, client)
+    hooks.seal_portal_copies(vault, client)
 
 
 def accounting_pdf(vault: Vault, client_id: uuid.UUID | str) -> bytes:
     """The accounting of disclosures as a PDF (audited as a read of the accounting)."""
-    from confide.disclosures.pdf import render_pdf
-    from confide.practice.models import Practice
-    from confide.records.services import open_demographics
-
     client = _client_for_disclosures(vault, client_id)
     demographics = open_demographics(vault, client)
     entries = accounting_entries(vault, client)
@@ -190,9 +188,7 @@ def record_disclosure(vault: Vault, client_id: uuid.UUID | str, *, basis: str, r
     seal_disclosure(vault, disclosure, values)
     disclosure.save()
     audit(vault, Tag.OTHER_DISCLOSURE_MADE, client)
-    from confide.disclosures.client_side import after_disclosure
-
-    after_disclosure(vault, client)
+    hooks.after_disclosure(vault, client)
     return disclosure
 
 

@@ -17,8 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from confide import jurisdictions
 from confide.audit.tags import Tag
 from confide.disclosures.authorizations import DisclosureError, _clinical_staff
+from confide.disclosures.client_side import after_disclosure
 from confide.disclosures.models import CourtRequest, Disclosure
 from confide.disclosures.records import get_disclosure, open_disclosure_content, seal_disclosure
 from confide.keys.models import ScopeKeyVersion
@@ -88,8 +90,6 @@ def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None
 
     Comes from `confide.jurisdictions` (the practice's pack); its absence is shown, not hidden.
     """
-    from confide import jurisdictions
-
     pack = jurisdictions.practice_pack(practice)
     if pack is None:
         return None
@@ -99,8 +99,6 @@ def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None
 
 def pack_confirmed(practice: Practice) -> bool:
     """Whether the practice owner reviewed and confirmed the practice's current jurisdiction pack."""
-    from confide import jurisdictions
-
     return jurisdictions.pack_confirmed(practice)
 
 
@@ -297,8 +295,6 @@ def save_emergency_step(vault: Vault, client_id: uuid.UUID | str, disclosure_id:
     disclosure.save()
     audit(vault, tag, disclosure.client)
     if disclosure.status == Disclosure.Status.RECORDED:
-        from confide.disclosures.client_side import after_disclosure
-
         after_disclosure(vault, disclosure.client)
     return EmergencyDraft(disclosure=disclosure, answers=answers)
 
@@ -418,7 +414,5 @@ def settle_court_request(vault: Vault, client_id: uuid.UUID | str, request_id: u
     request.save()
     audit(vault, Tag.COURT_REQUEST_UPDATED, client)
     if request.disclosure_id is not None:
-        from confide.disclosures.client_side import after_disclosure
-
         after_disclosure(vault, client)
     return request

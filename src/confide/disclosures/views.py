@@ -35,7 +35,7 @@ from confide.records import documents
 from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import Client
 from confide.records.services import Demographics
-from confide.web.records_views import _clinical_client, record_page
+from confide.web.record_pages import attach_service_error, clinical_client, record_page
 
 CATEGORY_CHOICES = list(CATEGORIES.items())
 
@@ -77,7 +77,7 @@ def _area(label: str, *, required: bool = False, help_text: str = "") -> forms.C
 def overview(request: HttpRequest, client_id: str) -> HttpResponse:
     """A client's authorizations, court requests and every disclosure made (the internal record)."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     return render(request, "disclosures/overview.html", {
         "client": client, "d": demographics,
         "authorizations": authorizations.list_authorizations(vault, client.public_id),
@@ -181,7 +181,7 @@ def _scans(vault: Vault, client: Client) -> list[tuple[str, str]]:
 def new_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
     """Record an authorization signed on paper, with every element 45 CFR 164.508(c) requires."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     scans = _scans(vault, client)
     status = 200
     if request.method == "POST":
@@ -207,7 +207,7 @@ def new_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
 def prepare_authorization(request: HttpRequest, client_id: str) -> HttpResponse:
     """Prepare an authorization for the client to read and sign in the portal."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     status = 200
     form = PrepareAuthorizationForm(request.POST or None)
     if request.method == "POST":
@@ -258,7 +258,7 @@ class RevokeForm(forms.Form):
 def _authorization_page(request: HttpRequest, client_id: str, authorization_id: str, *,
                         packet_form: PacketForm | None = None, status: int = 200) -> HttpResponse:
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, client_id)
+    client, demographics = clinical_client(vault, client_id)
     opened = authorizations.open_authorization(vault, client.public_id, authorization_id)
     return render(request, "disclosures/authorization.html", {
         "client": client, "d": demographics, "a": opened,
@@ -423,7 +423,7 @@ STEP_FORMS: dict[str, type[forms.Form]] = {
 def new_emergency(request: HttpRequest, client_id: str) -> HttpResponse:
     """Start the guided workflow for a legally required or emergency disclosure."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     form = StartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         draft = required.start_emergency_disclosure(vault, client.public_id, basis=form.cleaned_data["basis"])
@@ -445,7 +445,7 @@ def _initial(step: str, answers: dict[str, Any]) -> dict[str, Any]:
 def emergency(request: HttpRequest, client_id: str, disclosure_id: str) -> HttpResponse:
     """One step of the workflow (GET `?step=` to go back), or the recorded disclosure."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     draft = required.open_emergency(vault, client.public_id, str(disclosure_id))
     disclosure = draft.disclosure
     context: dict[str, Any] = {
@@ -535,7 +535,7 @@ class SettleForm(forms.Form):
 def new_court_request(request: HttpRequest, client_id: str) -> HttpResponse:
     """Record a court order or subpoena with its deadline."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     form = CourtForm(request.POST or None, initial={"received_on": timezone.localdate()})
     if request.method == "POST":
         if form.is_valid():
@@ -587,7 +587,7 @@ class OtherDisclosureForm(forms.Form):
 def new_other_disclosure(request: HttpRequest, client_id: str) -> HttpResponse:
     """Record a disclosure made outside Confide (treatment, payment, operations, to the client)."""
     vault = _vault(request)
-    client, demographics = _clinical_client(vault, str(client_id))
+    client, demographics = clinical_client(vault, str(client_id))
     form = OtherDisclosureForm(request.POST or None, initial={"disclosed_on": timezone.localdate()})
     if request.method == "POST":
         if form.is_valid():
@@ -601,8 +601,6 @@ def new_other_disclosure(request: HttpRequest, client_id: str) -> HttpResponse:
             except NotFoundError:
                 raise
             except RecordError as exc:
-                from confide.web.records_views import attach_service_error
-
                 attach_service_error(form, str(exc))
             else:
                 messages.success(request, "Disclosure recorded.")
@@ -616,7 +614,7 @@ def new_other_disclosure(request: HttpRequest, client_id: str) -> HttpResponse:
 
 
 def _accounting_client(request: HttpRequest, client_id: str) -> tuple[Client, Demographics]:
-    return _clinical_client(_vault(request), client_id)
+    return clinical_client(_vault(request), client_id)
 
 
 @record_page

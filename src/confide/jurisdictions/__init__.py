@@ -39,6 +39,7 @@ __all__ = [
 
 def practice_pack(practice: Practice) -> Pack | None:
     """The pack of the practice's jurisdiction, or None when it names no pack Confide has."""
+    # Imported on call: this package's __init__ runs while Django loads the apps, before models exist.
     from confide.jurisdictions.services import practice_pack as _practice_pack
 
     return _practice_pack(practice)
@@ -46,6 +47,7 @@ def practice_pack(practice: Practice) -> Pack | None:
 
 def pack_confirmed(practice: Practice) -> bool:
     """True when the owner reviewed and confirmed the practice's current pack, in its current version."""
+    # Imported on call: this package's __init__ runs while Django loads the apps, before models exist.
     from confide.jurisdictions.services import pack_confirmed as _pack_confirmed
 
     return _pack_confirmed(practice)

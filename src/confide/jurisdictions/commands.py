@@ -10,6 +10,7 @@ import sys
 import textwrap
 from typing import TextIO
 
+from confide.cli.common import CommandError
 from confide.jurisdictions.loader import DISCLAIMER, TOPICS, Pack, PackError, list_packs, load_pack
 
 __all__ = ["add_jurisdiction_commands", "run_list", "run_show"]
@@ -61,8 +62,6 @@ def run_show(code: str, out: TextIO) -> int:
     try:
         pack = load_pack(code)
     except PackError as exc:
-        from confide.cli import CommandError
-
         raise CommandError(str(exc)) from None
     _print_pack(pack, out)
     return 0

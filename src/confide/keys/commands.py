@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
+
+from confide import crypto
+from confide.cli.common import fail, read_password_file, start
 
 __all__ = ["add_token_commands", "cmd_token_create", "cmd_token_list", "cmd_token_revoke"]
 
@@ -23,22 +26,9 @@ def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def _fail(message: str) -> NoReturn:
-    # Imported here: `confide.cli` imports this module before it defines `CommandError`.
-    from confide.cli import CommandError
-
-    raise CommandError(message)
-
-
-def _start(data_dir: str | None) -> None:
-    from confide.cli import _prepare_data_dir, _setup_django
-
-    _prepare_data_dir(data_dir, create=False)
-    _setup_django()
-
-
 def _person(email: str) -> Any:
     """The staff member with that e-mail address, or None."""
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from django.db import DatabaseError
 
     from confide.accounts.models import User
@@ -47,39 +37,38 @@ def _person(email: str) -> Any:
         return (User.objects.select_related("membership", "key_pair")
                 .filter(email=email.strip().lower(), membership__isnull=False, key_pair__isnull=False).first())
     except DatabaseError:
-        _fail("The database is not ready: run `confide init` first.")
+        fail("The database is not ready: run `confide init` first.")
 
 
 def _clean_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        _fail("A token name must be 1 to 100 printable characters, e.g. --name reporting-script.")
+        fail("A token name must be 1 to 100 printable characters, e.g. --name reporting-script.")
     return name
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Unlock the person's key with their password and print a new token as the last line."""
-    _start(args.data_dir)
+    start(args.data_dir)
     name = _clean_name(args.name)
-    from confide import crypto
-    from confide.cli import _read_password_file
+    # Models load only after start() has set Django up from the data directory.
     from confide.keys.models import PersonalAccessToken
     from confide.keys.vault import create_access_token, vault_from_password
 
-    password = _read_password_file(args.password_file)
+    password = read_password_file(args.password_file)
     if not password:
-        _fail("The password file is empty.")
+        fail("The password file is empty.")
     user = _person(args.email)
     if user is None:
-        _fail(WRONG_CREDENTIALS)
+        fail(WRONG_CREDENTIALS)
     try:
         vault = vault_from_password(user.pk, user.membership.practice_id, password)
     except crypto.WrongPasswordError:
-        _fail(WRONG_CREDENTIALS)
+        fail(WRONG_CREDENTIALS)
     if not user.is_active:
-        _fail("This account is suspended; its tokens would not be accepted.")
+        fail("This account is suspended; its tokens would not be accepted.")
     if PersonalAccessToken.objects.filter(user=user, name=name, revoked_at__isnull=True).exists():
-        _fail(f"{user.email} already has a token named {name!r}: revoke it or choose another name.")
+        fail(f"{user.email} already has a token named {name!r}: revoke it or choose another name.")
     token = create_access_token(vault, name)
     _say(f"Created the personal access token {name!r} for {user.email}.")
     _say("It opens this person's records through the API: keep it like a password. It is shown only now.")
@@ -90,7 +79,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_token_list(args: argparse.Namespace) -> int:
     """List a person's tokens (names and dates only; the tokens themselves are not stored)."""
-    _start(args.data_dir)
+    start(args.data_dir)
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from confide.keys.models import PersonalAccessToken
 
     user = _person(args.email)
@@ -110,7 +100,8 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a person's live tokens of that name; they stop working at once."""
-    _start(args.data_dir)
+    start(args.data_dir)
+    # Models load only after Django is set up from the data directory (the parser is built before).
     from django.utils import timezone
 
     from confide.keys.models import PersonalAccessToken
@@ -119,7 +110,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     count = (PersonalAccessToken.objects.filter(user=user, name=args.name.strip(), revoked_at__isnull=True)
              .update(revoked_at=timezone.now())) if user else 0
     if not count:
-        _fail("No live token of that name for that e-mail address.")
+        fail("No live token of that name for that e-mail address.")
     _say(f"Revoked {count} token{'s' if count > 1 else ''} named {args.name.strip()!r}.")
     return 0
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -31,12 +32,14 @@ from confide.audit import services as audit_services
 from confide.audit.models import LogEntry
 from confide.audit.tags import Tag, actor_id_for
 from confide.auditlog import PurposeOfUse, decode_entry
+from confide.disclosures.models import Authorization, AuthorizationRequest, CourtRequest, Disclosure
 from confide.jurisdictions.loader import Rule
 from confide.jurisdictions.retention import add_years, retention_rule, retention_until
 from confide.jurisdictions.services import practice_pack
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.lifecycle.models import DestructionRequest, Discharge, LegalHold, LifecyclePolicy, Tombstone
+from confide.portal.models import ClientAccount
 from confide.practice.models import Membership, Practice, Role
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
@@ -483,10 +486,6 @@ def read_journal(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 def _delete_client_rows(client: Client) -> dict[str, int]:
     """Delete every row of the client: wraps first, then keys, then ciphertexts (children before parents)."""
-    from confide.disclosures.models import Authorization, AuthorizationRequest, CourtRequest, Disclosure
-    # (imported here: disclosures sits beside lifecycle and imports records; a module-level import
-    # would make app loading order matter for no benefit)
-
     counts = {
         "key_wraps": KeyWrap.objects.filter(key_version__client=client).delete()[0],
         "scope_keys": 0,
@@ -514,9 +513,6 @@ def destroy_record(client: Client, *, reason: str, rule: Rule | None, last_conta
     Callers check the authorization (`confide_destruction`) or replay a journal; this function
     only refuses a record under a legal hold.
     """
-    from confide.portal.models import ClientAccount
-    # (imported here: portal imports records and lifecycle sits below the portal's faces)
-
     user_model = get_user_model()
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
@@ -571,9 +567,6 @@ def destroy_record(client: Client, *, reason: str, rule: Rule | None, last_conta
 def _delete_users(user_model: Any, user_ids: list[int]) -> None:
     if not user_ids:
         return
-    from allauth.usersessions.models import UserSession
-    # (imported here: allauth's models load only after Django's app registry is ready)
-
     keys = list(UserSession.objects.filter(user_id__in=user_ids).values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
     user_model.objects.filter(pk__in=user_ids).delete()

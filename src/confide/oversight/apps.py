@@ -6,6 +6,7 @@ class OversightConfig(AppConfig):
     label = "oversight"
 
     def ready(self) -> None:
+        # Imported here: models and the modules that use them load only once the app registry is ready.
         from confide.keys.vault import register_emergency_access
         from confide.oversight import alerts, devices, services
         from confide.records.auditing import ACCESS_OBSERVERS

@@ -6,20 +6,22 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from confide.auditlog import Outcome, PurposeOfUse
+from confide.cli.common import start
+from confide.records.commands import recovery_vault
+
 
 def cmd_complete(args: argparse.Namespace) -> int:
     """Wrap the keys the owner could not open at designation to every emergency-access holder."""
-    from confide.records.commands import _recovery_vault, _start
-
-    _start(args.data_dir)
+    start(args.data_dir)
+    # Models load only after start() has set Django up from the data directory.
     from django.db import transaction
 
     from confide.audit.services import record_event
     from confide.audit.tags import Tag
-    from confide.auditlog import Outcome, PurposeOfUse
     from confide.oversight import services
 
-    vault = _recovery_vault(args)
+    vault = recovery_vault(args)
     count = services.complete_with_recovery(vault)
     with transaction.atomic():
         record_event(Tag.EMERGENCY_HOLDERS_COMPLETED, actor_id="recovery-kit", purpose=PurposeOfUse.OPERATIONS,

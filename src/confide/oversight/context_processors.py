@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from confide.accounts.policy import is_emergency_holder, request_membership
 from confide.oversight.models import BreakGlassSession
 
 
@@ -62,7 +63,6 @@ def _look_up(request: HttpRequest) -> _Emergency:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return _NOBODY
-    from confide.accounts.policy import is_emergency_holder, request_membership
 
     membership = request_membership(request)
     if membership is None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from confide.oversight.alerts import raise_alert
 from confide.oversight.models import Alert, KnownDevice
 
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers allow
@@ -47,8 +48,6 @@ def token_hash(token: str) -> str:
 
 def note_sign_in(request: HttpRequest, user_id: int, practice_id: int | None) -> bool:
     """Remember the device of a sign-in; returns True (and alerts the owner) when it is new."""
-    from confide.oversight.alerts import raise_alert
-
     token = request.COOKIES.get(cookie_name(), "")
     if not re.fullmatch(r"[A-Za-z0-9_\-]{43}", token):
         token = secrets.token_urlsafe(32)

@@ -16,7 +16,7 @@ from confide.practice.models import Membership, Role
 from confide.records.errors import NotFoundError
 from confide.web.decorators import owner_required, vault_required
 from confide.web.forms import FingerprintConfirmation, MemberChoiceForm
-from confide.web.records_views import record_errors
+from confide.web.record_pages import record_errors
 
 
 def _vault(request: HttpRequest) -> Vault:

@@ -124,6 +124,7 @@ def render_pdf(text: StoredConsentText, *, signed_name: str | None = None, signe
 
 def _consent_module() -> Any:
     """`confide.consent` (the tests put a stand-in here to change the practice's text at will)."""
+    # Looked up on call, so that the tests' stand-in for confide.consent takes effect.
     import confide.consent
 
     return confide.consent

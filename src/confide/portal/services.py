@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import secrets
 import uuid
@@ -29,30 +28,33 @@ from django.utils.dateparse import parse_datetime
 
 from confide import crypto
 from confide.accounts.models import User
-from confide.audit.services import record_event
+from confide.audit.services import read_entries, record_event
 from confide.audit.tags import Tag
-from confide.auditlog import Outcome, PurposeOfUse
+from confide.auditlog import Outcome, PurposeOfUse, hash_leaf
+from confide.jurisdictions import practice_pack
 from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.vault import Vault
+from confide.portal.copies import portal_copies
 from confide.portal.documents import ConsentUnavailableError, StoredConsentText, current_document, render_pdf
 from confide.portal.models import (
     CheckIn,
     ClientAccount,
     ClientInvitation,
     ClinicianNotice,
-    ConsentOverride,
     ConsentSignature,
     ConsentVersion,
     DisclosureMark,
     PortalSettings,
 )
+from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Practice
 from confide.records import sealing
 from confide.records import services as records
+from confide.records.access_history import WHAT, WHY, AccessEntry, AccessHistory, describe_actor
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
-from confide.records.models import CareTeamMember, Client, Episode, Note
+from confide.records.models import CareTeamMember, Client, Episode
 
 logger = logging.getLogger(__name__)
 PORTAL = crypto.Scope.PORTAL
@@ -554,71 +556,6 @@ def signed_copy(vault: Vault, account: ClientAccount, signature_id: uuid.UUID | 
     return signature, pdf
 
 
-# ----------------------------------------------------------------------------- the note-signing gate
-
-
-def consent_process_started(practice_id: int) -> bool:
-    """True once the practice has issued a consent document through Confide.
-
-    Until then the practice records consent elsewhere (on paper, say) and notes are not gated.
-    """
-    return ConsentVersion.objects.filter(practice_id=practice_id).exists()
-
-
-def consent_needed(client: Client) -> bool:
-    """True when signing a progress note for this client now needs a reason (no current consent)."""
-    if not consent_process_started(client.practice_id):
-        return False
-    try:
-        return not client_has_current_consent(client)
-    except ConsentUnavailableError:
-        return False
-
-
-def consent_reason_missing(note: Note, reason: str) -> bool:
-    """True when signing `note` now needs a reason that was not given (see `consent_gate`)."""
-    if note.kind != Note.Kind.PROGRESS or not consent_process_started(note.client.practice_id):
-        return False
-    return not (reason or "").strip() and not client_has_current_consent(note.client)
-
-
-def consent_gate(vault: Vault, note: Note, reason: str) -> None:
-    """Called when a progress note is signed: without current consent a reason is required.
-
-    The reason (a crisis, for example) is sealed under the clinical scope with the note and the
-    event is logged in the same transaction. Raises `RecordError` when it is missing.
-    """
-    if note.kind != Note.Kind.PROGRESS or not consent_process_started(note.client.practice_id):
-        return
-    if client_has_current_consent(note.client):
-        return
-    reason = (reason or "").strip()
-    if not reason:
-        raise ConsentRequiredError("This client has not signed the current consent. Give a reason to sign without "
-                                   "current consent (for example, a crisis).")
-    if len(reason) > MAX_CONSENT_REASON:
-        raise RecordError(f"The reason is longer than {MAX_CONSENT_REASON} characters.")
-    client = note.client
-    key = vault.current_key(client.pk, records.Scope.CLINICAL)
-    context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
-                                 record_type="consent_override", record_id=str(note.public_id), field="reason",
-                                 version=1, scope=crypto.Scope.CLINICAL)
-    ConsentOverride.objects.create(note=note, reason=crypto.seal_field(key, json.dumps(reason).encode(), context))
-    audit(vault, Tag.CONSENT_OVERRIDE_RECORDED, client)
-
-
-def consent_override_reason(vault: Vault, note: Note) -> str | None:
-    """The recorded reason a note was signed without consent, or None."""
-    override = ConsentOverride.objects.filter(note=note).first()
-    if override is None:
-        return None
-    client = note.client
-    context = crypto.SealContext(practice_id=str(client.practice_id), client_id=str(client.public_id),
-                                 record_type="consent_override", record_id=str(note.public_id), field="reason",
-                                 version=1, scope=crypto.Scope.CLINICAL)
-    return str(_open(vault, bytes(override.reason), context))
-
-
 # ----------------------------------------------------------------------------- check-ins
 
 
@@ -756,11 +693,11 @@ def chart_panel(vault: Vault, client_id: uuid.UUID | str, *, practice: Practice 
     copies) and, with a portal account, the portal key check and the check-ins themselves.
     """
     client = sealing.client_in_vault(vault, client_id, records.Scope.CLINICAL)
-    from confide.disclosures.client_side import portal_copies_due_sql, seal_portal_copies
-
-    status, facts = _consent(client, _practice_of(client, practice), copies_due=portal_copies_due_sql(client.pk))
-    if facts.has_account and facts.copies_due:
-        seal_portal_copies(vault, client)
+    copies = portal_copies()
+    status, facts = _consent(client, _practice_of(client, practice),
+                             copies_due=copies.due_sql(client.pk) if copies is not None else None)
+    if facts.has_account and facts.copies_due and copies is not None:
+        copies.seal(vault, client)
     trend = (_staff_trend(vault, client, limit=12, any_checkins=facts.has_checkins)
              if facts.has_account or facts.has_checkins else [])
     # The care-team rows the chart read already (once per `read_page()`).
@@ -807,10 +744,6 @@ def own_access_history(account: ClientAccount, *, limit: int = 200) -> Any:
     """The client's own access history, with inclusion proofs (the read itself is logged first)."""
     import base64
 
-    from confide.audit.services import read_entries
-    from confide.auditlog import hash_leaf
-    from confide.records.access_history import _WHAT, _WHY, AccessEntry, AccessHistory, describe_actor
-
     me = _client_actor(account)
     excerpt = read_entries(actor_id=me, purpose=PurposeOfUse.PATIENT_REQUEST,
                            client_id=str(account.client.public_id), limit=limit)
@@ -822,7 +755,7 @@ def own_access_history(account: ClientAccount, *, limit: int = 200) -> Any:
         names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
     entries = [
         AccessEntry(at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
-                    what=_WHAT.get(e.event.tag, e.event.tag), why=_WHY.get(e.event.purpose, e.event.purpose),
+                    what=WHAT.get(e.event.tag, e.event.tag), why=WHY.get(e.event.purpose, e.event.purpose),
                     outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
                     leaf_hash=hash_leaf(e.entry).hex(),
                     proof=[base64.b64encode(p).decode("ascii") for p in e.proof])
@@ -844,9 +777,6 @@ class PrivacyRule:
 
 def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
     """The practice's jurisdiction and its rules in plain words, each with its source."""
-    from confide.jurisdictions import practice_pack
-    from confide.practice.jurisdictions import JURISDICTIONS
-
     place = JURISDICTIONS.get(practice.jurisdiction, practice.jurisdiction)
     pack = practice_pack(practice)
     if pack is None:

@@ -14,15 +14,16 @@ from typing import Any
 
 from django.db import transaction
 
+from confide.portal import services
+from confide.portal.consent_gate import consent_process_started
+from confide.practice.models import Practice
+
 logger = logging.getLogger(__name__)
 
 
 def refresh_consent_version(practice_id: int) -> None:
     """Store the practice's current text as a new version if it changed (and notify), else nothing."""
-    from confide.portal import services
-    from confide.practice.models import Practice
-
-    if not services.consent_process_started(practice_id):
+    if not consent_process_started(practice_id):
         return
     practice = Practice.objects.filter(pk=practice_id).first()
     if practice is None:

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide import crypto
 from confide.accounts.backends import BACKEND
+from confide.accounts.policy import has_mfa
+from confide.disclosures.models import AuthorizationRequest
 from confide.keys import web as vault_web
 from confide.keys.vault import Vault, VaultLockedError
 from confide.portal import services
@@ -60,17 +62,24 @@ def client_required(view: View) -> View:
     return wrapper
 
 
-def _account(request: HttpRequest) -> ClientAccount:
+def request_account(request: HttpRequest) -> ClientAccount:
+    """The signed-in client's account (set by `client_required`)."""
     return request.account  # type: ignore[attr-defined, no-any-return]
 
 
-def _vault(request: HttpRequest) -> Vault:
+def request_vault(request: HttpRequest) -> Vault:
+    """The signed-in client's vault (set by `client_required`)."""
     return request.vault  # type: ignore[attr-defined, no-any-return]
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Mark a portal response as never to be cached."""
     response["Cache-Control"] = "no-store"
     return response
+
+
+# The short spellings this module's views use.
+_account, _vault, _no_store = request_account, request_vault, no_store
 
 
 # ----------------------------------------------------------------------------- joining
@@ -141,8 +150,6 @@ def home(request: HttpRequest) -> HttpResponse:
         if status.state == "outdated":
             messages.info(request, "Your practice updated its consent document. Please read it and sign again.")
         return redirect("portal-consent")
-    from confide.accounts.policy import has_mfa
-    from confide.disclosures.models import AuthorizationRequest
 
     waiting = AuthorizationRequest.objects.filter(client=account.client, signed_at=None, withdrawn_at=None).count()
     return _no_store(render(request, "portal/home.html", {
@@ -263,8 +270,6 @@ def _checkin_field(message: str) -> str | None:
 @require_GET
 def security(request: HttpRequest) -> HttpResponse:
     """Second factors for the client: offered and encouraged, never forced."""
-    from confide.accounts.policy import has_mfa
-
     return render(request, "portal/security.html", {"has_mfa": has_mfa(request.user)})
 
 

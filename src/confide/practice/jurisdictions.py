@@ -7,6 +7,8 @@ confidentiality and which retention rules Confide shows the practice.
 
 from __future__ import annotations
 
+from confide.jurisdictions.loader import available_codes
+
 JURISDICTIONS: dict[str, str] = {
     "US": "United States (federal baseline)",
     "US-CA": "United States, California",
@@ -30,6 +32,5 @@ def is_known(code: str) -> bool:
     """True when the code names a jurisdiction Confide knows (a listed one or any jurisdiction pack)."""
     if code in JURISDICTIONS:
         return True
-    from confide.jurisdictions.loader import available_codes
 
     return code in available_codes()

@@ -244,3 +244,8 @@ def set_member_active(*, actor: User, member_id: int, active: bool) -> Membershi
     member.user.save(update_fields=["is_active"])
     _audit(Tag.STAFF_RESTORED if active else Tag.STAFF_SUSPENDED, actor, subject=member.user)
     return member
+
+
+def owner_addresses() -> list[str]:
+    """The e-mail addresses of every active practice owner (where audit tree heads are e-mailed)."""
+    return list(Membership.objects.filter(role=Role.OWNER, user__is_active=True).values_list("user__email", flat=True))

@@ -19,7 +19,7 @@ from confide.keys.vault import Vault
 from confide.records.sealing import client_in_vault
 
 # What each kind of event means to a client, in words a client uses.
-_WHAT = {
+WHAT = {
     "record:client:created": "registered you as a client",
     "record:client:read": "opened your chart",
     "record:client:updated": "changed your contact details",
@@ -101,7 +101,7 @@ _WHAT = {
     "disclosure:record:read": "looked at the record of disclosures",
     "disclosure:accounting:read": "looked at your accounting of disclosures",
 }
-_WHY = {
+WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
     PurposeOfUse.EMERGENCY_TREATMENT.value: "an emergency",
     PurposeOfUse.OPERATIONS.value: "running the practice",
@@ -162,7 +162,7 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200
     entries = [
         AccessEntry(
             at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
-            what=_WHAT.get(e.event.tag, e.event.tag), why=_WHY.get(e.event.purpose, e.event.purpose),
+            what=WHAT.get(e.event.tag, e.event.tag), why=WHY.get(e.event.purpose, e.event.purpose),
             outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
             leaf_hash=hash_leaf(e.entry).hex(), proof=[base64.b64encode(p).decode("ascii") for p in e.proof],
         )

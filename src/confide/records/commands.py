@@ -6,22 +6,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
+
+from confide import crypto
+from confide.cli.common import fail, start
+from confide.records.errors import RecordError
+
+__all__ = ["add_recovery_commands", "cmd_reassign", "cmd_reset_password", "recovery_vault"]
 
 SHARE_PREFIX = "CONFIDE-RECOVERY-"
-
-
-def _fail(message: str) -> NoReturn:
-    from confide.cli import CommandError
-
-    raise CommandError(message)
-
-
-def _start(data_dir: str | None) -> None:
-    from confide.cli import _prepare_data_dir, _setup_django
-
-    _prepare_data_dir(data_dir, create=False)
-    _setup_django()
 
 
 def _read_shares(paths: list[str], from_stdin: bool) -> list[str]:
@@ -30,61 +23,62 @@ def _read_shares(paths: list[str], from_stdin: bool) -> list[str]:
         try:
             lines.extend(Path(name).read_text(encoding="utf-8").splitlines())
         except OSError as exc:
-            _fail(f"Cannot read the share file {name}: {exc.strerror}.")
+            fail(f"Cannot read the share file {name}: {exc.strerror}.")
     if from_stdin:
         lines.extend(sys.stdin.read().splitlines())
     return [line.strip() for line in lines if line.strip().upper().startswith(SHARE_PREFIX)]
 
 
-def _recovery_vault(args: argparse.Namespace) -> Any:
-    from confide import crypto
+def recovery_vault(args: argparse.Namespace) -> Any:
+    """A vault opened with the recovery shares named on the command line (after `start`)."""
+    # Models load only after start() has set Django up from the data directory.
     from confide.keys import vault as keys
     from confide.practice.models import Practice
 
     shares = _read_shares(args.share_file or [], args.shares_from_stdin)
     practice = Practice.objects.first()
     if practice is None:
-        _fail("This data directory holds no practice.")
+        fail("This data directory holds no practice.")
     try:
         return keys.vault_from_recovery(practice.pk, shares)
     except crypto.RecoveryError as exc:
-        _fail(f"The recovery shares do not open the recovery key: {exc}")
+        fail(f"The recovery shares do not open the recovery key: {exc}")
 
 
 def cmd_reassign(args: argparse.Namespace) -> int:
     """Reassign a departed clinician's clients with k recovery shares."""
-    _start(args.data_dir)
+    start(args.data_dir)
+    # Models load only after start() has set Django up from the data directory.
     from confide.records import recovery
-    from confide.records.errors import RecordError
 
-    vault = _recovery_vault(args)
+    vault = recovery_vault(args)
     try:
         count = recovery.reassign_clients(vault, from_email=args.from_email, to_email=args.to_email)
     except RecordError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print(f"Reassigned {count} client(s).")  # noqa: T201
     return 0
 
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     """Set a new password and key pair for someone who forgot theirs, with k recovery shares."""
-    _start(args.data_dir)
+    start(args.data_dir)
     from django.core.exceptions import ValidationError
 
+    # Models load only after start() has set Django up from the data directory.
     from confide.records import recovery
-    from confide.records.errors import RecordError
 
-    vault = _recovery_vault(args)
+    vault = recovery_vault(args)
     try:
         password = Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        _fail(f"Cannot read the password file: {exc.strerror}.")
+        fail(f"Cannot read the password file: {exc.strerror}.")
     try:
         renewed = recovery.reset_forgotten_password(vault, email=args.email, new_password=password)
     except ValidationError as exc:
-        _fail("The new password is not acceptable: " + " ".join(exc.messages))
+        fail("The new password is not acceptable: " + " ".join(exc.messages))
     except RecordError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     print(f"New password set and {renewed} key(s) re-wrapped. Their other sessions and tokens have ended.")  # noqa: T201
     return 0
 

@@ -36,6 +36,7 @@ from confide.records.sealing import (
     seal_value,
     staff_membership,
 )
+from confide.records.signing_checks import run_signing_checks
 
 Scope = ScopeKeyVersion.Scope
 logger = logging.getLogger(__name__)
@@ -282,15 +283,9 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     note.save()
     audit(vault, _note_tag(kind, "created"), client)
     if sign:
-        _consent_gate(vault, note, consent_reason)
+        run_signing_checks(vault, note, consent_reason)
         audit(vault, _note_tag(kind, "signed"), client)
     return note
-
-
-def _consent_gate(vault: Vault, note: Note, reason: str) -> None:
-    from confide.portal.services import consent_gate
-
-    consent_gate(vault, note, reason)
 
 
 def _note_tag(kind: str, action: str) -> str:
@@ -425,7 +420,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
-    _consent_gate(vault, locked, consent_reason)
+    run_signing_checks(vault, locked, consent_reason)
     audit(vault, _note_tag(locked.kind, "signed"), locked.client)
     return locked
 

@@ -7,14 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.accounts.policy import request_membership
+
 
 def confide(request: HttpRequest) -> dict[str, Any]:
     """Expose membership, idle timeout and the product's mode to templates."""
     context: dict[str, Any] = {"confide_mode": settings.MODE}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from confide.accounts.policy import request_membership
-
         membership = request_membership(request)
         context["membership"] = membership
         if membership is not None:

@@ -10,7 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from confide.accounts.policy import request_membership
+from confide.accounts.policy import is_portal_client, request_membership
+from confide.keys.vault import VaultLockedError
+from confide.keys.web import get_vault
 from confide.practice.models import Membership, Role
 
 View = Callable[..., HttpResponse]
@@ -24,8 +26,6 @@ def staff_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = request_membership(request)
         if membership is None:
-            from confide.accounts.policy import is_portal_client
-
             if is_portal_client(request.user):
                 # A client is signed in: staff pages are forbidden to them (ADR 0008).
                 if request.path == "/":
@@ -65,9 +65,6 @@ def vault_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         from django.shortcuts import redirect
         from django.utils.http import urlencode
-
-        from confide.keys.vault import VaultLockedError
-        from confide.keys.web import get_vault
 
         try:
             request.vault = get_vault(request)  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from confide.records import services as records
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError
 from confide.web.decorators import vault_required
-from confide.web.records_views import record_errors
+from confide.web.record_pages import record_errors
 
 
 def _vault(request: HttpRequest) -> Vault:

@@ -1,9 +1,17 @@
 from django.urls import include, path
 
 from confide.oversight import views as oversight
-from confide.web import access_views, views
+from confide.web import (
+    access_views,
+    care_team_views,
+    care_views,
+    caseload_views,
+    chart_views,
+    documents_views,
+    notes_views,
+    views,
+)
 from confide.web import lifecycle_views as lifecycle
-from confide.web import records_views as records
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,30 +28,30 @@ urlpatterns = [
     path("vault/unlock", views.vault_unlock, name="vault-unlock"),
     path("healthz", views.healthz, name="healthz"),
     # The client record. Only opaque UUIDs go into these paths: never a name or a search term.
-    path("clients/", records.caseload, name="clients"),
-    path("clients/summary", records.caseload_summary, name="clients-summary"),
-    path("clients/new", records.register_client, name="client-new"),
-    path("clients/<uuid:client_id>/", records.chart, name="client-chart"),
-    path("clients/<uuid:client_id>/details", records.edit_client, name="client-edit"),
-    path("clients/<uuid:client_id>/notes/new", records.new_note, name="note-new"),
-    path("clients/<uuid:client_id>/notes/autosave", records.autosave_new_note, name="note-autosave-new"),
-    path("clients/<uuid:client_id>/notes/<uuid:note_id>/", records.note, name="note"),
-    path("clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", records.autosave_note, name="note-autosave"),
-    path("clients/<uuid:client_id>/notes/<uuid:note_id>/addenda", records.add_addendum, name="note-addendum"),
-    path("clients/<uuid:client_id>/psychotherapy-notes/", records.psychotherapy_notes, name="psychotherapy-notes"),
-    path("clients/<uuid:client_id>/team/", records.care_team, name="care-team"),
+    path("clients/", caseload_views.caseload, name="clients"),
+    path("clients/summary", caseload_views.caseload_summary, name="clients-summary"),
+    path("clients/new", caseload_views.register_client, name="client-new"),
+    path("clients/<uuid:client_id>/", chart_views.chart, name="client-chart"),
+    path("clients/<uuid:client_id>/details", chart_views.edit_client, name="client-edit"),
+    path("clients/<uuid:client_id>/notes/new", notes_views.new_note, name="note-new"),
+    path("clients/<uuid:client_id>/notes/autosave", notes_views.autosave_new_note, name="note-autosave-new"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/", notes_views.note, name="note"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/autosave", notes_views.autosave_note, name="note-autosave"),
+    path("clients/<uuid:client_id>/notes/<uuid:note_id>/addenda", notes_views.add_addendum, name="note-addendum"),
+    path("clients/<uuid:client_id>/psychotherapy-notes/", notes_views.psychotherapy_notes, name="psychotherapy-notes"),
+    path("clients/<uuid:client_id>/team/", care_team_views.care_team, name="care-team"),
     path("clients/<uuid:client_id>/access-log/", access_views.access_log, name="access-log"),
-    path("clients/<uuid:client_id>/team/revoke", records.revoke_access, name="care-team-revoke"),
-    path("clients/<uuid:client_id>/documents/", records.upload_document, name="documents"),
-    path("clients/<uuid:client_id>/documents/<uuid:document_id>", records.download_document, name="document"),
-    path("clients/<uuid:client_id>/episodes/", records.episodes, name="episodes"),
-    path("clients/<uuid:client_id>/episodes/close", records.close_episode, name="episode-close"),
-    path("clients/<uuid:client_id>/sessions/", records.appointments, name="appointments"),
-    path("clients/<uuid:client_id>/sessions/new", records.new_appointment, name="appointment-new"),
-    path("clients/<uuid:client_id>/sessions/<uuid:appointment_id>/", records.edit_appointment,
+    path("clients/<uuid:client_id>/team/revoke", care_team_views.revoke_access, name="care-team-revoke"),
+    path("clients/<uuid:client_id>/documents/", documents_views.upload_document, name="documents"),
+    path("clients/<uuid:client_id>/documents/<uuid:document_id>", documents_views.download_document, name="document"),
+    path("clients/<uuid:client_id>/episodes/", care_views.episodes, name="episodes"),
+    path("clients/<uuid:client_id>/episodes/close", care_views.close_episode, name="episode-close"),
+    path("clients/<uuid:client_id>/sessions/", care_views.appointments, name="appointments"),
+    path("clients/<uuid:client_id>/sessions/new", care_views.new_appointment, name="appointment-new"),
+    path("clients/<uuid:client_id>/sessions/<uuid:appointment_id>/", care_views.edit_appointment,
          name="appointment"),
-    path("clients/<uuid:client_id>/plan/", records.treatment_plan, name="treatment-plan"),
-    path("clients/<uuid:client_id>/plan/edit", records.edit_treatment_plan, name="treatment-plan-edit"),
+    path("clients/<uuid:client_id>/plan/", care_views.treatment_plan, name="treatment-plan"),
+    path("clients/<uuid:client_id>/plan/edit", care_views.edit_treatment_plan, name="treatment-plan-edit"),
     # Break-glass emergency access and the owner's alerts (confide.oversight).
     path("practice/emergency-access/", oversight.holders, name="emergency-holders"),
     path("practice/emergency-access/revoke", oversight.revoke_holder, name="emergency-holders-revoke"),

@@ -12,10 +12,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from confide import crypto
 from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
+from confide.jurisdictions import pack_confirmed
 from confide.keys.web import unlock_with_password
+from confide.portal.services import unread_notices
 from confide.practice import services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
@@ -27,8 +30,6 @@ from confide.web.forms import AcceptInvitationForm, InviteForm, PracticeSettings
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    from confide.jurisdictions import pack_confirmed
-    from confide.portal.services import unread_notices
 
     unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
@@ -233,8 +234,6 @@ def password_reset_unavailable(request: HttpRequest) -> HttpResponse:
 def vault_unlock(request: HttpRequest) -> HttpResponse:
     """Ask for the password to unlock the person's key (after a passkey-only sign-in, for example)."""
     from django.utils.http import url_has_allowed_host_and_scheme
-
-    from confide import crypto
 
     target = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
