@@ -101,7 +101,7 @@ def render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFor
         chart = load_chart(request_vault(request), client_id)
         care = load_care(request_vault(request), chart.client, clinical=chart.clinical, team=chart.team)
         portal = _portal_panel(request, chart) if chart.clinical else None
-        retention = lifecycle.retention_for(request_vault(request), chart.client)
+        retention = lifecycle.chart_retention(request_vault(request), chart.client)
     return render(request, "web/records/chart.html", {
         "retention": retention,
         "portal": portal,
