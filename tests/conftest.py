@@ -49,6 +49,16 @@ def enrol_totp(user: User, secret: str = "JBSWY3DPEHPK3PXP") -> str:
     return secret
 
 
+def recovery_codes(person: Person) -> list[str]:
+    """Give the person recovery codes and read them, as they would on the page (their key unlocked)."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from confide.accounts.mfa_secrets import unsealing_with
+
+    with unsealing_with(keys.unlock_private_key(person.user.pk, person.password)):
+        return list(RecoveryCodes.activate(person.user).generate_codes())
+
+
 def totp_code(secret: str) -> str:
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(secret, counter))
@@ -92,4 +102,4 @@ def relaxed(practice: Practice) -> Practice:
     return practice
 
 
-__all__ = ["PASSWORD", "Authenticator", "Person", "enrol_totp", "totp_code"]
+__all__ = ["PASSWORD", "Authenticator", "Person", "enrol_totp", "recovery_codes", "totp_code"]

@@ -22,9 +22,9 @@ from confide.portal import services as portal
 from confide.portal.models import ClientInvitation
 from confide.practice import services
 from confide.practice.models import Membership, Role
-from confide.records import documents
+from confide.records import care, documents
 from confide.records import services as records
-from confide.records.models import Client
+from confide.records.models import Client, Note
 from confide.records.services import Demographics
 
 _WORDS = (
@@ -127,9 +127,22 @@ _CLIENTS = (
 
 
 def _note(vault: Vault, client_id: str, days_ago: int, body: str, *, template: str = "soap",
-          kind: str = "progress", sign: bool = True) -> None:
-    records.create_note(vault, client_id, kind=kind, template=template, body=body, sign=sign,
-                        session_date=timezone.localdate() - dt.timedelta(days=days_ago))
+          kind: str = "progress", sign: bool = True, late: bool = False) -> None:
+    """A note; a progress note documents an attended appointment, signed an hour after it (or late)."""
+    if kind != "progress":
+        records.create_note(vault, client_id, kind=kind, template=template, body=body, sign=sign,
+                            session_date=timezone.localdate() - dt.timedelta(days=days_ago))
+        return
+    starts = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) - dt.timedelta(days=days_ago)
+    if starts > timezone.now() - dt.timedelta(hours=1):
+        starts = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(hours=2)
+    appointment = care.create_appointment(vault, client_id, starts_at=starts, duration_minutes=50,
+                                          modality="in_person", attendance="attended")
+    note = records.create_note(vault, client_id, kind=kind, template=template, body=body, sign=sign,
+                               session_date=None, appointment_id=appointment.public_id)
+    if sign and not late:
+        # Written and signed the same day, as notes should be (the demo is seeded all at once).
+        Note.objects.filter(pk=note.pk).update(signed_at=starts + dt.timedelta(minutes=110))
 
 
 def _seed_caseload(vaults: dict[str, Vault]) -> str:
@@ -170,7 +183,8 @@ def _seed_caseload(vaults: dict[str, Vault]) -> str:
         d="Second session. Low mood since separation in spring; stopped running; PHQ-9: 16.",
         a="Moderate depressive episode. Passive thoughts of 'not waking up' two weeks ago, none since; no plan, "
           "no intent; protective factors: his daughter, his sister. Safety plan written together.",
-        p="Behavioural activation: two short runs this week. Review safety plan each session."), template="dap")
+        p="Behavioural activation: two short runs this week. Review safety plan each session."), template="dap",
+        late=True)
     _note(sam, theo, 3, _DAP.format(
         d="Ran twice. Spent Saturday with his daughter. PHQ-9: 13.",
         a="Mood improving with activation. Denies suicidal thoughts; safety plan reviewed.",

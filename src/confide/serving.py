@@ -6,7 +6,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from confide.core.redaction import redact_path
+from confide.core.redaction import UNMATCHED, redact_path, routed
 
 
 class RedactingLogger(Logger):  # type: ignore[misc]
@@ -17,6 +17,11 @@ class RedactingLogger(Logger):  # type: ignore[misc]
         for key in ("U", "r"):
             if isinstance(atoms.get(key), str):
                 atoms[key] = redact_path(atoms[key])
+        # A path that matches no route is whatever someone typed (a name, say): not logged (issue 21).
+        path = atoms.get("U")
+        if isinstance(path, str) and not routed(path):
+            atoms["U"] = UNMATCHED
+            atoms["r"] = f"{atoms.get('m', '-')} {UNMATCHED}"
         atoms["q"] = ""
         atoms["r"] = atoms.get("r", "").split("?", 1)[0]
         return atoms

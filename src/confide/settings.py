@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[import-not-found,unused-ignore]
 
+from confide.accounts.passwords import MIN_PASSWORD_LENGTH
+from confide.conf import keyfiles
 from confide.conf.env import envbool, envchoice, envint, envlist, envsecret, envstr
 
 MODE = envchoice("CONFIDE_MODE", "production", ("production", "demo", "development", "test"))
@@ -29,9 +31,16 @@ FILE_STORE_DIR = DATA_DIR / "files"
 
 DEBUG = envbool("CONFIDE_DEBUG", False)
 
+# Key files live apart from the data (confide/conf/keyfiles.py, ADR 0013).
+CONFIDE_KEY_DIR = keyfiles.key_dir(DATA_DIR)
+CONFIDE_ALLOW_KEYS_IN_DATA_DIR = envbool("CONFIDE_ALLOW_KEYS_IN_DATA_DIR", False)
 _secret = envsecret("CONFIDE_SECRET_KEY")
-if _secret is None and (DATA_DIR / "secret_key").is_file():
-    _secret = (DATA_DIR / "secret_key").read_text(encoding="utf-8").strip()
+_secret_file = envstr("CONFIDE_SECRET_KEY_FILE", "")
+CONFIDE_SECRET_KEY_PATH: Path | None = Path(_secret_file).expanduser() if _secret_file else None
+for _candidate in (CONFIDE_KEY_DIR / keyfiles.SECRET_KEY_NAME, DATA_DIR / keyfiles.SECRET_KEY_NAME):
+    if _secret is None and _candidate.is_file():
+        _secret = _candidate.read_text(encoding="utf-8").strip()
+        CONFIDE_SECRET_KEY_PATH = _candidate
 if not _secret:
     raise ImproperlyConfigured(
         "No secret key: set CONFIDE_SECRET_KEY_FILE (or CONFIDE_SECRET_KEY), "
@@ -77,7 +86,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "confide.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "confide.accounts.sessions.SessionMiddleware",  # Django's, refusing cookies shaped like stored hashes
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +99,7 @@ MIDDLEWARE = [
     "confide.accounts.middleware.ThrottledUserSessionsMiddleware",
     "confide.accounts.middleware.RequireMfaMiddleware",
     "confide.oversight.devices.DeviceCookieMiddleware",
+    "confide.web.denials.DenialAuditMiddleware",
 ]
 
 ROOT_URLCONF = "confide.urls"
@@ -109,6 +119,7 @@ TEMPLATES = [
                 "confide.web.context_processors.confide",
                 "confide.oversight.context_processors.emergency",
             ],
+            "builtins": ["confide.web.templatetags.confide_ui"],
         },
     },
 ]
@@ -157,15 +168,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": MIN_PASSWORD_LENGTH}},
     {"NAME": "confide.accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "confide.accounts.passwords.PredictablePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 
-# Sessions live in the database so that any worker can serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database so that any worker can serve any request; each row is addressed
+# by a keyed hash of the cookie value, never the value itself (confide/accounts/sessions.py).
+SESSION_ENGINE = "confide.accounts.sessions"
 SESSION_COOKIE_NAME = "confide_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -218,6 +231,8 @@ PERMISSIONS_POLICY = (
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("CONFIDE_TIME_ZONE", "UTC")
 USE_I18N = True
+# One voice: our English catalog puts allauth's Title Case strings into sentence case.
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_TZ = True
 
 # Static files are served by WhiteNoise straight from the installed package, so there is no
@@ -279,6 +294,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 _attempts = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT", 5, minimum=1, maximum=100)
 _window = envint("CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES", 15, minimum=1, maximum=24 * 60)
 _per_ip = envint("CONFIDE_LOGIN_ATTEMPTS_PER_ADDRESS", 20, minimum=1, maximum=1000)
+CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT = _attempts
+CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES = _window
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"{_per_ip}/{_window}m/ip,{_attempts}/{_window}m/key",
     "login": "30/m/ip",
@@ -327,12 +344,21 @@ LOGGING = {
 # Audit log
 # The Ed25519 key that signs the log's tree heads lives in a file, never in the database; keep
 # it out of database backups too (see docs/operators.md, "The audit log").
-CONFIDE_AUDIT_SIGNING_KEY_FILE = Path(
-    envstr("CONFIDE_AUDIT_SIGNING_KEY_FILE", "") or DATA_DIR / "audit-signing-key"
-).expanduser()
+CONFIDE_AUDIT_SIGNING_KEY_FILE = keyfiles.key_file(keyfiles.AUDIT_SIGNING_KEY_NAME, "CONFIDE_AUDIT_SIGNING_KEY_FILE",
+                                                   DATA_DIR)
+# The key behind portal sign-in look-ups and the sealed copy of each client's e-mail address.
+CONFIDE_ADDRESS_KEY_FILE = keyfiles.key_file(keyfiles.ADDRESS_KEY_NAME, "CONFIDE_ADDRESS_KEY_FILE", DATA_DIR)
 # Signed tree heads are also written here, one file per published head, so that a rewritten
 # database can be caught. Empty: heads are only published by `confide audit publish --to DIR`.
 CONFIDE_AUDIT_HEAD_DIR = envstr("CONFIDE_AUDIT_HEAD_DIR", "")
+# The origin line of the log's C2SP checkpoints (docs/adr/0014-checkpoints-and-witnesses.md): the
+# name witnesses and clients know this practice's log by. Set it once and never change it.
+CONFIDE_AUDIT_ORIGIN = envstr("CONFIDE_AUDIT_ORIGIN", "") or (
+    (SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "localhost") + "/confide-audit-log"
+)
+# Witnesses asked to cosign each published checkpoint (ADR 0014): comma-separated entries
+# "URL VKEY", URL the witness's add-checkpoint endpoint, VKEY its cosigner verifier key.
+CONFIDE_AUDIT_WITNESSES = envlist("CONFIDE_AUDIT_WITNESSES", "")
 CONFIDE_AUDIT_PUBLISH_EVERY = envint("CONFIDE_AUDIT_PUBLISH_EVERY", 1000, minimum=1, maximum=100_000_000)
 
 # Break-glass and anomaly alerts (confide.oversight; docs/operators.md).
@@ -342,6 +368,10 @@ CONFIDE_ALERT_CHARTS_MINUTES = envint("CONFIDE_ALERT_CHARTS_MINUTES", 60, minimu
 CONFIDE_ALERT_EXPORTS_COUNT = envint("CONFIDE_ALERT_EXPORTS_COUNT", 20, minimum=1, maximum=100_000)
 CONFIDE_ALERT_EXPORTS_MINUTES = envint("CONFIDE_ALERT_EXPORTS_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
 CONFIDE_ALERT_NEW_DEVICE = envbool("CONFIDE_ALERT_NEW_DEVICE", True)
+# Refused access to client data (confide/records/denials.py): counted per person in windows of
+# this many minutes, audited at the 1st, 2nd, 4th ... refusal, and alerted at this count.
+CONFIDE_DENIED_WINDOW_MINUTES = envint("CONFIDE_DENIED_WINDOW_MINUTES", 15, minimum=1, maximum=24 * 60)
+CONFIDE_ALERT_DENIED_COUNT = envint("CONFIDE_ALERT_DENIED_COUNT", 10, minimum=1, maximum=100_000)
 CONFIDE_AUDIT_BATCH_SIZE = envint("CONFIDE_AUDIT_BATCH_SIZE", 1000, minimum=1, maximum=100_000)
 CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 from django.test import Client
 
-from confide.auditlog import SignedTreeHead, verify_inclusion
+from confide.audit import services as audit_services
+from confide.auditlog import verify_inclusion
 from confide.records import services
 from tests.accounts.test_signin import sign_in
 from tests.api.conftest import token_of
@@ -32,11 +34,13 @@ def test_the_api_lists_accesses_in_plain_words_with_proofs_that_verify(bob: Pers
     whats = [e["what"] for e in body["entries"]]
     assert "read a progress note" in whats and "registered you as a client" in whats
     assert all(e["who"].startswith("bob@example.test") for e in body["entries"])
-    head = SignedTreeHead.from_text(body["tree_head"])
+    head = audit_services.read_head_text(body["tree_head"])
     assert head.size == body["tree_size"]
     for entry in body["entries"]:
         proof = [base64.b64decode(p) for p in entry["inclusion_proof"]]
         verify_inclusion(bytes.fromhex(entry["leaf_hash"]), entry["leaf_index"], head.size, proof, head.root_hash)
+        # The entry's bytes are served too, and they hash to the proven leaf (issue 22).
+        assert hashlib.sha256(b"\x00" + base64.b64decode(entry["entry"])).hexdigest() == entry["leaf_hash"]
     assert "Ada" not in response.content.decode() and "Brook" not in response.content.decode()
 
 
@@ -48,7 +52,7 @@ def test_a_tampered_proof_does_not_verify(bob: Person, relaxed: object) -> None:
     client_id = _setup(bob)
     body = Client().get(f"/api/v1/clients/{client_id}/access-log",
                         headers={"Authorization": f"Bearer {token_of(bob)}"}).json()
-    head = SignedTreeHead.from_text(body["tree_head"])
+    head = audit_services.read_head_text(body["tree_head"])
     entry = body["entries"][0]
     with pytest.raises(InclusionProofError):
         verify_inclusion(bytes(32), entry["leaf_index"], head.size,

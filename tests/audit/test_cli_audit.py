@@ -72,8 +72,8 @@ def test_verify_names_the_first_bad_position_and_against_catches_truncation(
     run_appender(practice_env, 30)
     head = confide("audit", "head", env=practice_env, check=True).stdout
     saved = tmp_path / "head.txt"
-    saved.write_text(head, encoding="ascii")
-    assert "size: " in head
+    saved.write_text(head, encoding="utf-8")
+    assert head.splitlines()[1] == str(int(head.splitlines()[1])) and "\n\n\u2014 " in head  # a C2SP checkpoint
 
     tamper(practice_env, "UPDATE audit_entry SET entry = entry || %s WHERE position = 17", (b"x",))
     result = confide("audit", "verify", env=practice_env)
@@ -81,6 +81,11 @@ def test_verify_names_the_first_bad_position_and_against_catches_truncation(
     assert "First bad position: 17" in result.stdout
 
     tamper(practice_env, "DELETE FROM audit_entry WHERE position >= 17")
+    result = confide("audit", "verify", env=practice_env)
+    assert result.returncode == 1 and "beyond the log's size" in result.stdout, "left-over subtree hashes show"
+    # A clean cut also removes the subtree hashes that cover the removed rows.
+    for level in range(6):
+        tamper(practice_env, 'DELETE FROM audit_node WHERE level = %s AND "index" >= %s', (level, 17 >> level))
     assert confide("audit", "verify", env=practice_env).returncode == 0, "a clean cut is invisible alone"
     result = confide("audit", "verify", "--against", str(saved), env=practice_env)
     assert result.returncode == 1
@@ -91,7 +96,7 @@ def test_publish_writes_heads_that_verify_then_uses(practice_env: dict[str, str]
     heads = tmp_path / "heads"
     env = {**practice_env, "CONFIDE_AUDIT_HEAD_DIR": str(heads), "CONFIDE_AUDIT_PUBLISH_EVERY": "10"}
     head = confide("audit", "head", env=env, check=True).stdout
-    before = int(next(line for line in head.splitlines() if line.startswith("size: ")).split()[1])
+    before = int(head.splitlines()[1])  # the checkpoint's second line is the tree size
     run_appender(env, 25 - before)
     assert sorted(p.name for p in heads.iterdir()) == ["head-10.txt", "head-20.txt"]
     assert "head-25.txt" in confide("audit", "publish", env=env, check=True).stdout

@@ -115,6 +115,9 @@ NO_CLIENT_DATA |= {
 }
 NO_CLIENT_DATA |= {"portal/", "portal/join/<str:token>/", "portal/unlock", "portal/privacy/", "portal/security/",
                    "portal/notices/<int:notice_id>/dismiss", "practice/consent-process/"}
+# The audit log's proofs (ADR 0014): checkpoints and proofs hold no client data; the entries of a
+# range hold opaque ids only, and that read is logged as `audit:log:read` (tests/audit/test_proofs.py).
+NO_CLIENT_DATA |= {"api/v1/audit-log/checkpoint", "api/v1/audit-log/consistency", "api/v1/audit-log/entries"}
 
 
 def _patterns() -> set[str]:

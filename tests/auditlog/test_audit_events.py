@@ -161,7 +161,7 @@ def test_it_rejects_sealed_detail_that_is_too_big_or_not_bytes() -> None:
     [
         (b"", "truncated in field magic"),
         (b"XXXX\x01", "marker"),
-        (b"CFAE\x02", "version 2"),
+        (b"CFAE\x03", "version 3"),
         (BOB_READS_A_NOTE_BYTES[:-1], "truncated in field sealed_detail"),
         (BOB_READS_A_NOTE_BYTES + b"\x00", "trailing"),
         (BOB_READS_A_NOTE_BYTES[:26], "truncated in field occurred_at"),

@@ -23,6 +23,7 @@ from tests.disclosures.conftest import pdf_text
 from tests.disclosures.test_required import _walk
 from tests.portal.conftest import CLIENT_PASSWORD, client_account, client_vault_of, consent
 from tests.records.conftest import vault_of
+from tests.web.test_records_pages import browser_of
 
 __all__ = ["client_account", "consent"]  # fixtures
 
@@ -273,3 +274,11 @@ def test_a_disclosure_failing_its_check_is_skipped_and_the_rest_is_copied(
     lines = client_side.own_accounting(client_vault_of(account), account)
     assert {line.disclosure.public_id: line.copied for line in lines} == {first.public_id: False,
                                                                           second.public_id: True}
+
+
+def test_staff_see_a_pending_authorizations_recipient(bob: Person, prepared: AuthorizationRequest) -> None:
+    client_id = prepared.client.public_id
+    [pending] = client_side.pending_requests_with_recipients(vault_of(bob), client_id)
+    assert pending.request.pk == prepared.pk and pending.recipient_name == RECIPIENT
+    page = browser_of(bob).get(f"/clients/{client_id}/disclosures/").content.decode()
+    assert f"to {RECIPIENT}" in page

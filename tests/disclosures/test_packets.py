@@ -162,3 +162,12 @@ def test_documents_need_an_authorization_that_covers_them(
     with pytest.raises(DisclosureError, match="does not cover: Documents"):
         packets.create_packet(vault_of(bob), client_record.public_id, authorization.public_id,
                               PacketSelection(categories=("documents",)))
+
+
+def test_an_empty_release_packet_cannot_be_made(bob: Person, client_record: Client,
+                                                authorization: Authorization) -> None:
+    """No note in the record: nothing to release, and no "0 items" disclosure in the record."""
+    with pytest.raises(DisclosureError, match="Nothing in the record matches"):
+        packets.create_packet(vault_of(bob), client_record.public_id, authorization.public_id,
+                              PacketSelection(categories=("progress_notes",)))
+    assert not Disclosure.objects.exists()

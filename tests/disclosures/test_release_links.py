@@ -77,6 +77,8 @@ def test_unknown_and_malformed_tokens_are_unavailable(issued: packets.IssuedLink
 
 
 def test_link_lifetime_is_bounded(bob: Person, client_record: Client, authorization: Authorization) -> None:
+    services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=timezone.localdate(),
+                         body="Fictional.", sign=True)
     packet = packets.create_packet(vault_of(bob), client_record.public_id, authorization.public_id,
                                    PacketSelection(categories=("progress_notes",)), delivery="link")
     for days in (0, 31):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -28,14 +29,34 @@ def test_show_prints_every_rule_with_citation_source_and_status(capsys: pytest.C
         assert f"Citation: {rule.citation}" in out
     assert out.count("Citation: ") == len(pack.rules)
     assert out.count("Source:   ") == len(pack.rules)
-    assert "[verified]" in out and "[verified, from US]" in out
+    assert "[confirmed]" in out and "[confirmed, from US]" in out and "[UNRESEARCHED, from US]" in out
+    assert "Quote:" in out and "Checked:  2026-12-03" in out
+    assert "Kind:     APA guideline, not state law" in out
     assert pack.fingerprint in out
     assert "decision support, not legal advice" in out
 
 
-def test_show_flags_unverified_rules(capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_flags_rules_that_are_not_confirmed(capsys: pytest.CaptureFixture[str]) -> None:
     main(["jurisdictions", "show", "US-AK"])
-    assert "[UNVERIFIED]" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[SECONDARY]" in out and "[UNRESEARCHED]" in out
+
+
+def test_export_prints_every_pack_with_every_rules_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["jurisdictions", "export"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "decision support, not legal advice" in data["disclaimer"]
+    codes = [p["code"] for p in data["packs"]]
+    assert len(codes) == 56 and "US-WY" in codes and "CA-ON" in codes
+    for pack in data["packs"]:
+        assert pack["rules"], pack["code"]
+        for rule in pack["rules"]:
+            assert {"topic", "class", "citation", "status", "source_url", "quote", "checked_on"} <= set(rule)
+            if rule["status"] == "confirmed":
+                assert rule["quote"] and rule["source_url"] and rule["checked_on"]
+    new_york = next(p for p in data["packs"] if p["code"] == "US-NY")
+    duty = next(r for r in new_york["rules"] if r["topic"] == "duty_to_warn")
+    assert duty["class"] == "mandatory" and "shall be required to report" in duty["quote"]
 
 
 def test_show_of_an_unknown_code_fails_clearly(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,13 +28,15 @@ from confide.jurisdictions import load_pack, retention_until
         ("US", date(2020, 3, 1), date(2008, 1, 1), date(2029, 1, 1)),
         # A state without its own retention rule inherits the federal baseline.
         ("US-WA", date(2020, 3, 1), None, date(2027, 3, 1)),
-        # Ontario: 10 years after last contact or after 18.
-        ("CA-ON", date(2020, 3, 1), date(2010, 1, 1), date(2038, 1, 1)),
+        # Ontario: the 2017 standard was replaced in 2024 and the new clause is unread: no period.
+        ("CA-ON", date(2020, 3, 1), date(2010, 1, 1), None),
+        # New Jersey marriage and family therapists: 7 years, minors until 25 (N.J.A.C. 13:34-8.1(d)).
+        ("US-NJ", date(2020, 3, 1), date(2010, 1, 1), date(2035, 1, 1)),
         # UK mental-health records: 20 years.
         ("UK", date(2020, 3, 1), None, date(2040, 3, 1)),
     ],
 )
-def test_the_formula_of_each_pack(code: str, last_contact: date, birth: date | None, expected: date) -> None:
+def test_the_formula_of_each_pack(code: str, last_contact: date, birth: date | None, expected: date | None) -> None:
     assert retention_until(load_pack(code), last_contact, birth) == expected
 
 

@@ -38,13 +38,15 @@ def test_the_page_shows_every_rule_with_its_source_status_and_the_disclaimer(own
     for rule in pack.rules:
         assert rule.citation.replace("&", "&amp;") in html
     assert html.count("<dt>Source</dt>") == len(pack.rules)
-    assert 'href="https://www.ecfr.gov/current/title-45/section-164.404"' in html
+    assert 'href="https://hipaatemplates.com/faq-items/timeliness-of-notification/"' in html
 
 
-def test_unverified_rules_are_flagged(owner: Client, alice: Person) -> None:
+def test_rules_that_are_not_confirmed_are_flagged(owner: Client, alice: Person) -> None:
     jurisdictions.choose_jurisdiction(actor=alice.user, code="US-AK")
     html = owner.get(URL).content.decode()
-    assert '<strong class="warning">Unverified</strong>' in html
+    assert '<strong class="warning">Secondary table</strong>' in html
+    assert '<strong class="warning">Not researched</strong>' in html
+    assert "APA guideline, not state law" in html
 
 
 def test_confirming_stores_the_pack_version_and_is_audited(owner: Client, practice: Practice) -> None:

@@ -42,7 +42,7 @@ def test_the_signed_pdf_carries_the_version_hash_and_the_signature(real_account:
 
 
 def test_a_consent_policy_change_asks_for_re_consent(real_account: ClientAccount, alice: Person,
-                                                     client_record: Client,
+                                                     client_record: Client, relaxed: object,
                                                      django_capture_on_commit_callbacks: object) -> None:
     version, _ = services.read_consent(real_account)
     services.sign_consent(client_vault_of(real_account), real_account, version_number=version.number,
@@ -62,6 +62,13 @@ def test_a_consent_policy_change_asks_for_re_consent(real_account: ClientAccount
         assert secret.lower() not in f"{notice.subject}\n{notice.body}".lower()
     new_version, text = services.read_consent(real_account)
     assert new_version.number == 2 and "If you use health insurance" in text.as_plain_text()
+    # Re-consent shows what changed: the two sections the new policies touch, nothing else.
+    changes = {(c.heading, c.kind) for c in services.consent_changes(real_account, new_version)}
+    assert changes == {("Payment and insurance", "changed"), ("E-mail and text messages", "changed")}
+    http = Browser()
+    sign_in(http, real_account.user.email, CLIENT_PASSWORD)
+    page = http.get("/portal/consent/").content.decode()
+    assert "What changed since you signed version 1" in page and "Payment and insurance: changed" in page
     # The first version's text is kept word for word.
     assert "If you use health insurance" not in services.stored_text(version).as_plain_text()
     services.sign_consent(client_vault_of(real_account), real_account, version_number=2, understood=True,
@@ -81,6 +88,9 @@ def test_your_privacy_explained_shows_every_rule_with_its_source(real_account: C
         assert "Source: " in page
         assert rule.citation.replace("&", "&amp;").replace("'", "&#x27;").replace('"', "&quot;") in page
     assert "not legal advice" in page
+    # Plain words, never a rule stated as settled law when it is not confirmed.
+    assert "We checked it against the text of the law." in page
+    assert "APA guideline" not in page  # the owner's label; the client reads "a guideline for therapists"
 
 
 def test_a_practice_that_has_not_started_consent_gets_no_versions_from_a_policy_change(

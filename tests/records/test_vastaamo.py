@@ -118,3 +118,64 @@ def test_the_canary_detector_finds_what_it_looks_for() -> None:
         for form in encodings(canary):
             with pytest.raises(AssertionError):
                 assert_no_canary(b"prefix" + form + b"suffix", name)
+
+
+PORTAL = {
+    "portal_email": "canary.portal.signin.w3@example.test",
+    "typed_name": "Quorrendellyx Vantablackwood",
+    "staff_given": "Fennimorequa",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stolen_copy_reveals_no_portal_client_address_and_no_session(
+        alice: Person, bob: Person, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Portal accounts, their consent signatures and live sessions (issue 21, finding 4).
+
+    The client signs in over HTTP with their address, so the session rows, allauth's device
+    list, the rate-limit cache and the audit log all had their chance to keep it.
+    """
+    from django.core import mail
+    from django.test import Client as Browser
+
+    from confide.portal import services as portal
+    from confide.portal.models import ClientAccount
+    from tests.accounts.test_signin import sign_in
+    from tests.portal.conftest import ChangeableConsent
+
+    fake = ChangeableConsent()
+    monkeypatch.setattr("confide.portal.documents._consent_module", lambda: fake)
+    vault = vault_of(bob)
+    client = services.create_client(vault, services.Demographics(given_name=PORTAL["staff_given"],
+                                                                 family_name="Okafor-Lindqvist"))
+    issued = portal.invite_client(vault, client.public_id, email=PORTAL["portal_email"])
+    account = portal.accept_client_invitation(token=issued.link.rstrip("/").rsplit("/", 1)[1],
+                                              email=PORTAL["portal_email"], password="meadow copper violin harbour")
+    version, _ = portal.read_consent(account)
+    portal.sign_consent(portal.client_vault(account, "meadow copper violin harbour"), account,
+                        version_number=version.number, understood=True, typed_name=PORTAL["typed_name"])
+    browser = Browser()
+    sign_in(browser, PORTAL["portal_email"], "wrong password for the rate limit")
+    assert sign_in(browser, PORTAL["portal_email"], "meadow copper violin harbour").status_code == 302
+    assert browser.get("/portal/").status_code in (200, 302)
+    mail.outbox.clear()
+
+    stolen = tmp_path / "stolen"
+    stolen.mkdir()
+    for path in copy_database(stolen):
+        blob = path.read_bytes()
+        for name, canary in PORTAL.items():
+            for form in encodings(canary):
+                assert form not in blob, f"{name} canary found in {path.name}"
+        # The session cookie's value is never stored either.
+        session_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        assert session_key.encode() not in blob, "a session's cookie value is in the database"
+
+    # The address is still there for whoever holds the address key: for sending e-mail.
+    assert portal.client_address(ClientAccount.objects.get(pk=account.pk)) == PORTAL["portal_email"]
+
+
+def test_the_portal_canary_scan_fails_on_a_plaintext_address() -> None:
+    """The scan above would catch the address as Confide stored it before issue 21."""
+    row = b"INSERT INTO accounts_user VALUES (7, '" + PORTAL["portal_email"].encode() + b"');"
+    assert any(form in row for form in encodings(PORTAL["portal_email"]))

@@ -187,6 +187,7 @@ WEB_ROUTES: dict[str, Route] = {
     "practice/settings/": Route(STAFF),
     "practice/staff/": Route(STAFF),
     "practice/staff/<int:member_id>/active": Route(OWNER, "POST"),
+    "practice/staff/<int:member_id>/reset-second-factor": Route(OWNER, "POST"),
     "practice/invitations/<int:invitation_id>/revoke": Route(OWNER, "POST"),
     "clients/": Route(STAFF),
     "clients/summary": Route(STAFF),
@@ -308,6 +309,14 @@ API_OPERATIONS: dict[str, Route] = {
     "GET /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE),
     "POST /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE, "POST"),
     "GET /api/v1/clients/{client_id}/notes/{note_id}": Route(CLINICAL_SCOPE),
+    # The audit log's proofs (ADR 0014): checkpoints and consistency proofs hold no client data, so
+    # any staff member may fetch them; entries of a range (every access's opaque ids) only owners.
+    "GET /api/v1/audit-log/checkpoint": Route(Policy("api staff", _everyone(frozenset({OK})),
+                                                     anonymous=API_ANONYMOUS, others=_CLIENTS_DENIED)),
+    "GET /api/v1/audit-log/consistency": Route(Policy("api staff", _everyone(REACHED),
+                                                      anonymous=API_ANONYMOUS, others=_CLIENTS_DENIED)),
+    "GET /api/v1/audit-log/entries": Route(Policy("api owner", {"owner": REACHED, "other_practice": REACHED},
+                                                  anonymous=API_ANONYMOUS, others=_CLIENTS_DENIED)),
 }
 
 API_BODIES: dict[str, dict[str, object]] = {

@@ -397,8 +397,10 @@ def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
         assert portal.request("get", path).status_code == 200, path
     assert canary("CheckInComment").encode() in staff.request("get", chart).content
 
-    # The clinician records a paper authorization (a scan first), releases a packet by link, and
-    # the recipient opens it with the passcode (a wrong one first).
+    # The clinician records a paper authorization (a scan first), releases a packet by link (of a
+    # signed note: an empty packet is refused), and the recipient opens it with the passcode.
+    services.create_note(vault_of(bob), client.public_id, kind="progress", session_date="2026-11-20",
+                         body="A fictional session.", sign=True, consent_reason="A fictional reason.")
     scan = io.BytesIO(b"%PDF-1.4 a fictional signed form")
     scan.name = f"{canary('Scan')}.pdf"
     assert staff.request("post", f"{chart}documents/", data={"file": scan}).status_code in (200, 302)

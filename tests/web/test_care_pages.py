@@ -302,7 +302,7 @@ def test_a_clinician_writes_the_plan_and_the_chart_summarises_it(bob: Person, cl
     assert opened.content.diagnoses == (care.Diagnosis("F41.1", "Generalized anxiety disorder"),
                                         care.Diagnosis("", "Provisional: insomnia"))
     chart = browser.get(f"/clients/{client_record.public_id}/").content.decode()
-    assert "GAD-7 below 10 by March." in chart and "26 February 2027" in chart and "F41.1" in chart
+    assert "GAD-7 below 10 by March." in chart and "26 Feb 2027" in chart and "F41.1" in chart
     again = browser.get(urls["plan_edit"]).content.decode()
     assert 'name="version" value="1"' in again and "F41.1 Generalized anxiety disorder\nProvisional: insomnia" in again
 
@@ -368,3 +368,19 @@ def test_page_titles_and_flash_messages_never_hold_client_data(bob: Person, clie
                         follow=True).content.decode()
     messages = re.search(r'<ul class="messages".*?</ul>', page, re.S).group(0)  # type: ignore[union-attr]
     assert "Treatment plan saved." in messages and "Zebedee" not in messages and NAME not in messages
+
+
+def test_a_session_records_where_the_client_is_sealed_and_a_bad_place_is_refused(
+        bob: Person, client_record: Client, appointment: Appointment) -> None:
+    url = paths(client_record, appointment)["session"]
+    browser = browser_of(bob)
+    form = browser.get(url).content.decode()
+    assert 'name="client_location"' in form and "Same as the practice" in form and 'value="US-NY"' in form
+    data = {"starts_at": PAST, "duration": "50", "modality": "video", "attendance": "attended", "version": "1",
+            "client_location": "US-NY"}
+    assert browser.post(url, data).status_code == 302
+    opened = care.open_appointment(vault_of(bob), client_record.public_id, appointment.public_id)
+    assert opened.client_location == "US-NY"
+    assert b"US-NY" not in bytes(Appointment.objects.get().details)  # sealed with the other details
+    refused = browser.post(url, data | {"version": "2", "client_location": "Narnia"})
+    assert refused.status_code == 400 and Appointment.objects.get().version == 2

@@ -8,7 +8,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from confide import crypto
 from confide.accounts.models import User
+from confide.keys.models import UserKeyPair
+from confide.keys.services import kdf_params
 from confide.practice.models import Invitation, Membership, Practice
 from tests.accounts.test_signin import sign_in
 from tests.conftest import Person, enrol_totp, totp_code
@@ -55,6 +58,13 @@ def test_owner_actions_are_not_found_for_a_clinician(bob_client: Client, path: s
 
 def test_someone_outside_the_practice_gets_404(client: Client, db: None) -> None:
     loner = User.objects.create_user(email="loner@example.test", password="quiet harbour lantern")
+    # Everyone who signs in has a key pair: their second factor is sealed to it (ADR 0013).
+    private = crypto.generate_user_keypair()
+    UserKeyPair.objects.create(
+        user=loner, public_key=crypto.serialize_public_key(private.public_key()),
+        fingerprint=crypto.fingerprint(private.public_key()), recovery_wrap=b"",
+        password_wrap=crypto.wrap_private_key_with_password(private, "quiet harbour lantern", owner_id=str(loner.pk),
+                                                            params=kdf_params()))
     secret = enrol_totp(loner)
     sign_in(client, "loner@example.test", "quiet harbour lantern")
     client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})

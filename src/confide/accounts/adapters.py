@@ -9,6 +9,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from confide.accounts import addresses, guessing, mfa_secrets
 from confide.accounts.policy import is_portal_client
 
 
@@ -18,6 +19,18 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The account's opaque id, or a keyed hash of an unknown address: never the address."""
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return guessing.key_for_address(str(login))
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        """A wrong password at sign-in: alert the owner when it spent the account's budget."""
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        user_id = guessing.resolve_address(str(login))
+        if user_id is not None:
+            guessing.notice_burst(request, user_id, "sign-in")
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if is_portal_client(getattr(request, "user", None)):
             return "/portal/"
@@ -25,7 +38,19 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
 
 class MfaAdapter(DefaultMFAAdapter):  # type: ignore[misc]
-    """Names the practice's TOTP entries "Confide" in authenticator apps."""
+    """Names the practice's TOTP entries "Confide" in authenticator apps, and opens sealed seeds.
+
+    `encrypt` leaves the value as it is: the row's `pre_save` receiver seals it to the person
+    (it alone knows whose row it is); `decrypt` opens it with the key unlocked at sign-in
+    (confide/accounts/mfa_secrets.py, ADR 0013).
+    """
+
+    def encrypt(self, text: str) -> str:
+        return text
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.open_secret(encrypted_text)
 
     def get_totp_label(self, user: Any) -> str:
-        return str(user.email)
+        # A portal client's stored address is only a keyed hash; their app shows "Confide portal".
+        return "Confide portal" if addresses.is_alias(str(user.email)) else str(user.email)

@@ -8,6 +8,8 @@ from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordFor
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django.db import transaction
 
+from confide.accounts import addresses
+from confide.accounts.models import User
 from confide.keys import services as keys
 from confide.keys import vault as key_vault
 from confide.keys import web as vault_web
@@ -31,16 +33,23 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
     """allauth's sign-in form, which also unlocks the person's key while the password is at hand.
 
     If MFA follows, the key waits wrapped in the (not yet signed-in) session; it is usable only
-    once sign-in completes, and is dropped with the session otherwise.
+    once sign-in completes, and is dropped with the session otherwise. A portal client's account
+    is found by the keyed hash of the address typed (confide/accounts/addresses.py).
     """
+
+    def clean_login(self) -> str:
+        login = str(super().clean_login())
+        alias = addresses.portal_alias(login)
+        return alias if User.objects.filter(email=alias).exists() else login
 
     def clean(self) -> Any:
         cleaned = super().clean()
         user = getattr(self, "user", None)
         practice_id = _practice_id_of(user)
-        if user is not None and self.request is not None and practice_id is not None:
+        if user is not None and self.request is not None:
             try:
-                vault = key_vault.vault_from_password(user.pk, practice_id, cleaned["password"])
+                # Someone in no practice still unlocks their key: it opens their second factor.
+                vault = key_vault.vault_from_password(user.pk, practice_id or 0, cleaned["password"])
             except Exception:
                 # Sign-in still works; the unlock page asks for the password when records are opened.
                 return cleaned

@@ -13,6 +13,8 @@ from zxcvbn import zxcvbn
 # Passwords up to this length are accepted; NIST asks for at least 64. The cap only keeps
 # a multi-megabyte "password" from tying up an Argon2 worker.
 MAX_PASSWORD_LENGTH = 1024
+# The shortest password accepted (settings.AUTH_PASSWORD_VALIDATORS uses it; forms quote it).
+MIN_PASSWORD_LENGTH = 15
 
 # Words that anyone attacking a Confide practice would try first.
 CONTEXT_WORDS = ("confide", "therapy", "therapist", "counseling", "counselling", "psychotherapy", "password")

@@ -214,7 +214,8 @@ def get_access_log(request: HttpRequest, client_id: ClientId) -> dict[str, Any]:
     return {
         "tree_head": history.head_text, "tree_size": history.tree_size,
         "entries": [{"at": e.at, "who": e.who, "what": e.what, "why": e.why, "outcome": e.outcome, "tag": e.tag,
-                     "leaf_index": e.position, "leaf_hash": e.leaf_hash, "inclusion_proof": e.proof}
+                     "leaf_index": e.position, "leaf_hash": e.leaf_hash, "inclusion_proof": e.proof,
+                     "entry": e.entry}
                     for e in history.entries],
     }
 

@@ -196,11 +196,13 @@ class AccessEntryOut(Schema):
     leaf_index: int
     leaf_hash: str = Field(description="SHA-256 leaf hash (hex) of the entry.")
     inclusion_proof: list[str] = Field(description="Base64 node hashes, leaf to root (RFC 9162 §2.1.3).")
+    entry: str = Field(description="Base64 of the entry's exact bytes; the leaf hash is SHA-256(0x00 || bytes).")
 
 
 class AccessLogOut(Schema):
     """A client's access history and the signed tree head every proof leads to."""
 
-    tree_head: str = Field(description="The signed tree head, in the text form `confide audit head` prints.")
+    tree_head: str = Field(
+        description="The newest checkpoint (C2SP signed note), as `confide audit checkpoint` prints it.")
     tree_size: int
     entries: list[AccessEntryOut]

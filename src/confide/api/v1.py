@@ -20,9 +20,10 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from confide import __version__
-from confide.api import clients
+from confide.api import audit_log, clients
 from confide.api.auth import InvalidTokenError, TokenAuth
 from confide.api.problems import PROBLEM_CONTENT_TYPE, problem
+from confide.auditlog import LogIntegrityError
 from confide.keys.vault import NoKeyError
 from confide.portal.services import ConsentRequiredError
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
@@ -90,6 +91,7 @@ api = ConfideAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", clients.router)
+api.add_router("/", audit_log.router)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -151,6 +153,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(NoKeyError)
 def on_no_key(request: HttpRequest, exc: NoKeyError) -> HttpResponse:
     return problem(request, 404, "Not found.")
+
+
+@api.exception_handler(LogIntegrityError)
+def on_log_integrity_error(request: HttpRequest, exc: LogIntegrityError) -> HttpResponse:
+    """The audit log (or a client's history in it) failed a check: nothing is shown (ADR 0014b)."""
+    logger.error("Audit log integrity check failed for %s %s", request.method, request.path)
+    return problem(request, 409, "The access record did not pass its integrity check, so it is not shown; "
+                   "the practice owner has to run `confide audit verify`.", title="Integrity check failed",
+                   type_=INTEGRITY_PROBLEM)
 
 
 @api.exception_handler(RecordError)

@@ -21,9 +21,12 @@ from django.utils import timezone
 
 from confide.audit import fhir, signing
 from confide.audit.signing import SigningKeyError, load_signing_key_file, rotate_signing_key, signing_key_path
+from confide.audit.witness import Witness, serve_witness
 from confide.auditlog import (
     AuditFormatError,
+    ConsistencyProofError,
     LogIntegrityError,
+    NoteVerifier,
     PurposeOfUse,
     SignatureError,
     SignedTreeHead,
@@ -37,7 +40,10 @@ from confide.cli.common import CommandError, prepare_data_dir, setup_django
 
 __all__ = [
     "add_audit_commands",
+    "add_witness_commands",
     "ensure_signing_key",
+    "run_checkpoint",
+    "run_consistency",
     "run_export_fhir",
     "run_head",
     "run_publish",
@@ -57,14 +63,22 @@ def _command_error(message: str) -> Exception:
     return CommandError(message)
 
 
-def _read_head_file(path: Path) -> SignedTreeHead:
+def _read_head_file(path: Path, extra_public_keys: list[bytes]) -> SignedTreeHead:
+    """Read a saved checkpoint (or v1 head file); a checkpoint must be signed by a trusted key."""
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import services
+
     try:
-        return SignedTreeHead.from_text(path.read_text(encoding="ascii"))
+        return services.read_head_text(path.read_text(encoding="utf-8"), extra_public_keys)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not text"
         raise _command_error(f"Cannot read the tree head file {path} ({reason}).") from None
     except AuditFormatError as exc:
-        raise _command_error(f"{path} is not a tree head file: {exc}.") from None
+        raise _command_error(f"{path} is not a checkpoint or tree head file: {exc}.") from None
+    except SignatureError as exc:
+        raise _command_error(f"{path}: {exc}.") from None
+    except signing.SigningKeyError as exc:
+        raise _command_error(f"{exc} Or pass the public key with --public-key.") from None
 
 
 def _public_key(text: str) -> bytes:
@@ -82,8 +96,8 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     # The audit services use models, which load only after _setup() has set Django up.
     from confide.audit import services
 
-    heads = [_read_head_file(path) for path in against]
     extra = [_public_key(text) for text in public_keys]
+    heads = [_read_head_file(path, extra) for path in against]
     try:
         # Place committed events first, so that none is left out of what is verified. On a
         # read-only copy, or without the signing key, this fails and they are reported below.
@@ -120,7 +134,7 @@ def run_verify(against: list[Path], public_keys: list[str], out: TextIO) -> int:
     if verified.latest_head is None:
         print("The audit log is empty (and consistent with every saved tree head given).", file=out)
     else:
-        stamp = verified.latest_head.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = verified.latest_head.time_text()
         print(f"The audit log is intact: {verified.size} entries, newest tree head signed {stamp}.", file=out)
     return EXIT_INTACT
 
@@ -168,6 +182,61 @@ def cmd_head(args: argparse.Namespace) -> int:
     return run_head(sys.stdout)
 
 
+def run_checkpoint(out: TextIO, *, verifier_key: bool = False) -> int:
+    """Print the newest checkpoint (C2SP signed note), or with `verifier_key` the log's vkey."""
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import proofs, services
+
+    if verifier_key:
+        try:
+            keys = services.current_signing_key()
+        except signing.SigningKeyError as exc:
+            raise _command_error(str(exc)) from None
+        print(proofs.log_verifier_key(keys.public_key).to_text(), file=out)
+        return 0
+    return run_head(out)
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    """Print the newest checkpoint of the audit log (a C2SP tlog-checkpoint signed note)."""
+    _setup(args)
+    return run_checkpoint(sys.stdout, verifier_key=args.verifier_key)
+
+
+def run_consistency(old_path: Path, out: TextIO) -> int:
+    """Print a consistency proof from a saved checkpoint to the newest one, in tlog-witness form.
+
+    The output is exactly an add-checkpoint request body (c2sp.org/tlog-witness): `old <size>`,
+    one base64 hash per line, a blank line and the newest checkpoint, so any RFC 6962 verifier
+    (or a witness) can check that the log still extends the saved checkpoint. Returns 1 when it
+    does not (the proof Confide can build does not verify: the log was truncated or rewritten).
+    """
+    # The audit services use models, which load only after _setup() has set Django up.
+    from confide.audit import proofs, services
+
+    old = _read_head_file(old_path, [])
+    try:
+        services.sequence_pending(wait=True)
+    except services.AuditAppendError as exc:
+        sys.stderr.write(f"Pending events could not be placed in the log: {exc}\n")
+    try:
+        proof = proofs.consistency_from(old)
+    except ConsistencyProofError as exc:
+        print(f"The log does NOT extend the saved checkpoint of size {old.size}: {exc}", file=out)
+        return EXIT_NOT_INTACT
+    except (LogIntegrityError, ValueError) as exc:
+        print(f"The log does NOT extend the saved checkpoint of size {old.size}: {exc}", file=out)
+        return EXIT_NOT_INTACT
+    out.write(proof.to_text())
+    return 0
+
+
+def cmd_consistency(args: argparse.Namespace) -> int:
+    """Prove that the log extends a saved checkpoint (prints an RFC 6962 consistency proof)."""
+    _setup(args)
+    return run_consistency(Path(args.from_file), sys.stdout)
+
+
 def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> int:
     """Write the newest signed tree head to the head directory and/or e-mail it to the owners; print where."""
     # The audit services use models, which load only after _setup() has set Django up.
@@ -181,6 +250,17 @@ def run_publish(directory: Path | None, out: TextIO, *, email: bool = False) -> 
         if email:
             owners = services.email_head()
             print(f"E-mailed the tree head to {len(owners)} practice owner(s).", file=out)
+        if settings.CONFIDE_AUDIT_WITNESSES:
+            # Uses models, which load only after _setup() has set Django up.
+            from confide.audit import witnessing
+
+            head = services.latest_head()
+            answers = witnessing.request_cosignatures(head) if head is not None else []
+            for answer in answers:
+                outcome = "cosigned" if answer.cosigned else f"REFUSED ({answer.status}: {answer.reason})"
+                print(f"Witness {answer.witness}: {outcome}", file=out)
+            if any(not answer.cosigned for answer in answers):
+                return EXIT_NOT_INTACT
     except ValueError as exc:
         raise _command_error(str(exc)) from None
     except OSError as exc:
@@ -293,8 +373,9 @@ def add_audit_commands(
         "audit",
         help="verify the tamper-evident audit log and publish its tree heads",
         description="The audit log records every access. `verify` proves that no entry was changed, "
-        "removed, inserted or reordered (exit 0 when intact, 1 with the first bad position when not); "
-        "`head` prints the current signed tree head, to be saved and used with `verify --against`; "
+        "removed, inserted or reordered (exit 0 when intact, 1 when not, with the first bad position or, "
+        "inside a batch signed by one head, the range it lies in); `checkpoint` (or `head`) prints the "
+        "newest C2SP checkpoint, to be saved and used with `verify --against` and `consistency --from`; "
         "`publish` writes it to a directory outside the database; `create-key` and `rotate-key` "
         "manage the signing key file.",
     )
@@ -302,7 +383,7 @@ def add_audit_commands(
 
     p_verify = actions.add_parser(
         "verify",
-        help="check that the log is intact; exit 0 if so, 1 with the first bad position if not",
+        help="check that the log is intact; exit 0 if so, 1 with the first bad position (or range) if not",
         description="Recompute the Merkle tree from every entry and check the signed tree heads, "
         "including every head in CONFIDE_AUDIT_HEAD_DIR.",
     )
@@ -326,6 +407,34 @@ def add_audit_commands(
     p_head = actions.add_parser("head", help="print the current signed tree head", description=cmd_head.__doc__)
     data_dir_arg(p_head)
     p_head.set_defaults(func=cmd_head)
+
+    p_checkpoint = actions.add_parser(
+        "checkpoint",
+        help="print the newest checkpoint (C2SP tlog-checkpoint signed note)",
+        description="Print the newest checkpoint of the log as a C2SP signed note: origin line, tree "
+        "size, root hash and the log's Ed25519 note signature. Save it; `verify --against` and "
+        "`consistency --from` read it, and so does any C2SP verifier.",
+    )
+    data_dir_arg(p_checkpoint)
+    p_checkpoint.add_argument(
+        "--verifier-key",
+        action="store_true",
+        help="print the log's note verifier key (name+hash+key) instead, for witnesses and verifiers",
+    )
+    p_checkpoint.set_defaults(func=cmd_checkpoint)
+
+    p_consistency = actions.add_parser(
+        "consistency",
+        help="prove that the log extends a saved checkpoint",
+        description="Print an RFC 6962 consistency proof from a saved checkpoint to the newest one, as a "
+        "C2SP tlog-witness add-checkpoint body (`old <size>`, one base64 hash per line, a blank line, "
+        "the newest checkpoint). Exit 1 when the log does not extend the saved checkpoint.",
+    )
+    data_dir_arg(p_consistency)
+    p_consistency.add_argument(
+        "--from", dest="from_file", required=True, metavar="CHECKPOINT_FILE", help="a checkpoint saved earlier"
+    )
+    p_consistency.set_defaults(func=cmd_consistency)
 
     p_publish = actions.add_parser(
         "publish",
@@ -361,3 +470,47 @@ def add_audit_commands(
     p_rotate = actions.add_parser("rotate-key", help="replace the signing key", description=cmd_rotate_key.__doc__)
     data_dir_arg(p_rotate)
     p_rotate.set_defaults(func=cmd_rotate_key)
+
+
+# ----------------------------------------------------------------------------- witness
+
+
+def cmd_witness_serve(args: argparse.Namespace) -> int:
+    """Run a C2SP tlog-witness for the given logs until interrupted."""
+    try:
+        logs = [NoteVerifier.from_text(text) for text in args.log]
+    except AuditFormatError as exc:
+        raise _command_error(f"--log is not a log verifier key: {exc}.") from None
+    witness = Witness(Path(args.state_dir), logs, args.name)
+    server = serve_witness(witness, args.host, args.port)
+    sys.stdout.write(f"Witness {witness.name} on http://{args.host}:{server.server_address[1]}/add-checkpoint\n")
+    sys.stdout.write(f"Witness verifier key: {witness.verifier.to_text()}\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def add_witness_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `confide witness serve` to the command's parser."""
+    p_witness = subparsers.add_parser(
+        "witness",
+        help="run a witness that cosigns a practice's audit log checkpoints",
+        description="A witness keeps the newest checkpoint of each log it follows and cosigns a new one only "
+        "when it is consistent with it (c2sp.org/tlog-witness). Run it away from the practice's server.",
+    )
+    actions = p_witness.add_subparsers(dest="witness_command", required=True, metavar="ACTION")
+    p_serve = actions.add_parser("serve", help="serve POST /add-checkpoint", description=cmd_witness_serve.__doc__)
+    p_serve.add_argument("--state-dir", required=True, metavar="DIR", help="where the key and checkpoints are kept")
+    p_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p_serve.add_argument("--port", type=int, default=8770, help="port to listen on (default 8770)")
+    p_serve.add_argument(
+        "--log", action="append", default=[], metavar="VKEY",
+        help="a log to follow: its verifier key from `confide audit checkpoint --verifier-key` (repeatable)",
+    )  # fmt: skip
+    p_serve.add_argument("--name", help="this witness's name, e.g. witness.example/owner (kept in the state dir)")
+    p_serve.set_defaults(func=cmd_witness_serve)

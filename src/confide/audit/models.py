@@ -24,6 +24,9 @@ class LogEntry(models.Model):
     signed_at = models.DateTimeField(null=True)
     key_id = models.BinaryField(max_length=32, null=True)
     signature = models.BinaryField(max_length=64, null=True)
+    # The origin line of a C2SP checkpoint head (issue 22): when set, `signature` covers the
+    # checkpoint text `origin\nsize\nroot\n`; when empty on a signed row, the v1 head message.
+    origin = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 (NULL: a v1 head, or no head)
     # Untrusted, derived copies of fields inside `entry`, for indexed look-ups only. They hold
     # opaque ids and typed tags, never a name: whatever identifies a person is in the entry's
     # sealed detail, encrypted by the caller.
@@ -136,3 +139,24 @@ class PendingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Pending audit event {self.id} ({self.tag})"
+
+
+class Cosignature(models.Model):
+    """A witness's cosignature (C2SP cosignature/v1) on one of the log's checkpoints.
+
+    `checkpoint` is the cosigned checkpoint note with the witness's signature line; it names no
+    client. `confide audit verify` checks the log against the newest one (ADR 0014).
+    """
+
+    witness = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    root_hash = models.BinaryField(max_length=32)
+    checkpoint = models.TextField()
+    cosigned_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_cosignature"
+        ordering = ("-size",)
+
+    def __str__(self) -> str:
+        return f"Cosignature by {self.witness} of size {self.size}"

@@ -20,15 +20,16 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from confide.audit import signing
+from confide.audit import integrity, signing
 from confide.audit.errors import AuditAppendError
-from confide.audit.models import LogEntry, PublishedHead, SigningKey
+from confide.audit.models import Cosignature, LogEntry, PublishedHead, SigningKey
 from confide.audit.sequencer import BackgroundSequencer
 from confide.audit.store import (
     EVENTS_PER_INSERT,
@@ -44,6 +45,7 @@ from confide.audit.store import (
     load_frontier,
     lock_sequencer,
     newest_row,
+    next_client_links,
     pending_exists,
     try_sequencer_session_lock,
     unlock_sequencer_session,
@@ -53,7 +55,9 @@ from confide.auditlog import (
     AuditEvent,
     AuditFormatError,
     AuditLogError,
+    ClientLink,
     CompactRange,
+    HistoryItem,
     LogIntegrityError,
     Outcome,
     PurposeOfUse,
@@ -61,11 +65,14 @@ from confide.auditlog import (
     SignedTreeHead,
     VerifiedLog,
     append_batch,
+    check_history,
     decode_entry,
+    decode_linked_entry,
     encode_entry,
     hash_leaf,
     inclusion_proof,
     key_id,
+    link_entry,
     nodes_for_inclusion_proof,
     public_key_from_bytes,
     public_key_to_bytes,
@@ -87,11 +94,13 @@ __all__ = [
     "new_event",
     "publish_head",
     "read_entries",
+    "read_head_text",
     "record_event",
     "record_events",
     "register_owner_addresses",
     "sequence_pending",
     "sequencer_mode",
+    "trusted_public_keys",
     "verify_stored_log",
 ]
 
@@ -404,12 +413,33 @@ def _append_batch(pending: Sequence[PendingRow], keys: signing.SigningKeyFile) -
         _check_frontier(frontier, newest, keys)
     _register_key(keys)
     try:
-        batch = append_batch(frontier, [row.entry for row in pending], keys.private_key, timezone.now())
+        batch = append_batch(
+            frontier,
+            _linked_entries(pending, size),
+            keys.private_key,
+            timezone.now(),
+            origin=settings.CONFIDE_AUDIT_ORIGIN,
+        )
     except AuditFormatError as exc:
         raise AuditFormatError(f"a pending event is malformed ({exc})") from None
     insert_rows(list(zip(batch.records, pending, strict=True)), batch.nodes)
     delete_pending([row.id for row in pending])
     transaction.on_commit(partial(_after_commit, size, batch.head), robust=True)
+
+
+def _linked_entries(pending: Sequence[PendingRow], size: int) -> list[bytes]:
+    """The pending entries as they go into the log: each one about a client carries its link (ADR 0014b)."""
+    entries: list[bytes] = []
+    links = next_client_links(row.client_id for row in pending if row.client_id)
+    for offset, row in enumerate(pending):
+        event = decode_entry(row.entry)
+        if event.client_id is None:
+            entries.append(row.entry)
+            continue
+        link = links.get(event.client_id) or next_client_links([event.client_id])[event.client_id]
+        entries.append(link_entry(row.entry, link))
+        links[event.client_id] = ClientLink(link.seq + 1, size + offset)
+    return entries
 
 
 def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.SigningKeyFile) -> None:
@@ -428,7 +458,7 @@ def _check_frontier(frontier: CompactRange, newest: NewestRow, keys: signing.Sig
         return
     if newest.signed_at is None:
         raise LogIntegrityError(newest.position, "the newest signed tree head has no valid time")
-    head = head_from_row(frontier.size, root, newest.signed_at, newest.key_id, newest.signature)
+    head = head_from_row(frontier.size, root, newest.signed_at, newest.key_id, newest.signature, newest.origin)
     trusted = {key_id(key): key for key in keys.trusted_public_keys()}
     public_key = trusted.get(head.key_id)
     if public_key is None:
@@ -469,15 +499,15 @@ def latest_head() -> SignedTreeHead | None:
         LogEntry.objects.exclude(signature=None)
         .exclude(signed_at=None)
         .order_by("-position")
-        .values_list("position", "root_hash", "signed_at", "key_id", "signature")
+        .values_list("position", "root_hash", "signed_at", "key_id", "signature", "origin")
         .first()
     )
     if newest is None:
         return None
-    position, root_hash, signed_at, kid, signature = newest
+    position, root_hash, signed_at, kid, signature, origin = newest
     if signed_at is None:  # excluded above; for the type checker
         return None
-    return head_from_row(position + 1, root_hash, signed_at, kid, signature)
+    return head_from_row(position + 1, root_hash, signed_at, kid, signature, origin)
 
 
 def publish_head(head: SignedTreeHead | None = None, directory: Path | None = None) -> Path:
@@ -502,7 +532,7 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
     path = target / f"head-{head.size}.txt"
     temporary = target / f".head-{head.size}.{secrets.token_hex(6)}.tmp"
     try:
-        with temporary.open("x", encoding="ascii") as handle:
+        with temporary.open("x", encoding="utf-8") as handle:
             handle.write(head.to_text())
             handle.flush()
             os.fsync(handle.fileno())
@@ -511,7 +541,7 @@ def publish_head(head: SignedTreeHead | None = None, directory: Path | None = No
         temporary.unlink(missing_ok=True)
     PublishedHead.objects.create(
         size=head.size,
-        signed_at=head.timestamp,
+        signed_at=head.timestamp or timezone.now(),
         root_hash=head.root_hash,
         key_id=head.key_id,
         signature=head.signature,
@@ -559,7 +589,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         f"{head.to_text()}"
         "-----END TREE HEAD-----\n"
     )
-    stamp = head.timestamp.strftime("%Y-%m-%d")
+    stamp = head.time_text()[:10]
     send_mail(
         subject=f"Confide audit log tree head {stamp} (size {head.size})",
         message=body,
@@ -568,7 +598,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
     )
     PublishedHead.objects.create(
         size=head.size,
-        signed_at=head.timestamp,
+        signed_at=head.timestamp or timezone.now(),
         root_hash=head.root_hash,
         key_id=head.key_id,
         signature=head.signature,
@@ -581,6 +611,30 @@ def published_head_files(directory: Path) -> list[Path]:
     """List the head files in a head directory, smallest tree first."""
     files = [path for path in directory.glob("head-*.txt") if path.stem.removeprefix("head-").isdigit()]
     return sorted(files, key=lambda path: int(path.stem.removeprefix("head-")))
+
+
+def trusted_public_keys(extra_public_keys: Sequence[bytes] = ()) -> list[Ed25519PublicKey]:
+    """The keys whose signatures verification trusts: `extra_public_keys` and the key file's keys.
+
+    Keys registered in the database are never trusted. Raises `signing.SigningKeyError` when
+    there is no key file and no extra key.
+    """
+    trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
+    try:
+        trusted += current_signing_key().trusted_public_keys()
+    except signing.SigningKeyError:
+        if not trusted:
+            raise
+    return trusted
+
+
+def read_head_text(text: str, extra_public_keys: Sequence[bytes] = ()) -> SignedTreeHead:
+    """Parse a saved tree head: a C2SP checkpoint signed by a trusted key, or a v1 head file.
+
+    Raises `AuditFormatError` (malformed), `SignatureError` (a checkpoint no trusted key signed)
+    or `signing.SigningKeyError` (no trusted key at all).
+    """
+    return SignedTreeHead.from_text(text, trusted_public_keys(extra_public_keys))
 
 
 # ----------------------------------------------------------------------------- verifying
@@ -599,17 +653,22 @@ def verify_stored_log(
     Raises `LogIntegrityError` (with the first bad position), `SignatureError` (a head given
     from outside is not validly signed) or `signing.SigningKeyError` (no trusted key at all).
     """
-    trusted = [public_key_from_bytes(raw) for raw in extra_public_keys]
-    try:
-        trusted += current_signing_key().trusted_public_keys()
-    except signing.SigningKeyError:
-        if not trusted:
-            raise
+    trusted = trusted_public_keys(extra_public_keys)
     heads = list(against)
     if settings.CONFIDE_AUDIT_HEAD_DIR and Path(settings.CONFIDE_AUDIT_HEAD_DIR).is_dir():
         for path in published_head_files(Path(settings.CONFIDE_AUDIT_HEAD_DIR)):
-            heads.append(SignedTreeHead.from_text(path.read_text(encoding="ascii")))
-    return verify_log(DatabaseLog(), heads, trusted)
+            heads.append(SignedTreeHead.from_text(path.read_text(encoding="utf-8"), trusted))
+    # The newest checkpoint a witness cosigned (ADR 0014): the log must still extend it.
+    cosigned = Cosignature.objects.order_by("-size").values_list("checkpoint", flat=True).first()
+    if cosigned is not None:
+        heads.append(SignedTreeHead.from_text(cosigned, trusted))
+    verified = verify_log(DatabaseLog(), heads, trusted)
+    # The signed entries are intact; now what is read without re-checking: the index copies and
+    # the subtree hashes proofs are served from (ADR 0014).
+    integrity.check_derived_columns(verified.size)
+    if verified.tree is not None:
+        integrity.check_stored_nodes(verified.tree)
+    return verified
 
 
 def export_events(
@@ -719,16 +778,17 @@ def read_entries(
         # before anything is read; if that fails, nothing is served.
         sequence_pending(wait=True)
         head = latest_head()
-        read_entry = encode_entry(read.event)
-        read_position = next(
+        # The read event was placed with its client link (ADR 0014b), so its bytes differ from what
+        # was recorded; the event itself is the same.
+        read_position, read_link = next(
             (
-                position
+                (position, decode_linked_entry(bytes(entry))[1])
                 for position, entry in LogEntry.objects.filter(tag=Tag.AUDIT_LOG_READ, actor_id=actor_id)
                 .order_by("-position")
                 .values_list("position", "entry")[:100]
-                if bytes(entry) == read_entry
+                if _same_event(bytes(entry), read.event)
             ),
-            None,
+            (None, None),
         )
         if head is None or read_position is None:
             raise AuditAppendError("The read of the audit log was not placed in the signed log.")
@@ -750,4 +810,21 @@ def read_entries(
         if wanted_client is not None and event.client_id != wanted_client:
             raise LogIntegrityError(position, "the entry's client index does not match the entry")
         entries.append(ReadEntry(position, entry, event, proof))
+    if wanted_client is not None:
+        if read_link is None:
+            raise LogIntegrityError(read_position, "the read of the audit log carries no client link")
+        # Inclusion proofs show that what is listed is in the log; the links show that nothing
+        # about this client was left out (ADR 0014b).
+        check_history(
+            read_link,
+            [HistoryItem(item.position, decode_linked_entry(item.entry)[1]) for item in entries],
+            complete=len(entries) < limit,
+        )
     return LogExcerpt(head, entries)
+
+
+def _same_event(entry: bytes, event: AuditEvent) -> bool:
+    try:
+        return decode_entry(entry) == event
+    except AuditFormatError:
+        return False

@@ -1,7 +1,8 @@
 """The Ed25519 key that signs tree heads, kept in a file outside the database.
 
 Someone who can write the database must not be able to sign, so the private key lives in a file:
-`CONFIDE_AUDIT_SIGNING_KEY_FILE`, by default `<data dir>/audit-signing-key` (mode 0600), which
+`CONFIDE_AUDIT_SIGNING_KEY_FILE`, by default `<key dir>/audit-signing-key` (mode 0600; the key
+directory is `CONFIDE_KEY_DIR`, else the data directory, see confide/conf/keyfiles.py), which
 `confide init` and `confide demo` create. The file also lists the public keys it replaced, so that
 both appending and `confide audit verify` know which keys to trust without asking the database::
 
@@ -32,6 +33,7 @@ from confide.auditlog import (
     signing_key_from_bytes,
     unsafe_signing_key_to_bytes,
 )
+from confide.conf import keyfiles
 
 __all__ = [
     "DEFAULT_KEY_FILE_NAME",
@@ -78,9 +80,10 @@ class SigningKeyFile:
 
 
 def signing_key_path(data_dir: Path) -> Path:
-    """Return where the key lives: `CONFIDE_AUDIT_SIGNING_KEY_FILE`, else `<data dir>/audit-signing-key`."""
-    configured = os.environ.get(KEY_FILE_ENV, "")
-    return Path(configured).expanduser() if configured else Path(data_dir) / DEFAULT_KEY_FILE_NAME
+    """Where the key lives: `CONFIDE_AUDIT_SIGNING_KEY_FILE`, else `<key dir>/audit-signing-key`.
+
+    The key directory is `CONFIDE_KEY_DIR`, or the data directory when that is not set."""
+    return keyfiles.key_file(DEFAULT_KEY_FILE_NAME, KEY_FILE_ENV, Path(data_dir))
 
 
 def _render(private_key: Ed25519PrivateKey, previous: tuple[Ed25519PublicKey, ...]) -> str:

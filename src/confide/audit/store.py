@@ -7,21 +7,24 @@ head that cannot verify, so that the verifier reports its position instead of cr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection
 
-from confide.audit.models import LogEntry, LogLock, LogNode, PendingEvent
+from confide.audit.models import LogEntry, LogLock, LogNode, PendingEvent, SigningKey
 from confide.auditlog import (
     AuditEvent,
     AuditFormatError,
+    ClientLink,
     CompactRange,
     LogRecord,
     Node,
     NodeMap,
     SignedTreeHead,
+    decode_linked_entry,
     nodes_for_root,
 )
 
@@ -40,6 +43,7 @@ __all__ = [
     "lock_log",
     "lock_sequencer",
     "newest_row",
+    "next_client_links",
     "pending_count",
     "pending_exists",
     "try_sequencer_session_lock",
@@ -59,14 +63,37 @@ def _bytes(value: Any) -> bytes:
     return bytes(value) if value is not None else b""
 
 
-def head_from_row(size: int, root_hash: Any, signed_at: datetime, key_id: Any, signature: Any) -> SignedTreeHead:
-    """Build the signed tree head stored on a row; raise `AuditFormatError` if it is malformed."""
+def _public_key_of(key_id: bytes) -> bytes | None:
+    """The registered public key with this id (a directory, for writing checkpoint notes; not trusted)."""
+    cached = _PUBLIC_KEYS.get(key_id)
+    if cached is None:
+        found = SigningKey.objects.filter(key_id=key_id).values_list("public_key", flat=True).first()
+        if found is None or hashlib.sha256(_bytes(found)).digest() != key_id:
+            return None
+        cached = _PUBLIC_KEYS[key_id] = _bytes(found)
+    return cached
+
+
+_PUBLIC_KEYS: dict[bytes, bytes] = {}
+
+
+def head_from_row(
+    size: int, root_hash: Any, signed_at: datetime, key_id: Any, signature: Any, origin: Any = None
+) -> SignedTreeHead:
+    """Build the signed tree head stored on a row; raise `AuditFormatError` if it is malformed.
+
+    A row with an origin carries a C2SP checkpoint head; one without, a v1 head.
+    """
+    kid = _bytes(key_id)
+    text_origin = origin if isinstance(origin, str) else None
     return SignedTreeHead(
         size=size,
         timestamp=signed_at,
         root_hash=_bytes(root_hash),
-        key_id=_bytes(key_id),
+        key_id=kid,
         signature=_bytes(signature),
+        origin=text_origin or None,
+        public_key=_public_key_of(kid) if text_origin else None,
     )
 
 
@@ -84,7 +111,7 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _record(row: tuple[Any, ...]) -> LogRecord:
-    position, entry, leaf_hash, root_hash, signed_at, key_id, signature = row
+    position, entry, leaf_hash, root_hash, signed_at, key_id, signature, origin = row
     if root_hash is None and signed_at is None and key_id is None and signature is None:
         # A row inside a batch: the batch's last row carries the head.
         return LogRecord(position=position, entry=_bytes(entry), leaf_hash=_bytes(leaf_hash), head=None)
@@ -92,7 +119,7 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         timestamp = _timestamp(signed_at)
         if timestamp is None:
             raise AuditFormatError("the signing time is not a time")
-        head = head_from_row(position + 1, root_hash, timestamp, key_id, signature)
+        head = head_from_row(position + 1, root_hash, timestamp, key_id, signature, origin)
     except AuditFormatError:
         # A head that was damaged beyond parsing cannot verify; this stand-in cannot either.
         head = SignedTreeHead(position + 1, _EPOCH, bytes(32), bytes(32), bytes(64))
@@ -114,6 +141,7 @@ def _select_rows() -> str:
     columns = ", ".join(
         ["position", *(binary.format(name) for name in ("entry", "leaf_hash", "root_hash")), stamp]
         + [binary.format(name) for name in ("key_id", "signature")]
+        + ["origin"]
     )
     return f"SELECT {columns} FROM {table} WHERE position >= %s ORDER BY position LIMIT %s"  # noqa: S608 (no input)
 
@@ -169,6 +197,7 @@ class NewestRow(NamedTuple):
     signed_at: datetime | None
     key_id: bytes
     signature: bytes
+    origin: str | None
 
 
 def newest_row() -> NewestRow | None:
@@ -176,14 +205,16 @@ def newest_row() -> NewestRow | None:
     table = _quote(LogEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT position, root_hash, signed_at, key_id, signature FROM {table} "  # noqa: S608 (no input)
+            f"SELECT position, root_hash, signed_at, key_id, signature, origin FROM {table} "  # noqa: S608 (no input)
             "ORDER BY position DESC LIMIT 1"
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    position, root_hash, signed_at, key_id, signature = row
-    return NewestRow(position, _bytes(root_hash), _timestamp(signed_at), _bytes(key_id), _bytes(signature))
+    position, root_hash, signed_at, key_id, signature, origin = row
+    return NewestRow(
+        position, _bytes(root_hash), _timestamp(signed_at), _bytes(key_id), _bytes(signature), origin or None
+    )
 
 
 # ----------------------------------------------------------------------------- pending events
@@ -300,7 +331,7 @@ def insert_rows(appended: Sequence[tuple[LogRecord, PendingRow]], nodes: Sequenc
     """Insert new rows (each record with the pending row it came from, for the index columns) and subtree hashes."""
     adapt = connection.ops.adapt_datetimefield_value
     entry_columns = (
-        "position", "entry", "leaf_hash", "root_hash", "signed_at", "key_id", "signature",
+        "position", "entry", "leaf_hash", "root_hash", "signed_at", "key_id", "signature", "origin",
         "tag", "actor_id", "client_id", "occurred_at",
     )  # fmt: skip
     entry_values: list[tuple[Any, ...]] = [
@@ -309,9 +340,15 @@ def insert_rows(appended: Sequence[tuple[LogRecord, PendingRow]], nodes: Sequenc
             record.entry,
             record.leaf_hash,
             *(
-                (None, None, None, None)
+                (None, None, None, None, None)
                 if record.head is None
-                else (record.head.root_hash, adapt(record.head.timestamp), record.head.key_id, record.head.signature)
+                else (
+                    record.head.root_hash,
+                    adapt(record.head.timestamp),
+                    record.head.key_id,
+                    record.head.signature,
+                    record.head.origin,
+                )
             ),
             pending.tag,
             pending.actor_id,
@@ -334,6 +371,39 @@ def insert_rows(appended: Sequence[tuple[LogRecord, PendingRow]], nodes: Sequenc
                     f"INSERT INTO {_quote(table)} ({names}) VALUES {', '.join([placeholders] * len(chunk))}",  # noqa: S608
                     [value for row in chunk for value in row],
                 )
+
+
+def next_client_links(client_ids: Iterable[str]) -> dict[str, ClientLink]:
+    """The link the next entry about each client must carry, from the newest entry about them.
+
+    Read through the `client_id` index (which `confide audit verify` checks against the entries);
+    for a client whose newest entry predates links, the earlier entries are counted.
+    """
+    wanted = sorted(set(client_ids))
+    links: dict[str, ClientLink] = {}
+    if not wanted:
+        return links
+    table = _quote(LogEntry._meta.db_table)
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.client_id, e.position, e.entry FROM {table} e JOIN ("  # noqa: S608 (no input)
+            f"SELECT client_id, MAX(position) AS newest FROM {table} WHERE client_id IN ({marks}) "
+            "GROUP BY client_id) m ON e.position = m.newest",
+            wanted,
+        )
+        rows = cursor.fetchall()
+        for client_id, position, entry in rows:
+            _, link = decode_linked_entry(_bytes(entry))
+            if link is not None:
+                links[client_id] = ClientLink(link.seq + 1, position)
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE client_id = %s", [client_id])  # noqa: S608
+                (count,) = cursor.fetchone()
+                links[client_id] = ClientLink(int(count), position)
+    for client_id in wanted:
+        links.setdefault(client_id, ClientLink(0, None))
+    return links
 
 
 def fetch_nodes(size: int, wanted: Iterable[tuple[int, int]]) -> NodeMap:

@@ -21,6 +21,15 @@ length-prefixed fields in a fixed order::
     client_id     0x00, or 0x01 + u16 length + ASCII
     sealed_detail 0x00, or 0x01 + u32 length + bytes
 
+Version 0x02 (issue 22, docs/adr/0014b-complete-histories.md) is the same followed, for an
+entry about a client, by that client's *link*, assigned when the entry is placed in the log::
+
+    client_seq    u64  how many entries about this client precede this one
+    client_prev   u64  0 when there is none, else the position of the previous one + 1
+
+so the history of a client can be walked from its newest entry and a missing entry shows as a
+broken link. Writers encode version 0x01; the sequencer re-encodes with the link.
+
 All integers are big-endian. Text fields are restricted to printable ASCII so
 that no Unicode normalisation question can make two encodings of "the same"
 string.
@@ -41,14 +50,19 @@ __all__ = [
     "ENTRY_VERSION",
     "MAX_SEALED_DETAIL",
     "AuditEvent",
+    "ClientLink",
     "Outcome",
     "PurposeOfUse",
     "decode_entry",
+    "decode_linked_entry",
     "encode_entry",
+    "link_entry",
 ]
 
 ENTRY_MAGIC = b"CFAE"
 ENTRY_VERSION = 1
+LINKED_ENTRY_VERSION = 2
+_U64 = struct.Struct(">Q")
 MAX_SEALED_DETAIL = 1 << 20
 
 _TAG_RE = re.compile(r"[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}:[a-z][a-z0-9_]{0,31}")
@@ -175,11 +189,32 @@ def _text(value: str) -> bytes:
     return _U16.pack(len(raw)) + raw
 
 
-def encode_entry(event: AuditEvent) -> bytes:
-    """Return the canonical byte encoding of ``event`` (the Merkle leaf input)."""
+@dataclass(frozen=True, slots=True)
+class ClientLink:
+    """An entry's place in its client's history: how many came before, and where the last one is."""
+
+    seq: int
+    previous: int | None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.seq < (1 << 63):
+            raise AuditFormatError("a client sequence number must be between 0 and 2^63 - 1")
+        if self.previous is not None and not 0 <= self.previous < (1 << 63):
+            raise AuditFormatError("a previous position must be between 0 and 2^63 - 1")
+        if (self.seq == 0) != (self.previous is None):
+            raise AuditFormatError("only a client's first entry has no previous position")
+
+
+def encode_entry(event: AuditEvent, link: ClientLink | None = None) -> bytes:
+    """Return the canonical byte encoding of ``event`` (the Merkle leaf input).
+
+    With ``link`` (only for an event about a client) the entry is version 2 and carries it.
+    """
+    if link is not None and event.client_id is None:
+        raise AuditFormatError("only an entry about a client carries a client link")
     parts = [
         ENTRY_MAGIC,
-        bytes([ENTRY_VERSION]),
+        bytes([ENTRY_VERSION if link is None else LINKED_ENTRY_VERSION]),
         _text(event.tag),
         _I64.pack(event.occurred_at_us),
         _text(event.actor_id),
@@ -194,7 +229,17 @@ def encode_entry(event: AuditEvent) -> bytes:
         parts.append(b"\x00")
     else:
         parts += [b"\x01", _U32.pack(len(event.sealed_detail)), event.sealed_detail]
+    if link is not None:
+        parts += [_U64.pack(link.seq), _U64.pack(0 if link.previous is None else link.previous + 1)]
     return b"".join(parts)
+
+
+def link_entry(entry: bytes, link: ClientLink) -> bytes:
+    """Re-encode a version 1 entry about a client with its link (what the sequencer does)."""
+    event, existing = decode_linked_entry(entry)
+    if existing is not None:
+        raise AuditFormatError("the entry already carries a client link")
+    return encode_entry(event, link)
 
 
 class _Reader:
@@ -228,14 +273,19 @@ class _Reader:
 
 
 def decode_entry(data: bytes) -> AuditEvent:
-    """Decode a canonical entry, raising ``AuditFormatError`` for anything else."""
+    """Decode a canonical entry (version 1 or 2), raising ``AuditFormatError`` for anything else."""
+    return decode_linked_entry(data)[0]
+
+
+def decode_linked_entry(data: bytes) -> tuple[AuditEvent, ClientLink | None]:
+    """Decode an entry and its client link (``None`` for version 1 entries)."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise AuditFormatError("an encoded entry must be bytes")
     reader = _Reader(bytes(data))
     if reader.take(len(ENTRY_MAGIC), "magic") != ENTRY_MAGIC:
         raise AuditFormatError("entry does not start with the Confide audit entry marker")
     version = reader.take(1, "version")[0]
-    if version != ENTRY_VERSION:
+    if version not in (ENTRY_VERSION, LINKED_ENTRY_VERSION):
         raise AuditFormatError(f"entry version {version} is not supported")
     tag = reader.text("tag")
     (micros,) = _I64.unpack(reader.take(8, "occurred_at"))
@@ -249,10 +299,16 @@ def decode_entry(data: bytes) -> AuditEvent:
         if length > MAX_SEALED_DETAIL:
             raise AuditFormatError(f"sealed_detail length {length} exceeds {MAX_SEALED_DETAIL}")
         sealed_detail = reader.take(length, "sealed_detail")
+    link: ClientLink | None = None
+    if version == LINKED_ENTRY_VERSION:
+        if client_id is None:
+            raise AuditFormatError("a version 2 entry must be about a client")
+        (seq,) = _U64.unpack(reader.take(8, "client_seq"))
+        (previous,) = _U64.unpack(reader.take(8, "client_prev"))
+        link = ClientLink(seq, None if previous == 0 else previous - 1)
     if reader.offset != len(reader.data):
         raise AuditFormatError(
             f"entry has {len(reader.data) - reader.offset} unexpected trailing bytes"
         )
-    return AuditEvent.at_microseconds(
-        tag, micros, actor_id, purpose, outcome, client_id, sealed_detail
-    )
+    event = AuditEvent.at_microseconds(tag, micros, actor_id, purpose, outcome, client_id, sealed_detail)
+    return event, link

@@ -19,6 +19,12 @@ The text form is meant for saving to a file and handing to
     root: <base64 of 32 bytes>
     key-id: <base64 of SHA-256 of the raw public key>
     signature: <base64 of 64 bytes>
+
+Since issue 22 new heads are C2SP checkpoints (``origin`` set): the signature covers the
+checkpoint's note text ``<origin>\\n<size>\\n<base64 root>\\n`` (see ``confide.auditlog.notes``)
+and the text form is the signed note. Such a head's timestamp is when it was signed, as stored,
+but it is not covered by the signature (C2SP checkpoints carry no time; a witness's cosignature
+does). Heads with ``origin=None`` are the v1 heads above and verify as before.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import binascii
 import hashlib
 import re
 import struct
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature
@@ -36,11 +43,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from confide.auditlog.errors import AuditFormatError, SignatureError
 from confide.auditlog.merkle import HASH_SIZE
+from confide.auditlog.notes import (
+    ALG_ED25519,
+    Checkpoint,
+    NoteSignature,
+    NoteVerifier,
+    checkpoint_note,
+    note_key_hash,
+    parse_checkpoint,
+)
 
 __all__ = [
     "HEAD_CONTEXT",
     "HEAD_TEXT_HEADER",
     "SignedTreeHead",
+    "checkpoint_verifier",
     "generate_signing_key",
     "key_id",
     "public_key_from_bytes",
@@ -88,26 +105,74 @@ class SignedTreeHead:
     """A tree size, timestamp and root hash, signed by the key named ``key_id``."""
 
     size: int
-    timestamp: datetime
+    timestamp: datetime | None
     root_hash: bytes
     key_id: bytes
     signature: bytes
+    # Set for C2SP checkpoint heads: the log's origin line, and (for writing the note's key hash)
+    # the raw public key whose SHA-256 is ``key_id``.
+    origin: str | None = None
+    public_key: bytes | None = None
 
     def __post_init__(self) -> None:
-        # Building the message validates size, timestamp and root.
-        tree_head_message(self.size, self.timestamp, self.root_hash)
-        object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+        if self.origin is None:
+            if self.timestamp is None:
+                raise AuditFormatError("a v1 tree head needs a timestamp")
+            # Building the message validates size, timestamp and root.
+            tree_head_message(self.size, self.timestamp, self.root_hash)
+        else:
+            self.checkpoint()
+            if self.timestamp is not None:
+                _micros(self.timestamp)
+        if self.timestamp is not None:
+            object.__setattr__(self, "timestamp", self.timestamp.astimezone(UTC))
+        if self.public_key is not None and hashlib.sha256(self.public_key).digest() != self.key_id:
+            raise AuditFormatError("the public key carried with a tree head does not match its key id")
         if not isinstance(self.key_id, bytes) or len(self.key_id) != HASH_SIZE:
             raise AuditFormatError(f"a key id must be {HASH_SIZE} bytes")
         if not isinstance(self.signature, bytes) or len(self.signature) != _SIGNATURE_SIZE:
             raise AuditFormatError(f"an Ed25519 signature must be {_SIGNATURE_SIZE} bytes")
 
+    @property
+    def is_checkpoint(self) -> bool:
+        """Whether this head is a C2SP checkpoint (rather than a v1 head)."""
+        return self.origin is not None
+
+    def checkpoint(self) -> Checkpoint:
+        """Return the checkpoint this head signs; raise ``AuditFormatError`` for a v1 head."""
+        if self.origin is None:
+            raise AuditFormatError("a v1 tree head is not a checkpoint")
+        return Checkpoint(self.origin, self.size, self.root_hash)
+
     def message(self) -> bytes:
         """Return the bytes the signature covers."""
+        if self.origin is not None:
+            return self.checkpoint().text().encode()
+        if self.timestamp is None:  # refused by __post_init__; for the type checker
+            raise AuditFormatError("a v1 tree head needs a timestamp")
         return tree_head_message(self.size, self.timestamp, self.root_hash)
 
+    def note_signature(self) -> NoteSignature:
+        """Return the log's signature line of a checkpoint head (needs ``public_key``)."""
+        if self.origin is None or self.public_key is None:
+            raise AuditFormatError("only a checkpoint head with its public key has a note signature")
+        return NoteSignature(self.origin, note_key_hash(self.origin, ALG_ED25519, self.public_key), self.signature)
+
+    def time_text(self) -> str:
+        """When the head was signed (ISO 8601, UTC), or 'an unknown time' for a checkpoint read from a file."""
+        if self.timestamp is None:
+            return "an unknown time"
+        return self.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     def to_text(self) -> str:
-        """Return the text form, suitable for a file passed to ``--against``."""
+        """Return the text form, suitable for a file passed to ``--against``.
+
+        For a checkpoint head this is the C2SP signed note; for a v1 head the v1 text form.
+        """
+        if self.origin is not None:
+            return checkpoint_note(self.checkpoint(), [self.note_signature()])
+        if self.timestamp is None:  # refused by __post_init__; for the type checker
+            raise AuditFormatError("a v1 tree head needs a timestamp")
         stamp = self.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return (
             f"{HEAD_TEXT_HEADER}\n"
@@ -119,11 +184,20 @@ class SignedTreeHead:
         )
 
     @classmethod
-    def from_text(cls, text: str) -> SignedTreeHead:
+    def from_text(cls, text: str, public_keys: Iterable[Ed25519PublicKey] = ()) -> SignedTreeHead:
         """Parse the text form strictly; raise ``AuditFormatError`` on any deviation.
 
-        Parsing does not check the signature; call ``verify_tree_head`` for that.
+        A C2SP checkpoint note is accepted too: its signature lines name a key only by a 4-byte
+        hash, so ``public_keys`` are needed to find the log's signature (``SignatureError`` when
+        none of them signed it). Parsing does not check the signature; call
+        ``verify_tree_head`` for that.
         """
+        if not text.startswith(HEAD_TEXT_HEADER):
+            if "\n\n\u2014 " not in text:
+                raise AuditFormatError(
+                    f"a tree head file must start with {HEAD_TEXT_HEADER!r} or be a C2SP checkpoint"
+                )
+            return cls.from_checkpoint(text, public_keys)
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -157,6 +231,33 @@ class SignedTreeHead:
             key_id=_unb64(values["key-id"], "key-id"),
             signature=_unb64(values["signature"], "signature"),
         )
+
+
+    @classmethod
+    def from_checkpoint(cls, text: str | bytes, public_keys: Iterable[Ed25519PublicKey]) -> SignedTreeHead:
+        """Read a C2SP checkpoint signed by one of ``public_keys`` (unknown signatures are ignored)."""
+        checkpoint, note = parse_checkpoint(text)
+        if checkpoint.extensions:
+            raise AuditFormatError("Confide's checkpoints carry no extension lines")
+        for public_key in public_keys:
+            verifier = checkpoint_verifier(checkpoint.origin, public_key)
+            for signature in note.signatures:
+                if verifier.matches(signature):
+                    return cls(
+                        size=checkpoint.size,
+                        timestamp=None,
+                        root_hash=checkpoint.root_hash,
+                        key_id=key_id(public_key),
+                        signature=signature.signature,
+                        origin=checkpoint.origin,
+                        public_key=public_key_to_bytes(public_key),
+                    )
+        raise SignatureError(f"the checkpoint of size {checkpoint.size} carries no signature from a trusted key")
+
+
+def checkpoint_verifier(origin: str, public_key: Ed25519PublicKey) -> NoteVerifier:
+    """The note verifier key (vkey) of the log ``origin`` signed by ``public_key``."""
+    return NoteVerifier(origin, ALG_ED25519, public_key_to_bytes(public_key))
 
 
 def _b64(data: bytes) -> str:
@@ -225,17 +326,30 @@ def key_id(public_key: Ed25519PublicKey) -> bytes:
 
 
 def sign_tree_head(
-    private_key: Ed25519PrivateKey, size: int, root_hash: bytes, timestamp: datetime
+    private_key: Ed25519PrivateKey,
+    size: int,
+    root_hash: bytes,
+    timestamp: datetime,
+    *,
+    origin: str | None = None,
 ) -> SignedTreeHead:
-    """Sign (size, timestamp, root hash) and return the signed tree head."""
-    message = tree_head_message(size, timestamp, root_hash)
-    return SignedTreeHead(
+    """Sign the tree of ``size`` entries with root ``root_hash`` and return the signed head.
+
+    With ``origin`` the head is a C2SP checkpoint of that log (the signature covers the
+    checkpoint text; ``timestamp`` is kept beside it, unsigned). Without it, a v1 head that
+    signs (size, timestamp, root hash) is made, as before issue 22.
+    """
+    public_key = private_key.public_key()
+    unsigned = SignedTreeHead(
         size=size,
         timestamp=timestamp,
         root_hash=root_hash,
-        key_id=key_id(private_key.public_key()),
-        signature=private_key.sign(message),
+        key_id=key_id(public_key),
+        signature=bytes(_SIGNATURE_SIZE),
+        origin=origin,
+        public_key=public_key_to_bytes(public_key) if origin is not None else None,
     )
+    return replace(unsigned, signature=private_key.sign(unsigned.message()))
 
 
 def verify_tree_head(public_key: Ed25519PublicKey, head: SignedTreeHead) -> None:

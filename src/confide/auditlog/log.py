@@ -14,7 +14,7 @@ import hashlib
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -92,6 +92,8 @@ class VerifiedLog:
     size: int
     root_hash: bytes
     latest_head: SignedTreeHead | None
+    # The recomputed tree, for checking the stored subtree hashes against it (not compared).
+    tree: MemoryTree | None = field(default=None, repr=False, compare=False)
 
 
 def append_record(
@@ -99,6 +101,8 @@ def append_record(
     event: AuditEvent,
     signing_key: Ed25519PrivateKey,
     signed_at: datetime,
+    *,
+    origin: str | None = None,
 ) -> AppendResult:
     """Append ``event`` to the tree whose frontier is ``frontier``.
 
@@ -109,7 +113,7 @@ def append_record(
     entry = encode_entry(event)
     leaf = hash_leaf(entry)
     nodes = frontier.append(leaf)
-    head = sign_tree_head(signing_key, frontier.size, frontier.root(), signed_at)
+    head = sign_tree_head(signing_key, frontier.size, frontier.root(), signed_at, origin=origin)
     return AppendResult(LogRecord(frontier.size - 1, entry, leaf, head), nodes)
 
 
@@ -126,13 +130,16 @@ def append_batch(
     entries: Iterable[bytes],
     signing_key: Ed25519PrivateKey,
     signed_at: datetime,
+    *,
+    origin: str | None = None,
 ) -> BatchResult:
     """Append already-encoded ``entries`` to the tree and sign ONE head for the result.
 
     Every entry is decoded first, so a malformed one raises ``AuditFormatError``
     before the frontier changes. Only the last returned record carries the
     signed head; the caller stores all of them and the nodes in one transaction
-    (a failed transaction must discard ``frontier``).
+    (a failed transaction must discard ``frontier``). With ``origin`` the head is a C2SP
+    checkpoint of that log; without it a v1 head.
     """
     entries = list(entries)
     if not entries:
@@ -145,7 +152,7 @@ def append_batch(
         leaf = hash_leaf(entry)
         nodes += frontier.append(leaf)
         records.append(LogRecord(frontier.size - 1, entry, leaf, None))
-    head = sign_tree_head(signing_key, frontier.size, frontier.root(), signed_at)
+    head = sign_tree_head(signing_key, frontier.size, frontier.root(), signed_at, origin=origin)
     records[-1] = LogRecord(records[-1].position, records[-1].entry, records[-1].leaf_hash, head)
     return BatchResult(records, nodes, head)
 
@@ -153,8 +160,9 @@ def append_batch(
 class MemoryLog:
     """An in-memory audit log: the reference for what the app layer stores."""
 
-    def __init__(self, signing_key: Ed25519PrivateKey) -> None:
+    def __init__(self, signing_key: Ed25519PrivateKey, *, origin: str | None = None) -> None:
         self._signing_key = signing_key
+        self._origin = origin
         self._frontier = CompactRange()
         self._tree = MemoryTree()
         self._rows: list[LogRecord] = []
@@ -170,14 +178,16 @@ class MemoryLog:
 
     def append(self, event: AuditEvent, signed_at: datetime) -> LogRecord:
         """Append an event and return its stored row."""
-        record, nodes = append_record(self._frontier, event, self._signing_key, signed_at)
+        record, nodes = append_record(self._frontier, event, self._signing_key, signed_at, origin=self._origin)
         self._tree.store(nodes)
         self._rows.append(record)
         return record
 
     def append_batch(self, events: Iterable[AuditEvent], signed_at: datetime) -> list[LogRecord]:
         """Append several events under one signed head (carried by the last row)."""
-        batch = append_batch(self._frontier, [encode_entry(event) for event in events], self._signing_key, signed_at)
+        batch = append_batch(
+            self._frontier, [encode_entry(event) for event in events], self._signing_key, signed_at, origin=self._origin
+        )
         self._tree.store(batch.nodes)
         self._rows += batch.records
         return batch.records
@@ -420,15 +430,15 @@ def verify_log(
             raise LogIntegrityError(
                 size,
                 f"the log ends after {size} entries but a signed tree head from "
-                f"{head.timestamp.isoformat()} covers {head.size}: entries were removed",
+                f"{head.time_text()} covers {head.size}: entries were removed",
             )
         if head.root_hash != root_at(tree, head.size):
             raise LogIntegrityError(
                 proven_size,
                 f"the log's first {head.size} entries differ from what the signed tree head "
-                f"from {head.timestamp.isoformat()} commits to, although every stored row "
+                f"from {head.time_text()} commits to, although every stored row "
                 "is validly signed: history was rewritten with the signing key",
                 upper_bound=head.size,
             )
         proven_size = head.size
-    return VerifiedLog(size, tree.root(), last_head)
+    return VerifiedLog(size, tree.root(), last_head, tree)

@@ -501,6 +501,14 @@ class MemoryTree:
                 raise ValueError(f"node ({node.level}, {node.index}) is out of order")
             row += node.hash
 
+    def level_hashes(self, level: int) -> bytes:
+        """Return every complete subtree hash of ``level``, concatenated in index order."""
+        return bytes(self._levels[level]) if 0 <= level < len(self._levels) else b""
+
+    def levels(self) -> int:
+        """Return how many levels hold at least one complete subtree."""
+        return sum(1 for row in self._levels if row)
+
     def node_hash(self, level: int, index: int) -> bytes:
         """Return the hash of complete subtree ``(level, index)``."""
         if level < 0 or index < 0 or level >= len(self._levels):

@@ -10,10 +10,13 @@ of Django at module level.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import secrets
 from pathlib import Path
 from typing import NoReturn
+
+from confide.conf import keyfiles
 
 __all__ = [
     "CommandError",
@@ -58,15 +61,32 @@ def prepare_data_dir(path: str | None, *, create: bool) -> Path:
     return data_dir
 
 
-def ensure_secret_key(data_dir: Path) -> None:
-    """Write a random secret key into the data directory unless one is configured."""
+def ensure_secret_key(data_dir: Path) -> Path | None:
+    """Write a random secret key into the key directory unless one is configured; the new file or None."""
     if os.environ.get("CONFIDE_SECRET_KEY") or os.environ.get("CONFIDE_SECRET_KEY_FILE"):
-        return
-    key_file = data_dir / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_urlsafe(64))
+        return None
+    if (data_dir / keyfiles.SECRET_KEY_NAME).exists():
+        return None  # an installation from before CONFIDE_KEY_DIR (ADR 0013)
+    key_file = keyfiles.key_dir(data_dir) / keyfiles.SECRET_KEY_NAME
+    if key_file.exists():
+        return None
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(64))
+    return key_file
+
+
+def ensure_address_key(data_dir: Path) -> Path | None:
+    """Write the address key (ADR 0013) unless it exists; the new file or None. No Django needed."""
+    address = keyfiles.key_file(keyfiles.ADDRESS_KEY_NAME, "CONFIDE_ADDRESS_KEY_FILE", data_dir)
+    if address.exists():
+        return None
+    address.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(address, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"confide address key v1\n{base64.b64encode(secrets.token_bytes(32)).decode('ascii')}\n")
+    return address
 
 
 def setup_django() -> None:

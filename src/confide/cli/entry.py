@@ -13,8 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from confide import __version__
+<<<<<<< HEAD
 from confide.audit.commands import add_audit_commands
 from confide.backup.commands import add_backup_commands
+=======
+from confide.audit.commands import add_audit_commands, add_witness_commands
+>>>>>>> main
 from confide.cli.common import CommandError, data_dir_arg
 from confide.cli.practice_commands import DEFAULT_HOST, DEFAULT_PORT, cmd_check, cmd_demo, cmd_init, cmd_serve
 from confide.jurisdictions.commands import add_jurisdiction_commands
@@ -49,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--practice-name", help="the practice's name")
     p_init.add_argument("--owner-email", help="the owner's e-mail address (their sign-in)")
     p_init.add_argument("--owner-name", help="the owner's name as colleagues see it")
+    p_init.add_argument("--key-dir", help="where to write the key files (default: CONFIDE_KEY_DIR, else the "
+                                          "data directory); keep it apart from the data and its backups")
     p_init.add_argument("--owner-password-file", help="file holding the owner's password (first line)")
     p_init.add_argument("--jurisdiction", help="jurisdiction pack code, e.g. US-CA (see `confide jurisdictions list`)")
     p_init.add_argument("--recovery-kit-dir", help="directory to write the printable recovery kit into")
@@ -82,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_dir_arg(p_check)
     p_check.set_defaults(func=cmd_check)
     add_audit_commands(sub, data_dir_arg)
+    add_witness_commands(sub)
     add_token_commands(sub, data_dir_arg)
     add_recovery_commands(sub, data_dir_arg)
     add_jurisdiction_commands(sub)

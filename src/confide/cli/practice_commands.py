@@ -17,8 +17,10 @@ from typing import Any
 
 from confide import __version__
 from confide.audit.commands import ensure_signing_key
+from confide.audit.signing import signing_key_path
 from confide.cli.common import (
     CommandError,
+    ensure_address_key,
     ensure_secret_key,
     migrate,
     prepare_data_dir,
@@ -26,6 +28,7 @@ from confide.cli.common import (
     run_checks,
     setup_django,
 )
+from confide.conf import keyfiles
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -54,10 +57,32 @@ def _ask_password(value_file: str | None) -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Create a practice in a data directory: owner account, practice keys, recovery kit."""
+    """Create a practice in a data directory: owner account, practice keys, recovery kit.
+
+    A refused `init` removes the key files it wrote, so nothing is left behind (issue 21).
+    """
     data_dir = prepare_data_dir(args.data_dir, create=True)
-    ensure_secret_key(data_dir)
-    ensure_signing_key(data_dir)
+    if args.key_dir:
+        key_dir = Path(args.key_dir).expanduser().resolve()
+        if keyfiles.is_inside(key_dir, data_dir):
+            raise CommandError("--key-dir must be outside the data directory: a copy of the data "
+                               "must not carry the keys that open it.")
+        os.environ[keyfiles.KEY_DIR_ENV] = str(key_dir)
+    created = [path for path in (ensure_secret_key(data_dir),) if path is not None]
+    signing = signing_key_path(data_dir)
+    if not signing.exists():
+        ensure_signing_key(data_dir)
+        created.append(signing)
+    created += [path for path in (ensure_address_key(data_dir),) if path is not None]
+    try:
+        return _init_practice(args, data_dir)
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _init_practice(args: argparse.Namespace, data_dir: Path) -> int:
     setup_django()
     # Models load only after Django is set up from the data directory (the parser is built before).
     from django.core.exceptions import ValidationError
@@ -99,6 +124,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"  {path.name}")
     print("Print each share, give them to different trusted people, then delete the files.")
+    key_dir = keyfiles.key_dir(data_dir)
+    if keyfiles.is_inside(key_dir, data_dir):
+        print(f"The key files are in the data directory ({data_dir}). For production, move them elsewhere "
+              "and set CONFIDE_KEY_DIR, and never back them up with the data (docs/operators.md, Keys).")
+    else:
+        print(f"Key files written to {key_dir}: keep them apart from the data and its backups.")
     print(
         "Next, sign in and review the jurisdiction's rules under Practice (decision support, not legal advice); "
         f"`confide jurisdictions show {membership.practice.jurisdiction}` prints them."

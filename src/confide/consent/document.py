@@ -116,48 +116,96 @@ def _confidential() -> Section:
     )
 
 
+NOT_CONFIRMED = "We have not yet checked this against the law itself."
+
+# Who may or must be told, in plain words (pack `must_tell` / `may_tell` codes).
+RECIPIENTS = {
+    "person_at_risk": "the person at risk",
+    "law_enforcement": "the police",
+    "medical_personnel": "medical staff",
+    "county_mh_director": "a county mental health official",
+    "parent_of_minor_victim": "the parent of a child at risk",
+}
+
+
+def _people(codes: object) -> str:
+    names = [RECIPIENTS[c] for c in codes if c in RECIPIENTS] if isinstance(codes, (list, tuple)) else []
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _settled(rule: Rule | None) -> bool:
+    """True when the rule was confirmed against its text and covers every kind of therapist."""
+    return rule is not None and rule.confirmed and not rule.applies_to
+
+
 def _harm(pack: Pack | None) -> Section:
     rule = pack.first("duty_to_warn") if pack else None
     klass = str(rule.details.get("class", "unknown")) if rule else "unknown"
-    others = {
-        "mandatory": "If you make a serious threat to hurt another person, the law here says we must act to "
-        "protect them. We may warn them or call the police.",
-        "permissive": "If you make a serious threat to hurt another person, the law here lets us act to "
-        "protect them. We may warn them or call the police.",
-        "none": "If you make a serious threat to hurt another person, we may act to keep them safe. "
-        "We may warn them or call the police.",
-        "unknown": "If you make a serious threat to hurt another person, we may act to keep them safe. "
-        "We may warn them or call the police.",
-    }[klass if klass in ("mandatory", "permissive", "none") else "unknown"]
-    return Section(
-        "If someone may get hurt",
-        [
-            "If we believe you are at serious risk of hurting yourself, we may call for emergency help "
-            "or contact someone close to you to keep you safe.",
-            others,
-            "We will talk with you about it first when it is safe to do so.",
-        ],
-        [rule] if rule else [],
-    )
+    must = _people(rule.details.get("must_tell")) if rule else ""
+    may = _people(rule.details.get("may_tell")) if rule else ""
+    threat = "If you make a serious threat to hurt another person,"
+    paragraphs = [
+        "If we believe you are at serious risk of hurting yourself, we may call for emergency help "
+        "or contact someone close to you to keep you safe.",
+    ]
+    if _settled(rule) and klass == "mandatory":
+        assert rule is not None  # noqa: S101  (_settled checked it)
+        if must == RECIPIENTS["county_mh_director"]:
+            paragraphs.append(f"If we think you are likely to cause serious harm to yourself or others, the law "
+                              f"here says we must report it to {must}.")
+        else:
+            paragraphs.append(f"{threat} the law here says we must act to protect them.")
+            if must:
+                paragraphs.append(f"To do this, we tell {must}.")
+        if may:
+            paragraphs.append(f"We may also tell {may}.")
+    elif _settled(rule) and klass == "permissive":
+        paragraphs.append(f"{threat} the law here lets us act to protect them.")
+        paragraphs.append(f"We may tell {may}." if may else "We may warn them or call the police.")
+    elif klass == "mandatory":
+        paragraphs.append(f"{threat} the law here may require us to act to protect them. {NOT_CONFIRMED}")
+        paragraphs.append(f"We may tell {may or must}." if (may or must) else "We may warn them or call the police.")
+    elif klass == "permissive":
+        paragraphs.append(f"{threat} the law here may let us act to protect them. {NOT_CONFIRMED}")
+        paragraphs.append(f"We may tell {may}." if may else "We may warn them or call the police.")
+    else:
+        paragraphs.append(f"{threat} we may act to keep them safe. We may warn them or call the police.")
+        if klass == "unknown":
+            paragraphs.append("We have not yet checked what the law here asks of us.")
+    paragraphs.append("We will talk with you about it first when it is safe to do so.")
+    return Section("If someone may get hurt", paragraphs, [rule] if rule else [])
+
+
+def _report_rule(pack: Pack | None, topic: str) -> Rule | None:
+    return pack.first(topic) if pack else None
 
 
 def _abuse(pack: Pack | None) -> Section:
-    rules = pack.rules_for("mandatory_reporting") if pack else []
-    child = next((r for r in rules if r.details.get("category") == "child_abuse"), None)
-    adult = next((r for r in rules if r.details.get("category") == "vulnerable_adult_abuse"), None)
+    child = _report_rule(pack, "child_abuse_reporting")
+    adult = _report_rule(pack, "elder_abuse_reporting")
     paragraphs = []
-    if child is not None and child.details.get("mandated"):
+    if _settled(child) and child is not None and child.details.get("mandated"):
         paragraphs.append("If we learn that a child is being abused or neglected, the law says we must report it.")
     else:
-        paragraphs.append("If we learn that a child is being abused or neglected, we may need to report it.")
-    if adult is not None and adult.details.get("mandated"):
+        paragraphs.append("If we learn that a child is being abused or neglected, the law here may require us to "
+                          "report it.")
+    if _settled(adult) and adult is not None and adult.details.get("mandated"):
         paragraphs.append(
             "The same is true if an older adult, or an adult who cannot protect themselves, is being abused."
         )
-    else:
+    elif adult is not None and adult.details.get("mandated") is False:
         paragraphs.append(
             "If an older adult, or an adult who cannot protect themselves, is being abused, we may report it."
         )
+    else:
+        paragraphs.append(
+            "The law here may also require us to report the abuse of an older adult, or of an adult who cannot "
+            "protect themselves."
+        )
+    if not (_settled(child) and _settled(adult)):
+        paragraphs.append(NOT_CONFIRMED)
     paragraphs.append("We report to the agency the law names, and we share only what the report needs.")
     return Section("Abuse of a child or a vulnerable adult", paragraphs, [r for r in (child, adult) if r])
 
@@ -209,21 +257,23 @@ def _minors(pack: Pack | None, policy: PolicyChoices) -> Section | None:
         "When the client is under 18, parents or guardians usually give consent and may have a right to "
         "know about care.",
     ]
-    if rule is not None:
+    if rule is None or (rule.status == "unresearched" and rule.details.get("min_age") is None
+                        and str(rule.details.get("conditions", "")) == "not researched"):
+        paragraphs.append("We have not yet checked at what age a young person here can agree to care on their own.")
+    else:
         age = rule.details.get("min_age")
+        may = "can" if _settled(rule) else "may be able to"
         if isinstance(age, int) and age > 0:
-            paragraphs.append(
-                f"Here, a young person who is {age} or older can agree to some care on their own. Some limits apply."
-            )
+            paragraphs.append(f"Here, a young person who is {age} or older {may} agree to some care on their own. "
+                              "Some limits apply.")
         elif age == 0:
-            paragraphs.append(
-                "Here, a young person of any age can agree to some kinds of care on their own, such as help "
-                "after abuse or with thoughts of suicide."
-            )
+            paragraphs.append(f"Here, a young person of any age {may} agree to some kinds of care on their own, such "
+                              "as help after abuse or with thoughts of suicide.")
         else:
-            paragraphs.append(
-                "Here, the law has no set age. In some cases a young person can agree to care on their own."
-            )
+            paragraphs.append(f"Here, the law has no set age. In some cases a young person {may} agree to care on "
+                              "their own.")
+        if not _settled(rule):
+            paragraphs.append(NOT_CONFIRMED)
     paragraphs.append(
         "We keep what a young person tells us private from their parents as far as the law allows. We tell "
         "parents when safety is at risk, and we talk with the young person first."
@@ -271,6 +321,12 @@ def _retention(pack: Pack | None, policy: PolicyChoices) -> Section:
         age = rule.details.get("minor_until_age")
         if age is not None:
             paragraphs.append(f"If you came to us as a child, we keep it at least until you turn {int(age)}.")
+        if rule.authority == "guideline":
+            paragraphs.append("This follows a guideline for therapists. We have not yet checked the law here on it.")
+        elif not rule.confirmed:
+            paragraphs.append(NOT_CONFIRMED)
+        elif rule.applies_to:
+            paragraphs.append("The law sets this time for some kinds of therapist. We use it for all our records.")
     else:
         paragraphs.append("We keep your record only as long as the law asks and we need it.")
     paragraphs.append("Then we destroy it. We delete the keys that lock it, so no copy of it can ever be read again.")
@@ -283,7 +339,7 @@ def _retention(pack: Pack | None, policy: PolicyChoices) -> Section:
 def _rights(pack: Pack | None, policy: PolicyChoices) -> Section:
     access = pack.first("right_of_access") if pack else None
     accounting = pack.first("accounting_of_disclosures") if pack else None
-    privacy = pack.first("privacy_law") if pack else None
+    rights = pack.first("client_rights") if pack else None
     paragraphs = []
     if access is not None:
         days = access.details.get("response_days")
@@ -308,7 +364,34 @@ def _rights(pack: Pack | None, policy: PolicyChoices) -> Section:
         "You can also complain to the government office that protects health privacy. We will never treat "
         "you worse because you complained."
     )
-    return Section("Your rights", paragraphs, [r for r in (access, accounting, privacy) if r])
+    return Section("Your rights", paragraphs, [r for r in (rights, access, accounting) if r])
+
+
+# The state-level topics in plain words, for the list of what the practice has not checked.
+UNCHECKED_WORDS = {
+    "duty_to_warn": "warning others about a threat",
+    "child_abuse_reporting": "reporting child abuse",
+    "elder_abuse_reporting": "reporting the abuse of older adults",
+    "minors_consent": "when young people can agree to care",
+    "retention": "how long records are kept",
+    "privilege": "when a court can see your records",
+    "breach_notification": "telling you if your data leaks",
+}
+
+
+def _not_checked(pack: Pack | None) -> Section | None:
+    if pack is None:
+        return Section("What we have not checked yet", [
+            "We have not yet set up the rules of the law where we work. Please ask us about anything."])
+    topics = pack.unresearched_topics()
+    if not topics:
+        return None
+    words = [UNCHECKED_WORDS[t] for t in topics]
+    return Section("What we have not checked yet", [
+        "We have not yet checked the law here on these topics:",
+        *(f"{w[0].upper()}{w[1:]}." for w in words),
+        "Until we do, we follow the general rules above and ask a lawyer when we need to.",
+    ])
 
 
 def build_consent_text(pack: Pack | None, policy: PolicyChoices, *, practice_name: str = "") -> ConsentText:
@@ -326,6 +409,7 @@ def build_consent_text(pack: Pack | None, policy: PolicyChoices, *, practice_nam
         _messaging(policy),
         _retention(pack, policy),
         _rights(pack, policy),
+        _not_checked(pack),
     ]
     sections = [section for section in candidates if section is not None]
     return ConsentText(

@@ -6,10 +6,11 @@ misconfigured production deployment never answers a request.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 _MIN_SECRET_LENGTH = 50
 _MIN_UNIQUE_CHARACTERS = 5
@@ -53,11 +54,63 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
         errors.append(Error("CONFIDE_ALLOWED_HOSTS must not contain '*'.", id="confide.E005"))
     backend = str(settings.MAILERS["default"]["BACKEND"])
     if backend.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+        # An error, not a warning (issue 21): the console backend prints client addresses and
+        # portal-join links to the server's log.
         errors.append(
-            Warning(
-                "E-mail is not sent in production mode: invitations will not reach anyone.",
+            Error(
+                "E-mail is not sent in production mode: the console backend would print client addresses "
+                "and portal-join links to the log.",
                 hint="Set CONFIDE_EMAIL_BACKEND=smtp and CONFIDE_SMTP_HOST.",
-                id="confide.W001",
+                id="confide.E007",
             )
         )
+    return errors
+
+
+def _is_inside(path: Path, directory: Path) -> bool:
+    """Whether `path` is `directory` or lies below it (symbolic links resolved)."""
+    resolved, parent = Path(path).expanduser().resolve(), Path(directory).expanduser().resolve()
+    return resolved == parent or parent in resolved.parents
+
+
+def key_files() -> list[tuple[str, Path]]:
+    """Every key file this installation reads, by the setting that names it."""
+    found = [("CONFIDE_AUDIT_SIGNING_KEY_FILE", Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE)),
+             ("CONFIDE_ADDRESS_KEY_FILE", Path(settings.CONFIDE_ADDRESS_KEY_FILE))]
+    if settings.CONFIDE_SECRET_KEY_PATH is not None:
+        found.insert(0, ("CONFIDE_SECRET_KEY_FILE", Path(settings.CONFIDE_SECRET_KEY_PATH)))
+    return found
+
+
+def data_directories() -> list[Path]:
+    """The directories a copy of the data would take: the data directory (which holds the file
+    store, and the SQLite database unless `DATABASE_URL` names another), the SQLite database's own
+    directory and the file store wherever they are."""
+    directories = [Path(settings.DATA_DIR), Path(settings.FILE_STORE_DIR)]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        directories.insert(1, Path(str(database["NAME"])).parent)
+    return directories
+
+
+@register(Tags.security, deploy=False)
+def check_key_files_apart_from_data(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """In production, refuse a key file inside the SQLite database's directory or the file store.
+
+    A copy of those directories (a backup, a stolen disk) must not carry the keys that open the
+    data (ADR 0013). `CONFIDE_ALLOW_KEYS_IN_DATA_DIR=true` acknowledges the risk for a test
+    installation.
+    """
+    if not settings.PRODUCTION or settings.CONFIDE_ALLOW_KEYS_IN_DATA_DIR:
+        return []
+    errors: list[CheckMessage] = []
+    for setting, path in key_files():
+        for directory in data_directories():
+            if _is_inside(path, directory):
+                errors.append(Error(
+                    f"The key file named by {setting} is inside {directory}, which a copy of the data takes along.",
+                    hint="Move it elsewhere and set CONFIDE_KEY_DIR (or the *_FILE variable), for example to a "
+                         "systemd credential; CONFIDE_ALLOW_KEYS_IN_DATA_DIR=true accepts the risk.",
+                    id="confide.E008"))
+                break
     return errors

@@ -9,7 +9,21 @@ from __future__ import annotations
 import logging
 import re
 
+from django.urls import Resolver404, resolve
+
 _SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/|/release/)[^/\s?\"']+")
+
+
+UNMATCHED = "[unmatched path]"
+
+
+def routed(path: str) -> bool:
+    """Whether a request path matches one of Confide's routes (an unmatched one is not logged)."""
+    try:
+        resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return False
+    return True
 
 
 def redact_path(text: str) -> str:

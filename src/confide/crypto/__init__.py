@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from confide.crypto.archive import ArchiveReader, ArchiveWriter, open_archive, seal_archive
 from confide.crypto.context import Scope, SealContext, WrapContext
+from confide.crypto.derive import derive_scope_key, keyed_digest
 from confide.crypto.errors import (
     CryptoError,
     IntegrityError,
@@ -92,8 +93,10 @@ __all__ = [
     "WrongSecretError",
     "combine_recovery_shares",
     "create_recovery_kit",
+    "derive_scope_key",
     "fingerprint",
     "generate_user_keypair",
+    "keyed_digest",
     "keyring_for",
     "link_key_from_token",
     "load_public_key",

@@ -46,6 +46,10 @@ PSYCHOTHERAPY_NOTES = "psychotherapy_notes"
 # The statements printed on every authorization Confide produces, and required on a paper form.
 STATEMENT_REVOKE = ("You may revoke this authorization at any time by writing to the practice. A revocation does "
                     "not undo disclosures already made in reliance on it.")
+# The same right, for an authorization signed in the portal, where revoking is a button.
+STATEMENT_REVOKE_PORTAL = ("You may revoke this authorization at any time, with the \"Revoke\" button on the "
+                           "Authorizations page of your portal or by writing to the practice. A revocation does not "
+                           "undo disclosures already made in reliance on it.")
 STATEMENT_CONDITIONING = ("Your treatment, payment, enrolment or eligibility for benefits will not be conditioned on "
                           "whether you sign this authorization.")
 STATEMENT_REDISCLOSURE = ("Information disclosed under this authorization may be redisclosed by the recipient and may "
@@ -140,6 +144,29 @@ def require_active(authorization: Authorization) -> None:
         raise InactiveAuthorizationError("This authorization has expired; no disclosure may be made under it.")
 
 
+# The words for each element an authorization cannot be without (the form refuses with them too).
+MISSING_ELEMENT: dict[str, str] = {
+    "description": ("Describe the information to be disclosed in a specific and meaningful way "
+                    "(45 CFR 164.508(c)(1)(i))."),
+    "discloser": "Name the person or practice authorized to make the disclosure (45 CFR 164.508(c)(1)(ii)).",
+    "recipient_name": "Name the recipient of the information (45 CFR 164.508(c)(1)(iii)).",
+    "purposes": ("State the purpose of the disclosure; \"at the request of the client\" is enough when the "
+                 "client asked for it (45 CFR 164.508(c)(1)(iv))."),
+    "signer_name": "Enter the name of the person who signed (45 CFR 164.508(c)(1)(vi)).",
+    "categories": "Choose at least one kind of information to disclose.",
+    "signed_on": "Enter the date of the signature (45 CFR 164.508(c)(1)(vi)).",
+    "states_right_to_revoke": ("The form must state the client's right to revoke in writing and how "
+                               "(45 CFR 164.508(c)(2)(i))."),
+    "states_conditioning": ("The form must state whether treatment or payment may be conditioned on "
+                            "signing (45 CFR 164.508(c)(2)(ii))."),
+    "states_redisclosure": ("The form must state that the recipient may redisclose the information and "
+                            "that it may then lose its protection (45 CFR 164.508(c)(2)(iii))."),
+    "scan_document_id": "Attach the scan of the signed paper form (upload it to the chart first).",
+}
+# The text elements among them, checked here as text.
+MISSING_TEXT = ("description", "discloser", "recipient_name", "purposes", "signer_name")
+
+
 def _text(value: str, limit: int) -> str:
     value = (value or "").strip()
     return value[: limit + 1]
@@ -156,17 +183,8 @@ def _check(data: AuthorizationInput, *, part2: bool, today: dt.date) -> dict[str
     elif PSYCHOTHERAPY_NOTES in categories and len(categories) > 1:
         errors["categories"] = ("A psychotherapy-notes authorization cannot be combined with other information "
                                 "(45 CFR 164.508(b)(3)(ii)); use a separate authorization for the rest.")
-    texts = {
-        "description": ("Describe the information to be disclosed in a specific and meaningful way "
-                        "(45 CFR 164.508(c)(1)(i))."),
-        "discloser": "Name the person or practice authorized to make the disclosure (45 CFR 164.508(c)(1)(ii)).",
-        "recipient_name": "Name the recipient of the information (45 CFR 164.508(c)(1)(iii)).",
-        "purposes": ("State the purpose of the disclosure; \"at the request of the client\" is enough when the "
-                     "client asked for it (45 CFR 164.508(c)(1)(iv))."),
-        "signer_name": "Enter the name of the person who signed (45 CFR 164.508(c)(1)(vi)).",
-    }
-    for name, message in texts.items():
-        if not str(getattr(data, name) or "").strip():
+    for name, message in MISSING_ELEMENT.items():
+        if name in MISSING_TEXT and not str(getattr(data, name) or "").strip():
             errors[name] = message
     for name in ("description", "purposes", "recipient_address", "expiry_event", "representative_authority"):
         if len(str(getattr(data, name) or "").strip()) > MAX_TEXT:

@@ -32,7 +32,7 @@ from confide.disclosures.authorizations import (
     PSYCHOTHERAPY_NOTES,
     STATEMENT_CONDITIONING,
     STATEMENT_REDISCLOSURE,
-    STATEMENT_REVOKE,
+    STATEMENT_REVOKE_PORTAL,
     AuthorizationInput,
     DisclosureError,
     IncompleteAuthorizationError,
@@ -249,7 +249,7 @@ def prepare_authorization(vault: Vault, client_id: uuid.UUID | str, data: Author
     content = {k: (v.strip() if isinstance(v, str) else v) for k, v in content.items()}
     text = _authorization_summary(content, expires_on=data.expires_on) | {
         "kind": Authorization.Kind(kind).label,
-        "statements": [STATEMENT_REVOKE, STATEMENT_CONDITIONING, STATEMENT_REDISCLOSURE]
+        "statements": [STATEMENT_REVOKE_PORTAL, STATEMENT_CONDITIONING, STATEMENT_REDISCLOSURE]
         + ([PART2_REDISCLOSURE_NOTICE] if part2 else [])}
     request.document_hash = _canonical_hash(text)
     request.portal_text = _seal(vault, client, text, _request_context(client, request, "text"))
@@ -265,6 +265,25 @@ def pending_requests(vault: Vault, client_id: uuid.UUID | str) -> list[Authoriza
     """The authorizations waiting for the client's signature (their state only: nothing is opened)."""
     client = _clinical_staff(vault, client_id)
     return list(AuthorizationRequest.objects.filter(client=client, signed_at=None, withdrawn_at=None))
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """An authorization waiting for the client's signature, with whom it would let the practice tell."""
+
+    request: AuthorizationRequest
+    recipient_name: str
+
+
+def pending_requests_with_recipients(vault: Vault, client_id: uuid.UUID | str) -> list[PendingRequest]:
+    """The same requests, each with its recipient (opened with the care team's clinical key)."""
+    client = _clinical_staff(vault, client_id)
+    found = []
+    for request in AuthorizationRequest.objects.filter(client=client, signed_at=None, withdrawn_at=None):
+        future = Authorization(public_id=request.authorization_public_id, client=client)
+        content = _open(vault, bytes(request.clinical_content), _auth_context(future, "content"))
+        found.append(PendingRequest(request=request, recipient_name=str(content.get("recipient_name", ""))))
+    return found
 
 
 @transaction.atomic

@@ -210,6 +210,10 @@ def create_packet(vault: Vault, client_id: uuid.UUID | str, authorization_id: uu
         demographics: Demographics = services.open_demographics(vault, client)
         sections = _gather(vault, str(client.public_id), selection)
     item_count = sum(len(items) for _, items in sections)
+    if item_count == 0:
+        # An empty packet discloses nothing and would put a "0 items" disclosure in the accounting.
+        raise DisclosureError("Nothing in the record matches this choice and these dates. Choose other kinds of "
+                              "information or a wider date range.")
     labels = [CATEGORIES[c] for c in dict.fromkeys(selection.categories)]
     description = f"{', '.join(labels)} {_range_words(selection)} ({item_count} items)"
     now = timezone.now()

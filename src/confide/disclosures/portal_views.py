@@ -21,9 +21,12 @@ from confide.records.errors import NotFoundError
 
 class SignAuthorizationForm(forms.Form):
     document_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    understood = forms.BooleanField(label="I have read this authorization and I understand it.", required=False)
-    typed_name = forms.CharField(label="Type your full name to sign", max_length=200, required=False,
-                                 widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    understood = forms.BooleanField(
+        label="I have read this authorization and I understand it.",
+        error_messages={"required": "Tick the box to confirm that you read and understood the authorization."})
+    typed_name = forms.CharField(label="Type your full name to sign", max_length=200,
+                                 error_messages={"required": "Type your full name to sign."},
+                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
 
 @client_required

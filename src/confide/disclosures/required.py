@@ -26,9 +26,10 @@ from confide.disclosures.records import get_disclosure, open_disclosure_content,
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Practice
+from confide.records import care
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError
-from confide.records.sealing import field_context, open_value, seal_value
+from confide.records.sealing import client_in_vault, field_context, open_value, seal_value
 
 Scope = ScopeKeyVersion.Scope
 
@@ -79,22 +80,79 @@ class ShownRule:
     citation: str
     status: str
     source_url: str
+    pack: str = ""
+    quote: str = ""
+    authority: str = ""
+
+
+@dataclass(frozen=True)
+class WhichLaw:
+    """Whose rules the workflow shows, and why, in one sentence for the clinician."""
+
+    code: str | None
+    name: str
+    reason: str
+
+
+def rule_topics(basis: str) -> tuple[str, ...]:
+    if basis == Disclosure.Basis.MANDATORY_REPORT:
+        return ("child_abuse_reporting", "elder_abuse_reporting")
+    return ("duty_to_warn", "serious_threat")
 
 
 def rule_topic(basis: str) -> str:
-    return "mandatory_reporting" if basis == Disclosure.Basis.MANDATORY_REPORT else "duty_to_warn"
+    """The main topic of a kind of disclosure (kept for callers that show one)."""
+    return rule_topics(basis)[0]
 
 
-def jurisdiction_rules(practice: Practice, basis: str) -> list[ShownRule] | None:
-    """The practice's rules for this kind of disclosure, or None when no jurisdiction pack is chosen.
+def _applicable_pack(practice: Practice, location: str) -> tuple[Any, Any]:
+    """(the pack whose rules apply, the practice's own pack); either may be None."""
+    own = jurisdictions.practice_pack(practice)
+    if location and (own is None or location != getattr(own, "code", None)):
+        try:
+            return jurisdictions.load_pack(location), own
+        except jurisdictions.PackError:
+            pass  # a location Confide no longer has a pack for: the practice's rules, as before
+    return own, own
 
-    Comes from `confide.jurisdictions` (the practice's pack); its absence is shown, not hidden.
+
+def which_law(practice: Practice, location: str = "") -> WhichLaw:
+    """The jurisdiction whose rules apply: where the client is, when it differs from the practice's.
+
+    `location` is the pack code recorded on the client's latest session ("" when none was recorded).
     """
-    pack = jurisdictions.practice_pack(practice)
+    pack, own = _applicable_pack(practice, location)
+    if pack is None:
+        return WhichLaw(None, "", "The practice has not chosen its jurisdiction.")
+    name = str(getattr(pack, "name", ""))
+    if pack is not own:
+        here = str(getattr(own, "name", "")) if own is not None else "no jurisdiction chosen"
+        return WhichLaw(pack.code, name, f"These are the rules of {name}, where the client was at their latest "
+                                         f"session (the practice: {here}). Where the client is usually decides "
+                                         "which law applies; check with counsel.")
+    return WhichLaw(getattr(pack, "code", None), name, f"These are the rules of {name or 'the practice'}, the "
+                    "practice's jurisdiction; no other location is recorded for the client's latest session.")
+
+
+def jurisdiction_rules(practice: Practice, basis: str, *, location: str = "") -> list[ShownRule] | None:
+    """The rules for this kind of disclosure, or None when no jurisdiction pack applies.
+
+    The pack is the client's location's when the latest session records one that differs from the
+    practice's (see `which_law`), else the practice's. Its absence is shown, not hidden.
+    """
+    pack, _ = _applicable_pack(practice, location)
     if pack is None:
         return None
     return [ShownRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation), status=str(r.status),
-                      source_url=str(r.source_url or "")) for r in pack.rules_for(rule_topic(basis))]
+                      source_url=str(r.source_url or ""), pack=str(getattr(r, "pack_code", "")),
+                      quote=str(getattr(r, "quote", None) or ""), authority=str(getattr(r, "authority_text", "")))
+            for topic in rule_topics(basis) for r in pack.rules_for(topic)]
+
+
+def client_location(vault: Vault, client_id: uuid.UUID | str) -> str:
+    """The pack code recorded for where the client was at their latest session ("" when none)."""
+    client = client_in_vault(vault, client_id)
+    return care.latest_client_location(vault, client)[0]
 
 
 def pack_confirmed(practice: Practice) -> bool:
@@ -272,8 +330,11 @@ def save_emergency_step(vault: Vault, client_id: uuid.UUID | str, disclosure_id:
     cleaned = clean_step(step, data, basis=disclosure.basis)
     if step == "rule":
         practice = Practice.objects.get(pk=disclosure.client.practice_id)
-        rules = jurisdiction_rules(practice, disclosure.basis)
+        location = care.latest_client_location(vault, disclosure.client)[0]
+        rules = jurisdiction_rules(practice, disclosure.basis, location=location)
+        law = which_law(practice, location)
         cleaned["rules_shown"] = [r.__dict__ for r in rules] if rules else []
+        cleaned["jurisdiction"] = {"code": law.code, "reason": law.reason}
     if step != "review":
         answers[step] = cleaned
     disclosure.step = max(disclosure.step, index + 1)

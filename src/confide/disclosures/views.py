@@ -55,17 +55,19 @@ def _date(label: str, *, required: bool = True, help_text: str = "") -> forms.Da
 
 
 def _when(label: str, *, required: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, required=required,
+    return forms.DateTimeField(label=label, required=required, error_messages={"required": f"{label} is required."},
                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
 
 def _line(label: str, *, required: bool = False, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=300, help_text=help_text,
+                           error_messages={"required": f"{label} is required."},
                            widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
 
 def _area(label: str, *, required: bool = False, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=4000, help_text=help_text,
+                           error_messages={"required": f"{label} is required."},
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -81,7 +83,7 @@ def overview(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "disclosures/overview.html", {
         "client": client, "d": demographics,
         "authorizations": authorizations.list_authorizations(vault, client.public_id),
-        "requests": client_side.pending_requests(vault, client.public_id),
+        "requests": client_side.pending_requests_with_recipients(vault, client.public_id),
         "has_portal": ClientAccount.objects.filter(client=client).exists(),
         "entries": records.disclosure_record(vault, client.public_id),
         "court_requests": required.list_court_requests(vault, client.public_id),
@@ -105,33 +107,45 @@ def part2_flag(request: HttpRequest, client_id: str) -> HttpResponse:
 
 class AuthorizationForm(forms.Form):
     categories = forms.MultipleChoiceField(
-        label="Information to disclose", choices=CATEGORY_CHOICES, required=False,
+        label="Information to disclose", choices=CATEGORY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         help_text="Psychotherapy notes need an authorization of their own, with nothing else on it.")
-    description = _area("Description of the information",
-                        help_text="Specific and meaningful, for example \"progress notes from January to March 2026\".")
-    discloser = _line("Who may disclose", help_text="The practice or clinician authorized to disclose.")
-    recipient_name = _line("Recipient")
+    description = _area(
+        "Description of the information", required=True,
+        help_text="Specific and meaningful, for example \"progress notes from January to March 2026\".")
+    discloser = _line("Who may disclose", required=True, help_text="The practice or clinician authorized to disclose.")
+    recipient_name = _line("Recipient", required=True)
     recipient_address = _area("Recipient's address")
-    purposes = _area("Purpose", help_text="\"At the request of the client\" is enough when the client asked.")
+    purposes = _area("Purpose", required=True,
+                     help_text="\"At the request of the client\" is enough when the client asked.")
     expires_on = _date("Expiry date", required=False)
     expiry_event = _line("or expiry event", help_text="For example \"the end of the court proceedings\".")
-    signer_name = _line("Signed by")
-    signed_on = _date("Date signed", required=False)
+    signer_name = _line("Signed by", required=True)
+    signed_on = _date("Date signed")
     signed_by_representative = forms.BooleanField(label="Signed by a personal representative", required=False)
     representative_authority = _line("Representative's authority", help_text="For example \"parent of a minor\".")
     patient_name = _line("Patient name (Part 2 consents)",
                          help_text="Required when the client's record holds substance use disorder records.")
-    states_right_to_revoke = forms.BooleanField(label=f"The signed form states: {STATEMENT_REVOKE}", required=False)
-    states_conditioning = forms.BooleanField(label=f"The signed form states: {STATEMENT_CONDITIONING}",
-                                             required=False)
-    states_redisclosure = forms.BooleanField(label=f"The signed form states: {STATEMENT_REDISCLOSURE}",
-                                             required=False)
-    scan_document_id = forms.ChoiceField(label="Scan of the signed form", required=False,
+    states_right_to_revoke = forms.BooleanField(label=f"The signed form states: {STATEMENT_REVOKE}")
+    states_conditioning = forms.BooleanField(label=f"The signed form states: {STATEMENT_CONDITIONING}")
+    states_redisclosure = forms.BooleanField(label=f"The signed form states: {STATEMENT_REDISCLOSURE}")
+    scan_document_id = forms.ChoiceField(label="Scan of the signed form",
                                          help_text="Upload the scan to the chart's documents first.")
+
+    # Requirements that depend on other answers, said beside the fields (web/_need.html).
+    conditions = {
+        "expires_on": "an expiry date or an expiry event is required",
+        "expiry_event": "an expiry date or an expiry event is required",
+        "representative_authority": "required when a personal representative signed",
+        "patient_name": "required when the record holds substance use disorder records",
+    }
 
     def __init__(self, *args: Any, scans: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Refused empty with the same words (and citations) as the service's own check.
+        for name, message in authorizations.MISSING_ELEMENT.items():
+            if name in self.fields:
+                self.fields[name].error_messages["required"] = message
         self.fields["scan_document_id"].choices = [("", "Choose a document"), *scans]  # type: ignore[attr-defined]
 
     def to_input(self) -> AuthorizationInput:
@@ -369,16 +383,15 @@ class StartForm(forms.Form):
 
 
 class RiskForm(forms.Form):
-    threat = _area("The threat", help_text="What was said or done, in the client's words where you can.")
-    victim = _area("Who is at risk", help_text="An identifiable person, group or place.")
-    imminence = forms.ChoiceField(label="How imminent", choices=[("", "Choose"), *required.IMMINENCE.items()],
-                                  required=False)
-    means = _area("Means", help_text="Access to weapons or other means; \"none known\" if none.")
+    threat = _area("The threat", required=True, help_text="What was said or done, in the client's words where you can.")
+    victim = _area("Who is at risk", required=True, help_text="An identifiable person, group or place.")
+    imminence = forms.ChoiceField(label="How imminent", choices=[("", "Choose"), *required.IMMINENCE.items()])
+    means = _area("Means", required=True, help_text="Access to weapons or other means; \"none known\" if none.")
     history = _area("History", help_text="Past violence, threats or attempts.")
 
 
 class RuleForm(forms.Form):
-    rule_reviewed = forms.BooleanField(label="I have read the rule above and how it applies here", required=False)
+    rule_reviewed = forms.BooleanField(label="I have read the rule above and how it applies here")
     consulted = forms.BooleanField(label="I consulted someone (a supervisor, colleague, lawyer or insurer)",
                                    required=False)
     consultant = _line("Who you consulted")
@@ -386,30 +399,41 @@ class RuleForm(forms.Form):
     advice = _area("Their advice")
     no_consultation_reason = _area("If you consulted no one: why")
 
+    conditions = {
+        "consultant": "required when you consulted someone",
+        "consulted_at": "required when you consulted someone",
+        "advice": "required when you consulted someone",
+        "no_consultation_reason": "required when you consulted no one",
+    }
+
 
 class DisclosureForm(forms.Form):
-    recipient_type = forms.ChoiceField(label="Disclosed to", required=False,
+    recipient_type = forms.ChoiceField(label="Disclosed to",
                                        choices=[("", "Choose"), *required.RECIPIENT_TYPES.items()])
-    recipient_name = _line("Name of the recipient", help_text="Agency and person, e.g. the officer's name.")
+    recipient_name = _line("Name of the recipient", required=True,
+                           help_text="Agency and person, e.g. the officer's name.")
     recipient_address = _line("Their address or number")
-    method = forms.ChoiceField(label="How", required=False, widget=forms.RadioSelect,
+    method = forms.ChoiceField(label="How", widget=forms.RadioSelect,
                                choices=list(required.METHODS.items()))
-    disclosed_at = _when("When it was disclosed")
-    items = forms.MultipleChoiceField(label="What was disclosed (minimum necessary)", required=False,
+    disclosed_at = _when("When it was disclosed", required=True)
+    items = forms.MultipleChoiceField(label="What was disclosed (minimum necessary)",
                                       widget=forms.CheckboxSelectMultiple,
                                       choices=list(required.DISCLOSED_ITEMS.items()))
-    details = _area("What was said")
+    details = _area("What was said", required=True)
 
 
 class ClientToldForm(forms.Form):
-    client_told = forms.ChoiceField(label="Was the client told?", required=False, widget=forms.RadioSelect,
+    client_told = forms.ChoiceField(label="Was the client told?", widget=forms.RadioSelect,
                                     choices=list(required.CLIENT_TOLD.items()))
     told_at = _when("When the client was told")
     not_told_reason = _area("If not: why not, and when they will be told")
 
+    conditions = {"told_at": "required when the client was told",
+                  "not_told_reason": "required when the client was not told yet"}
+
 
 class ReviewForm(forms.Form):
-    confirm = forms.BooleanField(label="This record is accurate and complete", required=False)
+    confirm = forms.BooleanField(label="This record is accurate and complete")
 
 
 STEP_FORMS: dict[str, type[forms.Form]] = {
@@ -482,7 +506,9 @@ def emergency(request: HttpRequest, client_id: str, disclosure_id: str) -> HttpR
     context |= {"step": step, "step_title": required.STEP_TITLES[step], "form": form,
                 "step_number": required.STEPS.index(step) + 1}
     if step == "rule":
-        context["rules"] = required.jurisdiction_rules(client.practice, disclosure.basis)
+        location = required.client_location(_vault(request), client.public_id)
+        context["rules"] = required.jurisdiction_rules(client.practice, disclosure.basis, location=location)
+        context["which_law"] = required.which_law(client.practice, location)
         context["pack_confirmed"] = required.pack_confirmed(client.practice)
     if step == "review":
         context |= _labels(draft.answers)
@@ -514,10 +540,11 @@ def _labels(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 class CourtForm(forms.Form):
-    court = _line("Court or agency")
+    court = _line("Court or agency", required=True)
     reference = _line("Case number")
-    requested_by = _line("Who asks", help_text="The party or lawyer that issued the subpoena, or the court.")
-    requested = _area("What is asked for")
+    requested_by = _line("Who asks", required=True,
+                         help_text="The party or lawyer that issued the subpoena, or the court.")
+    requested = _area("What is asked for", required=True)
     received_on = _date("Received on")
     deadline = _date("Deadline to respond")
     notes = _area("Notes")
@@ -526,8 +553,10 @@ class CourtForm(forms.Form):
 class SettleForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=[
         (o.value, o.label) for o in CourtRequest.Outcome if o != CourtRequest.Outcome.PENDING])
-    disclosed = _area("What was disclosed", help_text="Required when records were disclosed as ordered.")
+    disclosed = _area("What was disclosed")
     notes = _area("Notes")
+
+    conditions = {"disclosed": "required when records were disclosed as ordered"}
 
 
 @record_page
@@ -575,10 +604,10 @@ def settle_court_request(request: HttpRequest, client_id: str, request_id: str) 
 
 class OtherDisclosureForm(forms.Form):
     basis = forms.ChoiceField(label="Basis", choices=[(b.value, b.label) for b in records.MANUAL_BASES])
-    recipient_name = _line("Recipient")
+    recipient_name = _line("Recipient", required=True)
     recipient_address = _line("Recipient's address")
-    description = _area("What was disclosed")
-    purpose = _area("Purpose")
+    description = _area("What was disclosed", required=True)
+    purpose = _area("Purpose", required=True)
     disclosed_on = _date("Date", required=False)
 
 

@@ -1,8 +1,12 @@
 """Jurisdiction packs: one JSON file per jurisdiction, validated against a JSON Schema.
 
-A pack is data, not code. Each rule carries its citation, where the fact came from, whether it
-has been verified and the date it was recorded, so the practice owner can judge it. Confide
-offers decision support, not legal advice; nothing here replaces a lawyer.
+A pack is data, not code. Each rule carries its citation and its evidence: the URL where its text
+was read, a short quote of that text, the day it was checked and a status. `confirmed` means the
+quote and the source are recorded (a confirmed rule without them is refused); `secondary` means
+the rule comes from a named secondary table (NCSL, a journal survey); `unresearched` means no one
+has checked it. Rules that rest on federal law or on a professional guideline say so, so that
+they are never shown as state law. Confide offers decision support, not legal advice; nothing
+here replaces a lawyer. See ADR 0015.
 
 This module has no Django import: the CLI, the web pages and the tests all read packs the same way.
 """
@@ -24,7 +28,10 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 __all__ = [
+    "AUTHORITY_LABELS",
     "DISCLAIMER",
+    "STATE_TOPICS",
+    "STATUSES",
     "TOPICS",
     "Pack",
     "PackError",
@@ -36,27 +43,57 @@ __all__ = [
     "normalise_code",
 ]
 
-Status = Literal["verified", "unverified"]
+Status = Literal["confirmed", "secondary", "unresearched"]
+STATUSES: tuple[str, ...] = ("confirmed", "secondary", "unresearched")
 
 DISCLAIMER = (
     "Confide offers decision support, not legal advice. The rules below come from public sources; "
-    "laws change, and rules marked unverified have not been checked against the law's text. "
+    "laws change. Only rules marked confirmed were checked against a quote of the law's text; rules "
+    "marked secondary come from a named summary table, and unresearched rules were not checked at all. "
     "Confirm them with a lawyer or your licensing board."
 )
 
 # The order in which topics are shown; packs may use any of these.
 TOPICS: dict[str, str] = {
     "duty_to_warn": "Duty to warn or protect",
-    "mandatory_reporting": "Mandatory reporting",
-    "retention": "Record retention",
+    "child_abuse_reporting": "Child abuse reporting",
+    "elder_abuse_reporting": "Elder and dependent-adult abuse reporting",
     "minors_consent": "Minors' consent to care",
+    "retention": "Record retention",
+    "privilege": "Therapist-patient privilege",
     "breach_notification": "Breach notification",
+    "serious_threat": "Disclosure to avert a serious threat (HIPAA)",
+    "substance_use_records": "Substance use disorder records",
+    "ferpa": "School records (FERPA)",
     "psychotherapy_notes": "Psychotherapy notes",
     "privacy_law": "Privacy law",
     "authorization": "Authorization to disclose",
     "accounting_of_disclosures": "Accounting of disclosures",
     "right_of_access": "Right of access",
-    "substance_use_records": "Substance use disorder records",
+    "client_rights": "Clients' privacy rights",
+}
+
+# The topics every state (and every non-US pack) must state for itself, even if only to say that
+# nobody has researched them: missing topics are named to clients, never skipped.
+STATE_TOPICS: tuple[str, ...] = (
+    "duty_to_warn",
+    "child_abuse_reporting",
+    "elder_abuse_reporting",
+    "minors_consent",
+    "retention",
+    "privilege",
+    "breach_notification",
+)
+
+# How a rule's kind of authority is named to the owner when the pack does not name it itself.
+AUTHORITY_LABELS: dict[str, str] = {
+    "state_law": "State law",
+    "federal_law": "Federal law, not state law",
+    "national_law": "National law",
+    "case_law": "Court decisions (case law)",
+    "professional_standard": "Professional standard of a regulator, not a statute",
+    "guideline": "Professional guideline, not law",
+    "none_found": "No rule found",
 }
 
 # Codes a practice may hold from before the packs existed, and the pack each now means.
@@ -86,11 +123,37 @@ class Rule:
     source: str = ""
     as_of: date | None = None
     pack_code: str = ""
+    # The evidence (ADR 0015): a short quote of the text the rule rests on, when it was checked,
+    # what kind of authority it is, and the professions it is limited to (empty: all).
+    quote: str | None = None
+    checked_on: date | None = None
+    authority: str = "state_law"
+    authority_label: str = ""
+    applies_to: tuple[str, ...] = ()
+
+    @property
+    def confirmed(self) -> bool:
+        """True when the rule's quote and source were read and recorded."""
+        return self.status == "confirmed"
 
     @property
     def verified(self) -> bool:
-        """True when the rule's text was checked against its source."""
-        return self.status == "verified"
+        """Old name of `confirmed`, kept for callers outside this package."""
+        return self.confirmed
+
+    @property
+    def authority_text(self) -> str:
+        """What kind of rule this is, in words ("APA guideline, not state law")."""
+        return self.authority_label or AUTHORITY_LABELS.get(self.authority, self.authority)
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, naming the secondary table where there is one."""
+        if self.status == "confirmed":
+            return "confirmed against the text"
+        if self.status == "secondary":
+            return f"from a secondary table ({self.source}), not checked against the statute"
+        return "not researched"
 
     def as_dict(self) -> dict[str, Any]:
         """The rule as plain JSON-ready data (for fingerprints and the API)."""
@@ -102,6 +165,11 @@ class Rule:
             "source": self.source,
             "source_url": self.source_url,
             "status": self.status,
+            "quote": self.quote,
+            "checked_on": self.checked_on.isoformat() if self.checked_on else None,
+            "authority": self.authority,
+            "authority_text": self.authority_text,
+            "applies_to": list(self.applies_to),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "details": dict(self.details),
             "pack": self.pack_code,
@@ -130,9 +198,18 @@ class Pack:
         return found[0] if found else None
 
     @property
-    def unverified_count(self) -> int:
-        """How many of the effective rules are not verified."""
-        return sum(1 for rule in self.rules if not rule.verified)
+    def unconfirmed_count(self) -> int:
+        """How many of the effective rules are not confirmed against a quote of their text."""
+        return sum(1 for rule in self.rules if not rule.confirmed)
+
+    def topic_status(self, topic: str) -> str | None:
+        """The best status among this pack's own rules on a topic (None: the pack states none)."""
+        found = {rule.status for rule in self.own_rules if rule.topic == topic}
+        return next((status for status in STATUSES if status in found), None)
+
+    def unresearched_topics(self) -> list[str]:
+        """The state-level topics on which this pack has no confirmed or secondary rule of its own."""
+        return [topic for topic in STATE_TOPICS if self.topic_status(topic) in (None, "unresearched")]
 
 
 @cache
@@ -170,10 +247,12 @@ def _own_rules(path: Path) -> tuple[dict[str, Any], tuple[Rule, ...]]:
         raise PackError(f"{name}: field parent: a pack cannot be its own parent.")
     rules = []
     for index, raw in enumerate(data["rules"]):
-        try:
-            as_of = date.fromisoformat(raw["as_of"])
-        except ValueError:
-            raise PackError(f"{name}: field rules[{index}].as_of: {raw['as_of']!r} is not a real date.") from None
+        as_of = _real_date(name, index, "as_of", raw["as_of"])
+        checked_on = None if raw["checked_on"] is None else _real_date(name, index, "checked_on", raw["checked_on"])
+        if raw["status"] == "confirmed" and not (raw["quote"] or "").strip():
+            raise PackError(f"{name}: field rules[{index}].quote: a confirmed rule needs the quote it rests on.")
+        if raw["status"] == "confirmed" and not raw["source_url"]:
+            raise PackError(f"{name}: field rules[{index}].source_url: a confirmed rule needs its source.")
         rules.append(
             Rule(
                 topic=raw["topic"],
@@ -186,9 +265,21 @@ def _own_rules(path: Path) -> tuple[dict[str, Any], tuple[Rule, ...]]:
                 source=raw["source"],
                 as_of=as_of,
                 pack_code=code,
+                quote=raw["quote"],
+                checked_on=checked_on,
+                authority=raw["authority"],
+                authority_label=raw.get("authority_label", ""),
+                applies_to=tuple(raw.get("applies_to", ())),
             )
         )
     return data, tuple(rules)
+
+
+def _real_date(name: str, index: int, field_name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PackError(f"{name}: field rules[{index}].{field_name}: {value!r} is not a real date.") from None
 
 
 def _fingerprint(code: str, name: str, parent: str | None, rules: tuple[Rule, ...]) -> str:

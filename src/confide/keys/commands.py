@@ -52,8 +52,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     start(args.data_dir)
     name = _clean_name(args.name)
     # Models load only after start() has set Django up from the data directory.
+    from confide.accounts import guessing
     from confide.keys.models import PersonalAccessToken
-    from confide.keys.vault import create_access_token, vault_from_password
+    from confide.keys.vault import create_access_token
 
     password = read_password_file(args.password_file)
     if not password:
@@ -62,7 +63,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     if user is None:
         fail(WRONG_CREDENTIALS)
     try:
-        vault = vault_from_password(user.pk, user.membership.practice_id, password)
+        vault = guessing.checked_unlock(None, user.pk, user.membership.practice_id, password, where="token-create")
+    except guessing.TooManyAttemptsError:
+        fail("Too many wrong passwords for this account. Wait a while before you try again.")
     except crypto.WrongPasswordError:
         fail(WRONG_CREDENTIALS)
     if not user.is_active:

@@ -83,3 +83,23 @@ class VaultCookieMiddleware:
         elif name in request.COOKIES and not request.session.get(SESSION_KEY):
             response.delete_cookie(name, path="/", samesite="Strict")
         return response
+
+
+def private_key_in_session(request: HttpRequest, user_id: int) -> crypto.UserPrivateKey | None:
+    """The private key `user_id` unlocked in this browser session, signed in yet or not.
+
+    Used while a sign-in waits for its second factor: the password step left the key wrapped in
+    the session and its secret in the cookie. None when the key is not unlocked here.
+    """
+    cached = getattr(request, "_confide_vault", None)
+    if cached is not None:
+        return cached.private_key if cached.user_id == user_id else None
+    blob = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    raw = getattr(request, _PENDING, None)
+    try:
+        secret = raw if isinstance(raw, bytes) else base64.urlsafe_b64decode(request.COOKIES[cookie_name()] + "==")
+        if not blob:
+            return None
+        return keys.vault_from_session(user_id, 0, blob, secret, emergency_holder=False).private_key
+    except (KeyError, ValueError, crypto.CryptoError):
+        return None

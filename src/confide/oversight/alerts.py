@@ -34,6 +34,8 @@ _SUBJECTS = {
     Alert.Kind.CHARTS_OUTSIDE_CASELOAD: "Confide: many records opened outside a caseload",
     Alert.Kind.NEW_DEVICE: "Confide: a sign-in from a new device",
     Alert.Kind.BULK_EXPORT: "Confide: many downloads of client data",
+    Alert.Kind.GUESSING: "Confide: many wrong passwords for one account",
+    Alert.Kind.DENIED: "Confide: many refused attempts to open client data",
 }
 
 
@@ -110,10 +112,52 @@ def open_alerts_count(practice_id: int) -> int:
     return Alert.objects.filter(practice_id=practice_id, acknowledged_at__isnull=True).count()
 
 
-def list_alerts(practice_id: int, *, limit: int = 200) -> list[Alert]:
-    """The practice's alerts, unacknowledged first, then newest first."""
-    return list(Alert.objects.filter(practice_id=practice_id).select_related("subject", "acknowledged_by", "session")
-                .order_by("acknowledged_at", "-raised_at")[:limit])
+# Triage: what an owner must look at first. An emergency access, many charts opened outside a
+# caseload and many downloads are serious; a sign-in from a new device is a notice.
+SERIOUS = "serious"
+NOTICE = "notice"
+SEVERITY: dict[str, str] = {
+    Alert.Kind.BREAK_GLASS: SERIOUS,
+    Alert.Kind.CHARTS_OUTSIDE_CASELOAD: SERIOUS,
+    Alert.Kind.BULK_EXPORT: SERIOUS,
+    Alert.Kind.GUESSING: SERIOUS,
+    Alert.Kind.DENIED: SERIOUS,
+    Alert.Kind.NEW_DEVICE: NOTICE,
+}
+_RANK = {SERIOUS: 0, NOTICE: 1}
+STATUSES = ("open", "reviewed", "all")
+
+
+def severity_of(alert: Alert) -> str:
+    return SEVERITY.get(alert.kind, SERIOUS)
+
+
+def list_alerts(practice_id: int, *, limit: int = 200, kind: str = "", status: str = "all",
+                severity: str = "") -> list[Alert]:
+    """The practice's alerts: open before reviewed, serious before notices, then newest first.
+
+    `kind` (an `Alert.Kind`), `status` ("open", "reviewed", "all") and `severity` ("serious",
+    "notice") filter; an unknown value filters nothing away rather than failing.
+    """
+    query = Alert.objects.filter(practice_id=practice_id).select_related("subject", "acknowledged_by", "session")
+    if kind in Alert.Kind.values:
+        query = query.filter(kind=kind)
+    if status == "open":
+        query = query.filter(acknowledged_at__isnull=True)
+    elif status == "reviewed":
+        query = query.filter(acknowledged_at__isnull=False)
+    if severity in _RANK:
+        query = query.filter(kind__in=[k for k, v in SEVERITY.items() if v == severity])
+    found = list(query.order_by("acknowledged_at", "-raised_at")[: limit * 4])
+    found.sort(key=lambda a: (a.acknowledged_at is not None, _RANK[severity_of(a)], -a.raised_at.timestamp()))
+    for alert in found:
+        alert.severity = severity_of(alert)  # type: ignore[attr-defined]
+    return found[:limit]
+
+
+def open_serious_alerts(practice_id: int, *, limit: int = 5) -> list[Alert]:
+    """The serious alerts no owner has reviewed yet, newest first (for the owner's home page)."""
+    return list_alerts(practice_id, limit=limit, status="open", severity=SERIOUS)
 
 
 class AlertError(Exception):
@@ -135,3 +179,25 @@ def acknowledge(actor: User, alert_id: int) -> Alert:
         record_event(Tag.ALERT_ACKNOWLEDGED, actor_id=actor_id_for(actor), purpose=PurposeOfUse.OPERATIONS,
                      outcome=Outcome.SUCCESS, sealed_detail=f"alert={alert.pk}".encode("ascii"))
     return alert
+
+
+def observe_guessing(user_id: int, where: str) -> None:
+    """An account's guessing budget ran out (`confide.accounts.guessing`): alert its owner once.
+
+    Only staff accounts raise one (an alert names a staff member, never a client); a portal
+    client's failures are in the audit log.
+    """
+    membership = Membership.objects.filter(user_id=user_id).only("practice_id").first()
+    if membership is None:
+        return
+    minutes = settings.CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES
+    if not _recently_alerted(user_id, Alert.Kind.GUESSING, timezone.now() - dt.timedelta(minutes=minutes)):
+        raise_alert(membership.practice_id, Alert.Kind.GUESSING, user_id,
+                    count=settings.CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT, window_minutes=minutes, detail=where)
+
+
+def observe_denials(practice_id: int, user_id: int, count: int, window_minutes: int) -> None:
+    """Someone was refused client data `count` times in a window (`confide.records.denials`)."""
+    since = timezone.now() - dt.timedelta(minutes=window_minutes)
+    if not _recently_alerted(user_id, Alert.Kind.DENIED, since):
+        raise_alert(practice_id, Alert.Kind.DENIED, user_id, count=count, window_minutes=window_minutes)

@@ -77,6 +77,8 @@ class Alert(models.Model):
         CHARTS_OUTSIDE_CASELOAD = "charts", "Many charts opened outside the caseload"
         NEW_DEVICE = "new_device", "Sign-in from a new device"
         BULK_EXPORT = "bulk_export", "Many downloads of client data"
+        GUESSING = "guessing", "Many wrong passwords for one account"
+        DENIED = "denied", "Many refused attempts to open client data"
 
     practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -217,7 +217,14 @@ def end_emergency(request: HttpRequest, session_id: str) -> HttpResponse:
 def alert_list(request: HttpRequest) -> HttpResponse:
     """The owner's alerts: emergency accesses, charts outside a caseload, new devices, bulk downloads."""
     membership = _membership(request)
-    return render(request, "oversight/alerts.html", {"alerts": alerts.list_alerts(membership.practice_id)})
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "open")
+    status = status if status in alerts.STATUSES else "open"
+    severity = request.GET.get("severity", "")
+    return render(request, "oversight/alerts.html", {
+        "alerts": alerts.list_alerts(membership.practice_id, kind=kind, status=status, severity=severity),
+        "kinds": Alert.Kind.choices, "kind": kind, "status": status, "severity": severity,
+        "open_count": alerts.open_alerts_count(membership.practice_id)})
 
 
 @vault_required
@@ -247,5 +254,5 @@ def acknowledge_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
         alerts.acknowledge(request.user, alert_id)  # type: ignore[arg-type]
     except alerts.AlertError as exc:
         return _problem(request, str(exc), 404)
-    messages.success(request, "Alert acknowledged.")
+    messages.success(request, "Alert marked as reviewed.")
     return redirect("alerts")

@@ -33,8 +33,13 @@ class StoredRule:
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
+
+    @property
     def verified(self) -> bool:
-        return self.status == "verified"
+        # Versions issued before ADR 0015 stored "verified"; they are shown as they were signed.
+        return self.status in ("verified", "confirmed")
 
 
 @dataclass(frozen=True)

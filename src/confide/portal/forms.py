@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from confide.accounts.models import User
+from confide.accounts.passwords import MIN_PASSWORD_LENGTH
 
 SCALE = [(str(n), str(n)) for n in range(1, 6)]
 
@@ -19,7 +20,8 @@ class JoinForm(forms.Form):
                                        "in the portal, never with details.")
     password1 = forms.CharField(label="Choose a password", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text="At least 12 characters; a few unrelated words work well.")
+                                help_text=f"At least {MIN_PASSWORD_LENGTH} characters; "
+                                          "a few unrelated words work well.")
     password2 = forms.CharField(label="Type the password again", strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
@@ -53,7 +55,7 @@ class CheckInForm(forms.Form):
     trust = forms.ChoiceField(label="How much do you trust that your record is kept private?", choices=SCALE,
                               widget=forms.RadioSelect, required=False,
                               help_text="1 means not at all, 5 means completely.")
-    comment = forms.CharField(label="Anything you want to tell your therapist about privacy? (optional)",
+    comment = forms.CharField(label="Anything you want to tell your therapist about privacy?",
                               required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
 
 

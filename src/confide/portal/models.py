@@ -52,6 +52,9 @@ class ClientAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_account")
     client = models.OneToOneField("records.Client", on_delete=models.CASCADE, related_name="portal_account")
     practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE, related_name="+")
+    # The client's e-mail address, sealed under the address key (the user's `email` is only a
+    # keyed hash of it, for signing in): confide/accounts/addresses.py, ADR 0013.
+    sealed_email = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_consent_prompt_at = models.DateTimeField(null=True, blank=True)
 

@@ -27,11 +27,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from confide import crypto
+from confide.accounts import addresses
 from confide.accounts.models import User
 from confide.audit.services import read_entries, record_event
 from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse, hash_leaf
 from confide.jurisdictions import practice_pack
+from confide.jurisdictions.plain import plain_summary, plain_title
 from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.vault import Vault
@@ -216,17 +218,27 @@ def accept_client_invitation(*, token: str, email: str, password: str) -> Client
         validate_email(email)
     except ValidationError:
         raise PortalError("Enter a valid e-mail address.") from None
-    if User.objects.filter(email=email).exists():
+    alias = addresses.portal_alias(email)
+    if User.objects.filter(email__in=(email, alias)).exists():
         raise PortalError("This address already has an account. Use another address, or sign in.")
     validate_password(password, User(email=email))
-    user = User.objects.create_user(email=email, password=password)
+    # Only the keyed hash of the address is the sign-in name; the address itself is sealed.
+    user = User.objects.create_user(email=alias, password=password)
     key_services.provision_user_keys(user.pk, client.practice_id, password)
-    account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id)
+    account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id,
+                                           sealed_email=addresses.seal_address(user.pk, email))
     keys.create_scope_key(client, PORTAL, [*clinical_team(client), user.pk])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     _audit_client(account, Tag.PORTAL_INVITATION_ACCEPTED)
     return account
+
+
+def client_address(account: ClientAccount) -> str:
+    """The e-mail address to write to a portal client at, opened from its sealed copy."""
+    if account.sealed_email is None:
+        raise PortalError("This portal account has no address to write to.")
+    return addresses.open_address(account.user_id, bytes(account.sealed_email))
 
 
 def account_of(user: Any) -> ClientAccount | None:
@@ -280,7 +292,7 @@ def notify_reconsent(practice_id: int, number: int) -> int:
         try:
             send_mail(subject="Something is waiting for you in your secure portal",
                       message=render_to_string("portal/email/reconsent.txt", {"link": f"{settings.SITE_URL}/portal/"}),
-                      from_email=None, recipient_list=[account.user.email])
+                      from_email=None, recipient_list=[client_address(account)])
         except Exception:
             logger.exception("A re-consent notice could not be sent (portal account %s)", account.pk)
         else:
@@ -488,6 +500,34 @@ def read_consent(account: ClientAccount) -> tuple[ConsentVersion, StoredConsentT
         assert version is not None  # noqa: S101  (create=True always returns a version)
         _audit_client(account, Tag.CONSENT_READ)
     return version, stored_text(version)
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """One section of the consent document that differs from the version the client last signed."""
+
+    heading: str
+    kind: str  # "new", "changed" or "removed"
+
+
+def consent_changes(account: ClientAccount, version: ConsentVersion) -> list[ConsentChange]:
+    """What changed in `version` since the version the client last signed ([] if none signed or same)."""
+    signed = (ConsentSignature.objects.filter(client=account.client).select_related("version")
+              .order_by("-signed_at").first())
+    if signed is None or signed.version_id == version.pk:
+        return []
+    old = {s.heading: s for s in stored_text(signed.version).sections}
+    new = stored_text(version).sections
+    changes = []
+    for section in new:
+        before = old.pop(section.heading, None)
+        if before is None:
+            changes.append(ConsentChange(section.heading, "new"))
+        elif before.paragraphs != section.paragraphs or [(r.citation, r.status) for r in before.citations] != [
+                (r.citation, r.status) for r in section.citations]:
+            changes.append(ConsentChange(section.heading, "changed"))
+    changes.extend(ConsentChange(heading, "removed") for heading in old)
+    return changes
 
 
 def sign_consent(vault: Vault, account: ClientAccount, *, version_number: int, understood: bool,
@@ -772,7 +812,8 @@ class PrivacyRule:
     summary: str
     citation: str
     source_url: str | None
-    verified: bool
+    confirmed: bool
+    status: str = "unresearched"
 
 
 def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
@@ -781,7 +822,10 @@ def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
     pack = practice_pack(practice)
     if pack is None:
         return place, []
-    rules = [PrivacyRule(title=str(r.title), summary=str(r.summary), citation=str(r.citation),
+    # A topic the pack states itself is shown from the pack alone; the parent's rule on it would repeat it.
+    own_topics = {r.topic for r in pack.own_rules}
+    shown = [*pack.own_rules, *(r for r in pack.rules[len(pack.own_rules):] if r.topic not in own_topics)]
+    rules = [PrivacyRule(title=plain_title(r), summary=plain_summary(r), citation=str(r.citation),
                          source_url=None if r.source_url is None else str(r.source_url),
-                         verified=r.status == "verified") for r in pack.rules]
+                         confirmed=r.confirmed, status=r.status) for r in shown]
     return str(pack.name), rules

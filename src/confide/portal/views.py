@@ -20,8 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide import crypto
+from confide.accounts import guessing
 from confide.accounts.backends import BACKEND
 from confide.accounts.policy import has_mfa
+from confide.auditlog import LogIntegrityError
 from confide.disclosures.models import AuthorizationRequest
 from confide.keys import web as vault_web
 from confide.keys.vault import Vault, VaultLockedError
@@ -37,6 +39,7 @@ from confide.portal.forms import (
 from confide.portal.models import ClientAccount
 from confide.portal.web import get_client_vault
 from confide.practice.models import Membership, Role
+from confide.records.access_history import INTEGRITY_MESSAGE
 from confide.records.errors import NotFoundError, RecordError
 from confide.web.decorators import staff_required, vault_required
 
@@ -128,7 +131,11 @@ def unlock(request: HttpRequest) -> HttpResponse:
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            vault_web.start(request, services.client_vault(account, form.cleaned_data["password"]))
+            vault_web.start(request, guessing.checked_unlock(request, account.user_id, account.practice_id,
+                                                             form.cleaned_data["password"], where="portal-unlock"))
+        except guessing.TooManyAttemptsError:
+            form.add_error("password", "Too many wrong passwords. Wait a while before you try again.")
+            return render(request, "portal/unlock.html", {"form": form}, status=429)
         except crypto.WrongPasswordError:
             form.add_error("password", "That is not your password.")
         else:
@@ -187,8 +194,9 @@ def consent(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Thank you. Your signed copy is under Your documents.")
                 return redirect("portal-documents")
     current = services.consent_status(account.client)
+    changes = services.consent_changes(account, version) if current.state == "outdated" else []
     return _no_store(render(request, "portal/consent.html", {
-        "version": version, "text": text, "form": form, "status": current}, status=status))
+        "version": version, "text": text, "form": form, "status": current, "changes": changes}, status=status))
 
 
 @client_required
@@ -230,7 +238,11 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def access_history(request: HttpRequest) -> HttpResponse:
     """Every access to the client's record, with what is needed to check each entry."""
-    history = services.own_access_history(_account(request))
+    try:
+        history = services.own_access_history(_account(request))
+    except LogIntegrityError:
+        # A history with an entry missing or altered is refused, never shown incomplete (ADR 0014b).
+        return _no_store(HttpResponse(INTEGRITY_MESSAGE, status=409, content_type="text/plain; charset=utf-8"))
     return _no_store(render(request, "portal/access.html", {"history": history}))
 
 

@@ -29,6 +29,9 @@ class Practice(models.Model):
     session_idle_minutes = models.PositiveSmallIntegerField(
         default=15, validators=[MinValueValidator(MIN_IDLE_MINUTES), MaxValueValidator(MAX_IDLE_MINUTES)]
     )
+    # A note signed this many hours after its session ends is marked as a late entry (issue 23).
+    late_entry_hours = models.PositiveSmallIntegerField(
+        default=72, validators=[MinValueValidator(1), MaxValueValidator(24 * 30)])
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

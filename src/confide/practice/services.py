@@ -37,6 +37,9 @@ class NotAllowedError(PracticeError):
     """The acting user's role does not allow this."""
 
 
+# A note signed later than this after its session is a late entry (records.note_sessions).
+LATE_ENTRY_HOURS_MAX = 24 * 30
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -214,8 +217,9 @@ def revoke_invitation(*, actor: User, invitation_id: int) -> None:
 
 
 @transaction.atomic
-def update_practice_settings(*, actor: User, name: str, mfa_required: bool, session_idle_minutes: int) -> Practice:
-    """Change the practice's name and security policy (owner only)."""
+def update_practice_settings(*, actor: User, name: str, mfa_required: bool, session_idle_minutes: int,
+                             late_entry_hours: int | None = None) -> Practice:
+    """Change the practice's name, security policy and record-keeping settings (owner only)."""
     membership = _require_owner(actor)
     name = name.strip()
     if not name or len(name) > 200:
@@ -226,7 +230,11 @@ def update_practice_settings(*, actor: User, name: str, mfa_required: bool, sess
     practice.name = name
     practice.mfa_required = mfa_required
     practice.session_idle_minutes = session_idle_minutes
-    practice.save(update_fields=["name", "mfa_required", "session_idle_minutes"])
+    if late_entry_hours is not None:
+        if not 1 <= late_entry_hours <= LATE_ENTRY_HOURS_MAX:
+            raise PracticeError(f"The late-entry limit must be between 1 and {LATE_ENTRY_HOURS_MAX} hours.")
+        practice.late_entry_hours = late_entry_hours
+    practice.save(update_fields=["name", "mfa_required", "session_idle_minutes", "late_entry_hours"])
     _audit(Tag.PRACTICE_SETTINGS_CHANGED, actor)
     return practice
 

@@ -61,6 +61,7 @@ WHAT = {
     "access:breakglass:opened": "opened your record in an emergency, outside your care team, giving a reason",
     "access:breakglass:ended": "closed their emergency access to your record",
     "access:breakglass:denied": "tried to open your record in an emergency and was refused",
+    "access:client:denied": "tried to open a part of your record they hold no key for, and was refused",
     "access:breakglass:reviewed": "reviewed the reason given for an emergency access to your record",
     "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
     "portal:invitation:sent": "invited you to the client portal",
@@ -111,6 +112,10 @@ WHY = {
 }
 
 
+# Shown instead of a history that failed its integrity or completeness check (ADR 0014b).
+INTEGRITY_MESSAGE = "The access record did not pass its integrity check, so it is not shown. Please tell the practice."
+
+
 @dataclass(frozen=True)
 class AccessEntry:
     """One access, described for a client, with what is needed to check it."""
@@ -124,6 +129,9 @@ class AccessEntry:
     position: int
     leaf_hash: str
     proof: list[str]
+    # The entry's exact bytes (base64): who/what/why/when as signed, so that a client can tie the
+    # plain words to the proven leaf hash (SHA-256 of 0x00 and these bytes).
+    entry: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,7 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, limit: int = 200
             what=WHAT.get(e.event.tag, e.event.tag), why=WHY.get(e.event.purpose, e.event.purpose),
             outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
             leaf_hash=hash_leaf(e.entry).hex(), proof=[base64.b64encode(p).decode("ascii") for p in e.proof],
+            entry=base64.b64encode(e.entry).decode("ascii"),
         )
         for e in excerpt.entries
     ]

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from confide import crypto
 from confide.audit.tags import Tag
+from confide.jurisdictions.loader import available_codes, normalise_code
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.records.auditing import audit
@@ -205,6 +206,10 @@ class OpenedAppointment:
     appointment: Appointment
     modality: str
     attendance: str
+    # The jurisdiction (pack code) the client was in for this session when it differs from the
+    # practice's, e.g. a video session with a client travelling in another state; "" means the
+    # practice's own. Sealed with the other details (ADR 0015).
+    client_location: str = ""
 
     @property
     def modality_label(self) -> str:
@@ -221,6 +226,17 @@ class OpenedAppointment:
 
 def _appointment_context(client: Client, appointment: Appointment, version: int) -> crypto.SealContext:
     return field_context(client, "appointment", str(appointment.public_id), "details", version, Scope.ADMIN)
+
+
+def clean_client_location(value: str | None) -> str:
+    """A client location as a pack code ("" for the practice's own); RecordError if Confide has no such pack."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    code = normalise_code(text)
+    if code not in available_codes() or code == "US":
+        raise RecordError("The client's location must be a state or country Confide has rules for (e.g. US-NJ, UK).")
+    return code
 
 
 def _clean_appointment(starts_at: dt.datetime | str, duration_minutes: int | str, modality: str,
@@ -274,17 +290,22 @@ def _default_clinician(vault: Vault, client: Client) -> int | None:
 @transaction.atomic
 def create_appointment(vault: Vault, client_id: uuid.UUID | str, *, starts_at: dt.datetime | str,
                        duration_minutes: int | str, modality: str, attendance: str = Attendance.SCHEDULED,
-                       clinician_id: int | None = None) -> Appointment:
-    """Book a session (admin scope: the front desk may). The clinician defaults to the one booking."""
+                       clinician_id: int | None = None, client_location: str = "") -> Appointment:
+    """Book a session (admin scope: the front desk may). The clinician defaults to the one booking.
+
+    `client_location` is the pack code of where the client is for the session when it differs
+    from the practice's jurisdiction ("" when it does not).
+    """
     client = client_in_vault(vault, client_id)
     staff_membership(vault)
     starts, duration = _clean_appointment(starts_at, duration_minutes, modality, attendance)
+    location = clean_client_location(client_location)
     _check_clinician(client, clinician_id)
     appointment = Appointment(client=client, starts_at=starts, duration_minutes=duration, details=b"",
                               clinician_id=clinician_id if clinician_id is not None
                               else _default_clinician(vault, client))
     key = vault.current_key(client.pk, Scope.ADMIN)
-    appointment.details = seal_value(key, {"modality": modality, "attendance": attendance},
+    appointment.details = seal_value(key, _details(modality, attendance, location),
                                 _appointment_context(client, appointment, 1))
     appointment.save()
     audit(vault, Tag.APPOINTMENT_CREATED, client)
@@ -306,7 +327,33 @@ def _opened(vault: Vault, client: Client, appointment: Appointment) -> OpenedApp
     context = _appointment_context(client, appointment, appointment.version)
     details = open_value(vault, bytes(appointment.details), context)
     return OpenedAppointment(appointment=appointment, modality=details["modality"],
-                             attendance=details["attendance"])
+                             attendance=details["attendance"], client_location=str(details.get("client_location", "")))
+
+
+def _details(modality: str, attendance: str, location: str) -> dict[str, str]:
+    details = {"modality": modality, "attendance": attendance}
+    if location:
+        details["client_location"] = location
+    return details
+
+
+def latest_client_location(vault: Vault, client: Client) -> tuple[str, Appointment | None]:
+    """Where the client was at their latest session that has begun (else their next one): a pack code or "".
+
+    Opens one appointment's sealed details (audited as an appointment read). A key the caller does
+    not hold counts as "not recorded".
+    """
+    now = timezone.now()
+    latest = (Appointment.objects.filter(client=client, starts_at__lte=now).order_by("-starts_at").first()
+              or Appointment.objects.filter(client=client).order_by("starts_at").first())
+    if latest is None:
+        return "", None
+    try:
+        opened = _opened(vault, client, latest)
+    except NotFoundError:
+        return "", latest
+    audit(vault, Tag.APPOINTMENT_READ, client)
+    return opened.client_location, latest
 
 
 def open_appointment(vault: Vault, client_id: uuid.UUID | str,
@@ -321,7 +368,7 @@ def open_appointment(vault: Vault, client_id: uuid.UUID | str,
 @transaction.atomic
 def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id: uuid.UUID | str, *,
                        starts_at: dt.datetime | str, duration_minutes: int | str, modality: str, attendance: str,
-                       expected_version: int) -> Appointment:
+                       expected_version: int, client_location: str = "") -> Appointment:
     """Reschedule a session or record its attendance, if nobody saved in between."""
     client = client_in_vault(vault, client_id)
     staff_membership(vault)
@@ -330,10 +377,11 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
     if locked.version != expected_version:
         raise StaleVersionError("Someone else changed this appointment; reload to see their version.")
     starts, duration = _clean_appointment(starts_at, duration_minutes, modality, attendance)
+    location = clean_client_location(client_location)
     key = vault.current_key(client.pk, Scope.ADMIN)
     locked.version += 1
     locked.starts_at, locked.duration_minutes = starts, duration
-    locked.details = seal_value(key, {"modality": modality, "attendance": attendance},
+    locked.details = seal_value(key, _details(modality, attendance, location),
                            _appointment_context(client, locked, locked.version))
     locked.save(update_fields=["starts_at", "duration_minutes", "details", "version"])
     audit(vault, Tag.APPOINTMENT_UPDATED, client)

@@ -122,6 +122,11 @@ class Note(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # The session the note documents (issue 23); a note written for no appointment says why
+    # (`unscheduled_reason`, one of records.note_sessions.UNSCHEDULED_REASONS: never free text).
+    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="notes")
+    unscheduled_reason = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ("-session_date", "-created_at")

@@ -13,6 +13,7 @@ from django.db import transaction
 from confide import crypto
 from confide.accounts.models import User
 from confide.audit.tags import Tag
+from confide.keys import personal
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, PersonalAccessToken, ScopeKeyVersion, UserKeyPair
 from confide.keys.services import kdf_params
@@ -82,6 +83,9 @@ def reset_forgotten_password(recovery: keys.Vault, *, email: str, new_password: 
     private = crypto.generate_user_keypair()
     public = private.public_key()
     pair = UserKeyPair.objects.select_for_update().get(user=user)
+    # Their second factor was sealed to the old key pair: seal it again to the new one.
+    old_private = crypto.unwrap_private_key_from(recovery.private_key, bytes(pair.recovery_wrap), owner_id=str(user.pk))
+    personal.reseal_all_of(user.pk, old_private, public)
     pair.public_key = crypto.serialize_public_key(public)
     pair.fingerprint = crypto.fingerprint(public)
     pair.password_wrap = crypto.wrap_private_key_with_password(private, new_password, owner_id=str(user.pk),

@@ -34,6 +34,7 @@ from confide.keys import vault as keys
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import NoKeyError, Vault
 from confide.practice.models import Membership, Role
+from confide.records import denials
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordIntegrityError
 from confide.records.models import Client
@@ -116,6 +117,7 @@ def client_in_vault(vault: Vault, client_id: uuid.UUID | str, scope: str = Scope
         if client is not None and memo is not None:
             memo[memo_key] = client
     if client is None or not vault.holds(client.pk, scope):
+        denials.note_denied(vault, client)
         raise NotFoundError
     return client
 

@@ -26,6 +26,7 @@ from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
+from confide.records import denials, note_sessions, validation
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client, Note
@@ -69,15 +70,15 @@ class Demographics:
     def clean(self) -> Demographics:
         """Return a normalised copy, or raise `RecordError` naming the bad field."""
         values = {k: (v or "").strip() for k, v in asdict(self).items()}
-        for name in ("given_name", "family_name"):
-            if not values[name]:
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         for name, value in values.items():
             limit = 300 if name == "emergency_contact" else MAX_NAME
             if len(value) > limit:
                 raise RecordError(f"{name.replace('_', ' ').capitalize()} is longer than {limit} characters.")
-            if any(ord(ch) < 32 for ch in value):
-                raise RecordError(f"{name.replace('_', ' ').capitalize()} contains control characters.")
+            # NFC, no control or format characters (bidi overrides, zero-width): records.validation.
+            values[name] = validation.clean_name(value, name.replace("_", " ").capitalize())
+        for name in ("given_name", "family_name"):
+            if not values[name]:
+                raise RecordError(f"{name.replace('_', ' ').capitalize()} is required.")
         if values["date_of_birth"]:
             try:
                 born = dt.date.fromisoformat(values["date_of_birth"])
@@ -252,11 +253,14 @@ def _note_key(vault: Vault, client: Client, kind: str) -> crypto.ScopeKey:
 
 
 @transaction.atomic
-def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str, body: str,
-                template: str = Note.Template.FREE, sign: bool = False, consent_reason: str = "") -> Note:
+def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_date: dt.date | str | None,
+                body: str, template: str = Note.Template.FREE, sign: bool = False, consent_reason: str = "",
+                appointment_id: uuid.UUID | str | None = None, unscheduled_reason: str = "") -> Note:
     """Write a progress or psychotherapy note (a draft unless `sign`).
 
     Signing a progress note for a client without current consent needs `consent_reason` (ADR 0008).
+    A note for an appointment takes the appointment's day as its session date; one for no
+    appointment may say why (`note_sessions.UNSCHEDULED_REASONS`).
     """
     if kind not in Note.Kind.values:
         raise RecordError("The kind must be progress or psychotherapy.")
@@ -265,18 +269,18 @@ def create_note(vault: Vault, client_id: uuid.UUID | str, *, kind: str, session_
     client = client_in_vault(vault, client_id, Scope.CLINICAL)
     membership = staff_membership(vault)
     if membership.role == Role.FRONT_DESK:
+        denials.note_denied(vault, client)
         raise NotFoundError
-    if isinstance(session_date, str):
-        try:
-            session_date = dt.date.fromisoformat(session_date)
-        except ValueError:
-            raise RecordError("The session date must be a date such as 2026-11-26.") from None
-    if session_date > timezone.localdate() + dt.timedelta(days=1):
-        raise RecordError("The session date cannot be in the future.")
+    day = validation.clean_session_date(session_date) if session_date not in (None, "") else None
+    link = note_sessions.resolve(client, appointment_id=appointment_id, unscheduled_reason=unscheduled_reason,
+                                 session_date=day)
+    session_date = validation.clean_session_date(link.session_date)
     body = _clean_body(body)
+    if sign:
+        validation.check_signable(body)
     key = _note_key(vault, client, kind)
     note = Note(client=client, author_id=vault.person_id, kind=kind, template=template, session_date=session_date,
-                body=b"")
+                appointment=link.appointment, unscheduled_reason=link.unscheduled_reason, body=b"")
     note.body = seal_value(key, body, _note_context(note, 1))
     if sign:
         note.status, note.signed_at = Note.Status.SIGNED, timezone.now()
@@ -313,8 +317,10 @@ def list_notes(vault: Vault, client_id: uuid.UUID | str, *, kind: str | None = N
 # as `_visible_notes` (a test compares the two on every kind, status and author).
 _LISTED_NOTES_SQL = """
 SELECT n.*, u.display_name AS author_display_name, u.email AS author_email,
-    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda
+    EXISTS (SELECT 1 FROM records_note a WHERE a.parent_id = n.id) AS has_addenda,
+    ap.starts_at AS appointment_starts_at, ap.duration_minutes AS appointment_minutes
 FROM records_note n JOIN accounts_user u ON u.id = n.author_id
+LEFT JOIN records_appointment ap ON ap.id = n.appointment_id
 WHERE n.client_id = %s AND n.parent_id IS NULL
 AND ((n.kind = %s AND (n.status = %s OR n.author_id = %s)) OR (n.kind = %s AND n.author_id = %s)) {kind}
 ORDER BY n.session_date DESC, n.created_at DESC
@@ -353,6 +359,7 @@ def _get_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         notes = notes.filter(author_id=vault.user_id).select_for_update(of=("self",))
     note = notes.first()
     if note is None:
+        denials.note_denied(vault, client)
         raise NotFoundError
     return note
 
@@ -390,7 +397,8 @@ def _open_note(vault: Vault, note: Note, *, addenda: bool = True) -> OpenedNote:
 
 @transaction.atomic
 def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str, *, body: str,
-               expected_version: int, session_date: dt.date | None = None) -> Note:
+               expected_version: int, session_date: dt.date | None = None,
+               appointment_id: uuid.UUID | str | None = None, unscheduled_reason: str | None = None) -> Note:
     """Autosave a draft. Refuses signed notes and stale versions, so concurrent edits lose nothing."""
     locked = _get_note(vault, client_id, note_id, own_for_update=True)
     if locked.status != Note.Status.DRAFT:
@@ -398,13 +406,21 @@ def save_draft(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | st
     if locked.version != expected_version:
         raise StaleVersionError("This draft was saved elsewhere in the meantime; reload it to continue.")
     body = _clean_body(body)
+    if session_date is not None:
+        session_date = validation.clean_session_date(session_date)
     key = _note_key(vault, locked.client, locked.kind)
     locked.version += 1
     locked.body = seal_value(key, body, _note_context(locked, locked.version))
     if session_date is not None:
         locked.session_date = session_date
+    if appointment_id or unscheduled_reason:
+        link = note_sessions.resolve(locked.client, appointment_id=appointment_id,
+                                     unscheduled_reason=unscheduled_reason or "", session_date=locked.session_date)
+        locked.appointment, locked.unscheduled_reason = link.appointment, link.unscheduled_reason
+        locked.session_date = link.session_date
     locked.updated_at = timezone.now()
-    locked.save(update_fields=["version", "body", "session_date", "updated_at"])
+    locked.save(update_fields=["version", "body", "session_date", "updated_at", "appointment",
+                               "unscheduled_reason"])
     audit(vault, _note_tag(locked.kind, "updated"), locked.client)
     return locked
 
@@ -418,6 +434,7 @@ def sign_note(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | str
         raise RecordError("This note is already signed.")
     if locked.version != expected_version:
         raise StaleVersionError("This draft changed since you opened it; review it before signing.")
+    validation.check_signable(open_value(vault, bytes(locked.body), _note_context(locked, locked.version)))
     locked.status, locked.signed_at = Note.Status.SIGNED, timezone.now()
     locked.save(update_fields=["status", "signed_at"])
     run_signing_checks(vault, locked, consent_reason)
@@ -434,7 +451,7 @@ def add_addendum(vault: Vault, client_id: uuid.UUID | str, note_id: uuid.UUID | 
     if note.kind == Note.Kind.PSYCHOTHERAPY and note.author_id != vault.user_id:
         raise NotFoundError
     body = _clean_body(body)
-    if not body.strip():
+    if validation.says_nothing(body):
         raise RecordError("The addendum is empty.")
     key = _note_key(vault, note.client, note.kind)
     addendum = Note(client=note.client, author_id=vault.person_id, kind=note.kind, session_date=timezone.localdate(),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from confide.jurisdictions import list_packs
 from confide.keys.vault import Vault
 from confide.lifecycle import services as lifecycle
 from confide.records import care, services
@@ -92,7 +93,7 @@ class CloseEpisodeForm(forms.Form):
                               max_length=care.MAX_SUMMARY_CHARS, strip=False,
                               help_text="Why therapy ended, progress on the goals, and any recommendations. "
                                         "Only the care team can read it.",
-                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "true"}))
+                              widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}))
     episode = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -181,6 +182,19 @@ class AppointmentForm(forms.Form):
     modality = forms.ChoiceField(label="Modality", choices=care.Modality.CHOICES, initial=care.Modality.IN_PERSON)
     attendance = forms.ChoiceField(label="Attendance", choices=care.Attendance.CHOICES,
                                    initial=care.Attendance.SCHEDULED)
+    client_location = forms.ChoiceField(
+        label="Where the client is", required=False, choices=(),
+        help_text="Only when it differs from where the practice is (a video session with a client in another "
+                  "state, say): the duty-to-warn and reporting workflow then shows that place's rules.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client_location"].choices = client_location_choices()  # type: ignore[attr-defined]
+
+
+def client_location_choices() -> list[tuple[str, str]]:
+    """"Same as the practice" and every state or country Confide has a pack for."""
+    return [("", "Same as the practice")] + [(p.code, p.name) for p in list_packs() if p.code != "US"]
 
 
 class NewAppointmentForm(AppointmentForm):
@@ -232,7 +246,8 @@ def new_appointment(request: HttpRequest, client_id: str) -> HttpResponse:
         try:
             care.create_appointment(vault, client.public_id, starts_at=data["starts_at"],
                                     duration_minutes=data["duration"], modality=data["modality"],
-                                    attendance=data["attendance"], clinician_id=data["clinician"])
+                                    attendance=data["attendance"], clinician_id=data["clinician"],
+                                    client_location=data["client_location"])
         except (NotFoundError, RecordIntegrityError):
             raise
         except RecordError as exc:
@@ -255,7 +270,8 @@ def edit_appointment(request: HttpRequest, client_id: str, appointment_id: str) 
     if request.method == "GET":
         context["form"] = EditAppointmentForm(initial={
             "starts_at": timezone.localtime(current.starts_at), "duration": current.duration_minutes,
-            "modality": opened.modality, "attendance": opened.attendance, "version": current.version})
+            "modality": opened.modality, "attendance": opened.attendance, "version": current.version,
+            "client_location": opened.client_location})
         return render(request, "web/records/appointment_form.html", context)
     form = EditAppointmentForm(request.POST)
     context["form"] = form
@@ -265,7 +281,7 @@ def edit_appointment(request: HttpRequest, client_id: str, appointment_id: str) 
         failed = save_versioned(form, context, lambda: care.update_appointment(
             vault, client.public_id, current.public_id, starts_at=data["starts_at"],
             duration_minutes=data["duration"], modality=data["modality"], attendance=data["attendance"],
-            expected_version=data["version"]))
+            expected_version=data["version"], client_location=data["client_location"]))
         if failed is None:
             messages.success(request, "Session saved.")
             return redirect(reverse("client-chart", args=[client.public_id]) + "#sessions")
@@ -298,7 +314,7 @@ def format_diagnoses(diagnoses: tuple[care.Diagnosis, ...]) -> str:
 
 def _plan_text(label: str, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=care.MAX_PLAN_SECTION_CHARS, strip=False,
-                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "true"}))
+                           help_text=help_text, widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}))
 
 
 class TreatmentPlanForm(forms.Form):

@@ -22,8 +22,14 @@ def _render(request: HttpRequest, status: int) -> HttpResponse:
     title, text = _TEXT[status]
     if request.path.startswith("/api/"):
         return problem(request, status, text, title=title)
-    # The template is rendered without a request context on purpose: nothing from the
-    # request (not even the user) can leak into an error page.
+    if status in (403, 404) and getattr(request, "user", None) is not None:
+        # Inside the layout, so the menu is there to go on from; the page names nothing of the
+        # request (no path, no parameters, no reason), only that there is nothing to show.
+        html = render_to_string("web/not_found.html", {"title": title, "text": text, "status": status},
+                                request=request)
+        return HttpResponse(html, status=status)
+    # Other errors are rendered without a request context on purpose: nothing from the request
+    # (not even the user) can leak into them, and they must render when the database cannot.
     html = render_to_string("web/error.html", {"title": title, "text": text, "status": status})
     return HttpResponse(html, status=status)
 

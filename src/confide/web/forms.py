@@ -50,6 +50,12 @@ class PracticeSettingsForm(forms.Form):
         min_value=MIN_IDLE_MINUTES,
         max_value=MAX_IDLE_MINUTES,
     )
+    late_entry_hours = forms.IntegerField(
+        label="Mark a note as a late entry when signed more than this many hours after its session",
+        min_value=1, max_value=24 * 30, required=False,
+        help_text="Record-keeping standards expect late entries to be identified as such. 72 hours is common; "
+                  "left empty, the current setting stays.",
+    )
 
 
 class AcceptInvitationForm(forms.Form):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.keys.vault import Vault
 from confide.portal.consent_gate import consent_needed, consent_reason_missing
-from confide.records import services
+from confide.records import note_sessions, services, validation
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import Client, Note
 from confide.records.services import MAX_NOTE_CHARS, Demographics
@@ -31,17 +31,13 @@ from confide.web.record_pages import (
     record_page,
     request_vault,
 )
+from confide.web.templatetags.confide_ui import when
 
 logger = logging.getLogger(__name__)
 
 # The section headings each note template starts from. The template is a starting point only:
 # the note stays free text, so nothing a clinician writes is ever rejected for its shape.
-NOTE_TEMPLATES: dict[str, str] = {
-    Note.Template.FREE: "",
-    Note.Template.SOAP: "Subjective:\n\nObjective:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.DAP: "Data:\n\nAssessment:\n\nPlan:\n",
-    Note.Template.BIRP: "Behavior:\n\nIntervention:\n\nResponse:\n\nPlan:\n",
-}
+NOTE_TEMPLATES: dict[str, str] = validation.NOTE_TEMPLATES  # shared with the services' emptiness rule
 
 class NoteForm(forms.Form):
     """A new note; `body` keeps its whitespace because the headings are part of the text."""
@@ -52,25 +48,40 @@ class NoteForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when the client has not signed the current consent, for example a crisis session.")
     action = forms.ChoiceField(choices=[("save", "Save draft"), ("sign", "Sign")], required=False)
+    # The session the note documents, or why there was none (issue 23, records.note_sessions).
+    appointment = forms.ChoiceField(label="Session this note documents", required=False, choices=[])
+    unscheduled_reason = forms.ChoiceField(label="No appointment: what it was", required=False,
+                                           choices=[("", "Choose"), *note_sessions.UNSCHEDULED_REASONS.items()])
+    conditions = {"appointment": "choose the session, or say below why there was none",
+                  "unscheduled_reason": "when there was no appointment"}
+
+    def __init__(self, *args: Any, sessions: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].choices = [("", "No appointment"), *(sessions or [])]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
+
+
+def _sessions(client: Client) -> list[tuple[str, str]]:
+    return [(str(a.public_id), f"{when(a.starts_at)}, {a.duration_minutes} min")
+            for a in note_sessions.sessions_to_document(client)]
 
 
 class DraftForm(forms.Form):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
-                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
+                           widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     consent_reason = forms.CharField(
         label="Reason to sign without current consent", required=False, max_length=1000,
@@ -80,7 +91,7 @@ class DraftForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") == "sign" and not (data.get("body") or "").strip():
+        if data.get("action") == "sign" and validation.says_nothing(data.get("body") or ""):
             self.add_error("body", "Write the note before signing it.")
         return data
 
@@ -127,16 +138,20 @@ def new_note(request: HttpRequest, client_id: str) -> HttpResponse:
         kind = request.GET.get("kind") if request.GET.get("kind") in Note.Kind.values else Note.Kind.PROGRESS
         template = request.GET.get("template") if request.GET.get("template") in Note.Template.values \
             else Note.Template.FREE
+        sessions = _sessions(client)
         form = NoteForm(initial={"kind": kind, "template": template, "session_date": timezone.localdate(),
-                                 "body": NOTE_TEMPLATES[str(template)]})
+                                 "body": NOTE_TEMPLATES[str(template)],
+                                 "appointment": sessions[0][0] if sessions else ""}, sessions=sessions)
         return _editor(request, client=client, demographics=demographics, form=form)
-    form = NoteForm(request.POST)
+    form = NoteForm(request.POST, sessions=_sessions(client))
     if form.is_valid():
         data = form.cleaned_data
         try:
             note = services.create_note(vault, client.public_id, kind=data["kind"], session_date=data["session_date"],
                                         body=data["body"], template=data["template"], sign=data["action"] == "sign",
-                                        consent_reason=data["consent_reason"])
+                                        consent_reason=data["consent_reason"],
+                                        appointment_id=data["appointment"] or None,
+                                        unscheduled_reason=data["unscheduled_reason"])
         except NotFoundError:
             raise
         except RecordError as exc:
@@ -172,13 +187,16 @@ def _autosave_form_error(request: HttpRequest, form: forms.Form) -> HttpResponse
 @require_POST
 def autosave_new_note(request: HttpRequest, client_id: str) -> HttpResponse:
     """The first autosave of a new note creates the draft; records.js then saves to the draft's URL."""
-    form = NoteForm(request.POST)
+    # Any session id is offered here; create_note refuses one that is not this client's.
+    form = NoteForm(request.POST, sessions=[(request.POST.get("appointment", ""), "")])
     if not form.is_valid():
         return _autosave_form_error(request, form)
     data = form.cleaned_data
     try:
         note = services.create_note(request_vault(request), str(client_id), kind=data["kind"],
-                                    session_date=data["session_date"], body=data["body"], template=data["template"])
+                                    session_date=data["session_date"], body=data["body"], template=data["template"],
+                                    appointment_id=data["appointment"] or None,
+                                    unscheduled_reason=data["unscheduled_reason"])
     except NotFoundError:
         raise Http404 from None
     except RecordError as exc:

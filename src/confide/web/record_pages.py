@@ -23,7 +23,7 @@ from django.shortcuts import render
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
-from confide.records import services
+from confide.records import denials, services
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import Client
 from confide.records.services import Demographics
@@ -126,6 +126,7 @@ def clinical_client(vault: Vault, client_id: str) -> tuple[Client, Demographics]
     """A client whose clinical scope this person holds (front desk and others get NotFoundError)."""
     client, demographics = services.get_client(vault, client_id)
     if not vault.holds(client.pk, ScopeKeyVersion.Scope.CLINICAL):
+        denials.note_denied(vault, client)
         raise NotFoundError
     return client, demographics
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("practice/settings/", views.practice_settings, name="practice-settings"),
     path("practice/staff/", views.staff_list, name="staff-list"),
     path("practice/staff/<int:member_id>/active", views.set_member_active, name="staff-set-active"),
+    path("practice/staff/<int:member_id>/reset-second-factor", views.reset_member_mfa, name="staff-reset-mfa"),
     path("practice/invitations/<int:invitation_id>/revoke", views.revoke_invitation, name="invitation-revoke"),
     path("practice/", include("confide.jurisdictions.urls")),
     path("invite/<str:token>/", views.accept_invitation, name="invitation-accept"),

@@ -13,13 +13,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide import crypto
+from confide.accounts import guessing
 from confide.accounts.backends import BACKEND
 from confide.accounts.middleware import LAST_ACTIVITY_KEY
 from confide.accounts.policy import has_mfa, idle_timeout_seconds
+from confide.accounts.sessions import stored_session_key
 from confide.jurisdictions import pack_confirmed
+from confide.keys.web import start as start_vault
 from confide.keys.web import unlock_with_password
+from confide.oversight import alerts as oversight_alerts
 from confide.portal.services import unread_notices
-from confide.practice import services
+from confide.practice import second_factor, services
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Invitation, Membership, Role
 from confide.web.decorators import owner_required, staff_required
@@ -31,9 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """The landing page after sign-in."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
 
-    unconfirmed = membership.role == Role.OWNER and not pack_confirmed(membership.practice)
+    is_owner = membership.role == Role.OWNER
+    unconfirmed = is_owner and not pack_confirmed(membership.practice)
+    serious = oversight_alerts.open_serious_alerts(membership.practice_id) if is_owner else []
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
-                                             "portal_notices": unread_notices(request.user)})
+                                             "portal_notices": unread_notices(request.user),
+                                             "serious_alerts": serious})
 
 
 @staff_required
@@ -47,6 +54,7 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
         "name": practice.name,
         "mfa_required": practice.mfa_required,
         "session_idle_minutes": practice.session_idle_minutes,
+        "late_entry_hours": practice.late_entry_hours,
     }
     if request.method == "POST":
         if not is_owner:
@@ -140,6 +148,21 @@ def set_member_active(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect("staff-list")
 
 
+@owner_required
+@require_POST
+def reset_member_mfa(request: HttpRequest, member_id: int) -> HttpResponse:
+    """Reset a staff member's lost second factor, after the owner confirms checking who asked."""
+    try:
+        member = second_factor.reset_second_factor(actor=request.user, member_id=member_id,  # type: ignore[arg-type]
+                                                   identity_checked=request.POST.get("identity_checked") == "1")
+    except services.PracticeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{member.user}'s second factor was reset. They set up a new one at their next "
+                                  "sign-in and were told by e-mail.")
+    return redirect("staff-list")
+
+
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens: choose a password, then enrol a second factor."""
@@ -183,7 +206,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
             "has_recovery_codes": authenticators.filter(type=Authenticator.Type.RECOVERY_CODES).exists(),
             "has_mfa": has_mfa(request.user),
             "sessions": sessions,
-            "current_session_key": request.session.session_key,
+            "current_session_key": stored_session_key(request.session.session_key or ""),
         },
     )
 
@@ -238,13 +261,19 @@ def vault_unlock(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
-    error = ""
-    if request.method == "POST":
+    error, status = "", 200
+    if request.method == "POST" and not request.POST.get("password", ""):
+        error, status = "Enter your password.", 400
+    elif request.method == "POST":
+        membership: Membership = request.membership  # type: ignore[attr-defined]
         try:
-            unlock_with_password(request, request.POST.get("password", ""))
+            vault = guessing.checked_unlock(request, membership.user_id, membership.practice_id,
+                                            request.POST.get("password", ""), where="vault-unlock")
+        except guessing.TooManyAttemptsError:
+            error, status = "Too many wrong passwords. Wait a while before you try again.", 429
         except crypto.WrongPasswordError:
-            error = "That is not your password."
+            error, status = "That is not your password.", 400
         else:
+            start_vault(request, vault)
             return redirect(target)
-    return render(request, "web/vault_unlock.html", {"error": error, "next": target},
-                  status=400 if error else 200)
+    return render(request, "web/vault_unlock.html", {"error": error, "next": target}, status=status)

@@ -62,9 +62,33 @@
     event.detail.headers["X-CSRFToken"] = document.body.dataset.csrfToken;
   });
 
+  // Small screens: the menu collapses behind one button (CSS hides it only once this script runs,
+  // so without script the menu simply stays open).
+  function setupMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    if (!toggle) { return; }
+    var bar = toggle.closest(".topbar");
+    document.documentElement.classList.add("has-menu-toggle");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = bar.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // A table that scrolls inside its own box (small screens) takes the focus, so the keyboard can scroll it.
+  function scrollableTables() {
+    document.querySelectorAll("table.table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1 && getComputedStyle(table).overflowX !== "visible") {
+        table.tabIndex = 0;
+      }
+    });
+  }
+
+  function start() { setupIdleWarning(); setupMenu(); scrollableTables(); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setupIdleWarning);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    setupIdleWarning();
+    start();
   }
 })();
