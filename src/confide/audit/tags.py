@@ -126,7 +126,6 @@ class Tag(StrEnum):
     EMERGENCY_HOLDERS_COMPLETED = "practice:emergency_holder:completed"
     ALERT_RAISED = "oversight:alert:raised"
     ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
-<<<<<<< HEAD
     # After therapy ends (ADR 0016). Each carries the client's opaque id except the practice-wide ones.
     CLIENT_DISCHARGED = "lifecycle:client:discharged"
     RETENTION_OVERRIDDEN = "lifecycle:retention:overridden"
@@ -141,7 +140,6 @@ class Tag(StrEnum):
     # Backups (ADR 0016): the operator's command is the actor.
     BACKUP_CREATED = "backup:archive:created"
     BACKUP_RESTORED = "backup:archive:restored"
-=======
     # Guessing and refusals (ADR 0013). A wrong password outside the sign-in form (the unlock
     # pages, `confide token create`), a check refused because the account or address is locked,
     # refused access to a client's data, and an owner's reset of a staff member's second factor.
@@ -149,7 +147,6 @@ class Tag(StrEnum):
     PASSWORD_LOCKED = "auth:password:locked"  # noqa: S105  (an event tag, not a password)
     ACCESS_DENIED = "access:client:denied"
     MFA_RESET = "practice:member_mfa:reset"
->>>>>>> main
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

@@ -13,12 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from confide import __version__
-<<<<<<< HEAD
-from confide.audit.commands import add_audit_commands
-from confide.backup.commands import add_backup_commands
-=======
 from confide.audit.commands import add_audit_commands, add_witness_commands
->>>>>>> main
+from confide.backup.commands import add_backup_commands
 from confide.cli.common import CommandError, data_dir_arg
 from confide.cli.practice_commands import DEFAULT_HOST, DEFAULT_PORT, cmd_check, cmd_demo, cmd_init, cmd_serve
 from confide.jurisdictions.commands import add_jurisdiction_commands

@@ -195,7 +195,7 @@ def chart_retention(vault: Vault, client: Client) -> RetentionView:
              .values_list("held", "discharge__pk", "discharge__last_contact", "discharge__override_until").first())
     held, discharge_pk, last_contact, override_until = found or (False, None, None, None)
     row = None
-    if discharge_pk is not None:
+    if discharge_pk is not None and last_contact is not None:
         row = Discharge(pk=discharge_pk, client=client, last_contact=last_contact, override_until=override_until)
     birth = _birth_date(vault, client) if row is not None else None
     rule, rule_until, practice_until, kept = _dates(client, row, birth)
