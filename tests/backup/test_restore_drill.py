@@ -24,10 +24,10 @@ from tests.records.test_vastaamo import encodings
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-# Words of the demo practice that a stolen archive must not show. (A portal client's sign-in
-# address is in the clear in the user table, as every account's is: ADR 0008 accepts that.)
+# Words of the demo practice that a stolen archive must not show, the portal client's sign-in
+# address among them (a keyed alias since ADR 0013).
 DEMO_CANARIES = [
-    "Lindqvist-Amare", "Margit", "Scheduled worry time",
+    "Lindqvist-Amare", "Margit", "maggie@demo.confide.invalid", "Scheduled worry time",
     "Strong pull to reassure her", "Consent to treatment (fictional demo document)", "Dr. Lena Marsh",
     "Behavioural activation", "I would like to know who else can read my notes",
 ]
@@ -48,6 +48,7 @@ print(json.dumps({"destroyed": str(client.public_id)}))
 OPEN_EVERYTHING = """
 import django, json, sys
 django.setup()
+from confide.accounts.addresses import portal_alias
 from confide.accounts.models import User
 from confide.keys.vault import vault_from_password
 from confide.portal import services as portal
@@ -57,7 +58,7 @@ from confide.records.models import CareTeamMember, Client
 people = json.loads(sys.argv[1])
 opened = {"clients": 0, "notes": 0, "documents": 0, "portal": 0}
 for email, password in people.items():
-    user = User.objects.get(email=email)
+    user = User.objects.filter(email=email).first() or User.objects.get(email=portal_alias(email))
     account = ClientAccount.objects.filter(user=user).first()
     if account is not None:
         vault = portal.client_vault(account, password)
@@ -123,7 +124,9 @@ def test_a_practice_survives_backup_and_restore_and_destroyed_records_stay_destr
         destroyed = _python(DESTROY, env=env)["destroyed"]
         assert str(destroyed) in journal.read_text(encoding="ascii")
 
-        restore_env = base_env(target, target_url, CONFIDE_MODE="demo", CONFIDE_DESTRUCTION_JOURNAL_FILE=str(journal))
+        # The operator keeps the key files apart from the archives and gives the restore the address key.
+        restore_env = base_env(target, target_url, CONFIDE_MODE="demo", CONFIDE_DESTRUCTION_JOURNAL_FILE=str(journal),
+                               CONFIDE_ADDRESS_KEY_FILE=str(source / "address-key"))
         restored = confide("backup", "restore", str(archive), "--key", str(private), "--data-dir", str(target),
                            env=restore_env, timeout=300)
         assert restored.returncode == 0, restored.stderr

@@ -111,7 +111,8 @@ def archive_name(now: dt.datetime) -> str:
 
 def key_file_paths() -> set[Path]:
     """Every key file the running configuration knows of: never read into an archive."""
-    paths = {Path(settings.DATA_DIR) / "secret_key", Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE)}
+    paths = {Path(settings.DATA_DIR) / "secret_key", Path(settings.CONFIDE_AUDIT_SIGNING_KEY_FILE),
+             Path(settings.CONFIDE_ADDRESS_KEY_FILE), Path(settings.CONFIDE_KEY_DIR) / "secret_key"}
     key_dir = os.environ.get("CONFIDE_KEY_DIR", "")
     if key_dir and Path(key_dir).expanduser().is_dir():
         paths.update(p for p in Path(key_dir).expanduser().iterdir() if p.is_file())

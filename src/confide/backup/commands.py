@@ -207,6 +207,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         signing.create_signing_key_file_trusting(key_path, previous)
         print(f"A new audit signing key was written to {key_path}; it also trusts the "  # noqa: T201
               f"{len(previous)} key(s) that signed the restored log. Compare them with your published checkpoints.")
+    if not Path(settings.CONFIDE_ADDRESS_KEY_FILE).exists():
+        print(f"warning: no address key at {settings.CONFIDE_ADDRESS_KEY_FILE}: portal clients cannot sign in "  # noqa: T201
+              "until the practice's own address-key is put there (docs/operators.md, Back up).", file=sys.stderr)
     redone = lifecycle.redestroy_from_journal(entries)
     record_event(Tag.BACKUP_RESTORED, actor_id="system:restore", purpose=PurposeOfUse.OPERATIONS, outcome="success",
                  sealed_detail=f"made={manifest.created_at:%Y%m%dT%H%M%SZ};redestroyed={len(redone)}".encode("ascii"))
