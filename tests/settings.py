@@ -25,3 +25,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # tests/audit/test_batched_appends.py and tests/audit/test_background_sequencer.py cover the
 # after-commit and background paths, and the server tests run `confide serve`'s default.
 CONFIDE_AUDIT_SEQUENCER = "inline"
+
+# Tasks run at once in the suite, so a test sees the e-mail its action queued (through the outbox
+# and its `deliver`, as the worker would send it). tests/notifications use the database queue and
+# a real worker (the `database_queue` fixture and the subprocess tests).
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

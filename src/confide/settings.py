@@ -79,6 +79,10 @@ INSTALLED_APPS = [
     "confide.oversight",
     "confide.lifecycle",
     "confide.backup",
+    "confide.consultation",
+    "django_tasks_db",
+    "confide.notifications",
+    "confide.messaging",
 ]
 
 MIDDLEWARE = [
@@ -380,3 +384,30 @@ CONFIDE_AUDIT_HEAD_EMAIL = envbool("CONFIDE_AUDIT_HEAD_EMAIL", False)
 # by the writer's own thread right after it commits; `inline` inside the writer's transaction,
 # serialised (the test suite's mode, since its transactions never commit).
 CONFIDE_AUDIT_SEQUENCER = envchoice("CONFIDE_AUDIT_SEQUENCER", "background", ("background", "after-commit", "inline"))
+
+# Background work (docs/adr/0018-talking-outside-the-session.md): Django's tasks framework with
+# the queue in the database, run by `confide worker`. Every e-mail goes through it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CONFIDE_WORKER_HEARTBEAT_SECONDS = envint("CONFIDE_WORKER_HEARTBEAT_SECONDS", 10, minimum=1, maximum=3600)
+CONFIDE_WORKER_LEASE_SECONDS = envint("CONFIDE_WORKER_LEASE_SECONDS", 60, minimum=1, maximum=24 * 3600)
+CONFIDE_WORKER_JOBS_SECONDS = envint("CONFIDE_WORKER_JOBS_SECONDS", 60, minimum=1, maximum=24 * 3600)
+CONFIDE_MAIL_MAX_ATTEMPTS = envint("CONFIDE_MAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=100)
+CONFIDE_MAIL_RETRY_SECONDS = envint("CONFIDE_MAIL_RETRY_SECONDS", 30, minimum=1, maximum=3600)
+# The operations key (addresses, mail bodies, reminder contacts): a file outside the database.
+CONFIDE_OPERATIONS_KEY_FILE = envstr("CONFIDE_OPERATIONS_KEY_FILE", "")
+# SMS: no real provider ships; `test` records texts to CONFIDE_SMS_TEST_FILE (or memory).
+CONFIDE_SMS_PROVIDER = envchoice("CONFIDE_SMS_PROVIDER", "none", ("none", "test"))
+CONFIDE_SMS_TEST_FILE = envstr("CONFIDE_SMS_TEST_FILE", "")
+# Web push (optional): VAPID key pair; without a private key, push is off.
+CONFIDE_VAPID_PRIVATE_KEY = envsecret("CONFIDE_VAPID_PRIVATE_KEY") or ""
+CONFIDE_VAPID_PUBLIC_KEY = envstr("CONFIDE_VAPID_PUBLIC_KEY", "")
+CONFIDE_VAPID_SUBJECT = envstr("CONFIDE_VAPID_SUBJECT", "mailto:no-reply@localhost")
+# Push endpoints must be https in production; tests and development may use a local fake.
+CONFIDE_PUSH_ALLOW_HTTP = envbool("CONFIDE_PUSH_ALLOW_HTTP", not PRODUCTION)
+CONFIDE_DIGEST_MINUTES = envint("CONFIDE_DIGEST_MINUTES", 60, minimum=1, maximum=7 * 24 * 60)
+# Staff quiet hours for digests, "START-END" in hours of CONFIDE_TIME_ZONE ("0-0": none); each person may change theirs.
+_quiet = envstr("CONFIDE_DEFAULT_QUIET_HOURS", "20-8").split("-")
+try:
+    CONFIDE_DEFAULT_QUIET_HOURS = (int(_quiet[0]) % 24, int(_quiet[1]) % 24)
+except (ValueError, IndexError):
+    raise ImproperlyConfigured("CONFIDE_DEFAULT_QUIET_HOURS must look like 20-8.") from None

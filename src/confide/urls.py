@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/login/", signin_views.login, name="account_login"),
     path("accounts/2fa/authenticate/", signin_views.mfa_authenticate, name="mfa_authenticate"),
     path("accounts/", include("allauth.urls")),
+    path("", include("confide.consultation.urls")),
+    path("", include("confide.messaging.urls")),
     path("", include("confide.web.urls")),
 ]
 

@@ -200,9 +200,52 @@ def test_portal_and_disclosure_pages_are_accessible(
     violations += axe_violations(wren, "portal: documents")
     for path, name in (("/portal/", "portal: home"), ("/portal/check-in/", "portal: check-in"),
                        ("/portal/privacy/", "portal: privacy"), ("/portal/access/", "portal: access history"),
-                       ("/portal/security/", "portal: security")):
+                       ("/portal/security/", "portal: security"), ("/portal/messages/", "portal: messages"),
+                       ("/portal/reminders/", "portal: reminders")):
         wren.goto(confide.at(path))
         violations += axe_violations(wren, name)
+    # Messaging (issue 16): a message from the client, then the thread on the chart.
+    wren.goto(confide.at("/portal/messages/"))
+    wren.get_by_label("Your message").fill("A question about Tuesday.")
+    wren.get_by_role("button", name="Send").click()
+    violations += axe_violations(wren, "portal: messages with a message")
+    page.goto(chart + "messages/")
+    violations += axe_violations(page, "chart: messages")
 
     assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
+    problems.assert_none()
+
+
+def test_consultation_pages_are_accessible(
+    confide: Confide, new_context: NewContext, problems: BrowserProblems
+) -> None:
+    """Prepare, review and the approved summary (ADR 0019): no serious or critical violation."""
+    context = new_context()
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    violations: list[str] = []
+    page.goto(confide.at("/accounts/login/"))
+    page.locator("input[name=login]").fill("alice@example.test")
+    page.locator("input[name=password]").fill(OWNER_PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/account/security/")
+    enrol_totp(page, OWNER_PASSWORD)
+    page.goto(confide.at("/clients/new"))
+    page.get_by_label("Given name").fill("Marguerite")
+    page.get_by_label("Family name").fill("Oakhollow")
+    page.get_by_role("button", name="Register client").click()
+    page.wait_for_url(re.compile(r"/clients/[0-9a-f-]{36}/$"))
+    chart = page.url
+    for path, name in (("consultations/", "consultations"), ("consultations/new", "prepare a consultation")):
+        page.goto(chart + path)
+        violations += axe_violations(page, name)
+    page.get_by_label("Your question for the consultant").fill("Marguerite Oakhollow asked on 3 May about sleep.")
+    page.get_by_role("button", name="De-identify and review").click(timeout=180_000)
+    page.wait_for_url(re.compile(r"/consultations/[0-9a-f-]{36}/$"))
+    violations += axe_violations(page, "consultation review")
+    page.get_by_role("button", name="Approve this summary").click()
+    violations += axe_violations(page, "approved consultation summary")
+    page.goto(confide.at("/consultations/"))
+    violations += axe_violations(page, "shared with me for consultation")
+    assert not violations, "\n".join(violations)
     problems.assert_none()

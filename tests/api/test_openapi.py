@@ -16,7 +16,13 @@ ENDPOINTS = {
     ("get", "/api/v1/clients/{client_id}/care-team"),
     ("post", "/api/v1/clients/{client_id}/care-team"),
     ("delete", "/api/v1/clients/{client_id}/care-team"),
+    ("get", "/api/v1/clients/{client_id}/messages"),
+    ("post", "/api/v1/clients/{client_id}/messages"),
+    ("post", "/api/v1/clients/{client_id}/messages/{message_id}/file"),
     ("delete", "/api/v1/clients/{client_id}/care-team/{user_id}"),
+    ("get", "/api/v1/audit-log/checkpoint"),
+    ("get", "/api/v1/audit-log/entries"),
+    ("get", "/api/v1/audit-log/consistency"),
     ("get", "/api/v1/health"),
 }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,6 +68,19 @@ class Mailbox:
                     raise AssertionError(f"no mail to {recipient} within {timeout} s; got {len(self._messages)} others")
                 self._arrived.wait(left)
 
+    def wait_for_subject(self, recipient: str, subject: str, timeout: float = 30) -> EmailMessage:
+        """Return the first message to `recipient` with this subject, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                for message in self._messages:
+                    if recipient in str(message["To"]) and str(message["Subject"]) == subject:
+                        return message
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no mail '{subject}' to {recipient} within {timeout} s")
+                self._arrived.wait(left)
+
 
 class _StoringHandler:
     """An aiosmtpd handler that parses every message it accepts into the mailbox."""
@@ -116,12 +131,20 @@ def confide(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Iterator[Confide]:
             data_dir, database_url,
             CONFIDE_EMAIL_BACKEND="smtp", CONFIDE_SMTP_HOST="127.0.0.1", CONFIDE_SMTP_PORT=str(smtp_port),
             CONFIDE_SMTP_STARTTLS="false", CONFIDE_SITE_URL=f"http://127.0.0.1:{port}",
+            CONFIDE_WORKER_JOBS_SECONDS="1", CONFIDE_DEFAULT_QUIET_HOURS="0-0",
         )
         init_practice(data_dir, env)
         server = Server(env, port)
+        # Every e-mail goes through the queue (ADR 0018): a worker beside the server sends it.
+        worker_log = (tmp_path / "worker.log").open("wb")
+        worker = subprocess.Popen([sys.executable, "-m", "confide", "worker", "--interval", "0.2"], env=env,
+                                  stdout=worker_log, stderr=subprocess.STDOUT)
         try:
             yield Confide(url=server.url, server=server, mailbox=box)
         finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+            worker_log.close()
             server.stop()
 
 

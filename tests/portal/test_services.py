@@ -69,12 +69,13 @@ def test_a_bad_address_is_refused_before_anything_is_written(bob: Person, client
     assert not ClientInvitation.objects.exists() and not mail.outbox
 
 
-def test_a_failed_send_leaves_no_invitation(bob: Person, client_record: Client, consent: ChangeableConsent,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_invitation_whose_mail_cannot_be_queued_is_not_kept(bob: Person, client_record: Client,
+                                                                consent: ChangeableConsent,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
-        raise OSError("SMTP down")
+        raise OSError("outbox unavailable")
 
-    monkeypatch.setattr(services, "send_mail", refuse)
+    monkeypatch.setattr(services, "queue_mail", refuse)
     with pytest.raises(OSError):
         services.invite_client(vault_of(bob), client_record.public_id, email="wq@example.test")
     assert not ClientInvitation.objects.exists()

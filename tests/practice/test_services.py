@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from confide.accounts.models import User
+from confide.notifications.models import OutgoingMail
 from confide.practice import services
 from confide.practice.models import Invitation, Membership, Practice, Role
 from tests.conftest import PASSWORD, Person
@@ -132,13 +133,25 @@ class TestInvitations:
             services.invite_staff(inviter=alice.user, email=email, role=role)
         assert not Invitation.objects.exists() and not mail.outbox
 
-    def test_a_failed_send_leaves_no_invitation(self, alice: Person, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_an_unreachable_mail_server_keeps_the_invitation_and_its_mail_queued(  # type: ignore[no-untyped-def]
+            self, alice: Person, settings) -> None:
         settings.MAILERS = {
             "default": {
                 "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
             }
         }
+        services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
+        assert Invitation.objects.count() == 1
+        [row] = OutgoingMail.objects.filter(kind="staff-invitation")
+        assert row.status == OutgoingMail.Status.QUEUED and row.attempts == 1  # the worker retries it
+
+    def test_an_invitation_whose_mail_cannot_be_queued_is_not_kept(  # type: ignore[no-untyped-def]
+            self, alice: Person, monkeypatch) -> None:
+        def refuse(**kwargs: object) -> None:
+            raise OSError("outbox unavailable")
+
+        monkeypatch.setattr(services, "queue_mail", refuse)
         with pytest.raises(OSError):
             services.invite_staff(inviter=alice.user, email="erin@example.test", role=Role.CLINICIAN)
         assert not Invitation.objects.exists()

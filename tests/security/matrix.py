@@ -135,6 +135,11 @@ PORTAL = Policy("portal", dict.fromkeys(CLIENT_PERSONAS, REACHED), others=frozen
 # One of our client's own things in the portal (a signed copy): another client gets 404.
 PORTAL_OWN = Policy("portal own", {"client": REACHED}, others=frozenset({FORBIDDEN}),
                     clients=frozenset({NOT_FOUND}))
+# Messaging (ADR 0018): the client's thread is sealed under the portal scope, so only the care
+# team members with clinical access (who hold the portal key) reach it; front desk and the owner
+# off the team get 404 like any record they hold no key for.
+MESSAGING = Policy("messaging", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED))
+
 # Pages opened from an e-mailed link (a portal invitation): no client data; anyone may open them,
 # and opening one signs the current person out.
 LINK = Policy("link", _everyone(frozenset({OK})), anonymous=frozenset({OK}), others=frozenset({OK}),
@@ -154,6 +159,13 @@ SIGN_OUT = Policy("sign out", _everyone(frozenset({LOGIN, OK})), others=_CLIENTS
 # The invitation page holds no client data; the owner revoked this invitation earlier in the walk.
 INVITATION = Policy("invitation", _everyone(frozenset({OK})) | {"owner": frozenset({OK, NOT_FOUND})},
                     anonymous=frozenset({OK}), others=frozenset({OK, NOT_FOUND}), clients=frozenset({OK}))
+
+# A de-identified consultation summary (ADR 0019): the consultants it is shared with (sam, who
+# holds no key of the chart) read it; everyone else gets 404, the care team included.
+CONSULTANT = Policy("consultant", {"supervisor_not_granted": REACHED})
+# A token that is not a consultation link: 404 for everyone (the world's token is a packet's).
+NOT_A_CONSULTATION_LINK = Policy("not a consultation link", _everyone(frozenset({NOT_FOUND})),
+                                 anonymous=frozenset({NOT_FOUND}), clients=frozenset({NOT_FOUND}))
 
 
 # After therapy ends (ADR 0016): the retention page is for owners and clinicians of the practice;
@@ -232,6 +244,13 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/disclosures/accounting.pdf": Route(CLINICAL_SCOPE),
     # The recipient's page of a release link: a passcode form that names nothing.
     "release/<str:token>/": Route(PUBLIC),
+    # Consultations (ADR 0019).
+    "clients/<uuid:client_id>/consultations/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/consultations/new": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/consultations/<uuid:consultation_id>/": Route(CLINICAL_SCOPE),
+    "consultations/": Route(STAFF),
+    "consultations/<uuid:consultation_id>/": Route(CONSULTANT),
+    "consult/<str:token>/": Route(NOT_A_CONSULTATION_LINK),
     # Break-glass and alerts (ADR 0006).
     "practice/emergency-access/": Route(OWNER),
     "practice/emergency-access/revoke": Route(OWNER, "POST"),
@@ -257,6 +276,12 @@ WEB_ROUTES: dict[str, Route] = {
     "portal/unlock": Route(PORTAL),
     "portal/consent/": Route(PORTAL),
     "portal/documents/": Route(PORTAL),
+    "portal/messages/": Route(PORTAL),
+    "portal/reminders/": Route(PORTAL),
+    "portal/messages/attachments/<uuid:attachment_id>": Route(PORTAL_OWN),
+    "clients/<uuid:client_id>/messages/": Route(MESSAGING),
+    "clients/<uuid:client_id>/messages/<uuid:message_id>/file": Route(MESSAGING, "POST"),
+    "clients/<uuid:client_id>/messages/attachments/<uuid:attachment_id>": Route(MESSAGING),
     "portal/documents/<uuid:signature_id>.pdf": Route(PORTAL_OWN),
     "portal/privacy/": Route(PORTAL),
     "portal/access/": Route(PORTAL),
@@ -303,6 +328,9 @@ API_OPERATIONS: dict[str, Route] = {
     "GET /api/v1/clients/{client_id}": Route(ADMIN_SCOPE),
     "GET /api/v1/clients/{client_id}/access-log": Route(ADMIN_SCOPE),
     "GET /api/v1/clients/{client_id}/care-team": Route(ADMIN_SCOPE),
+    "GET /api/v1/clients/{client_id}/messages": Route(MESSAGING),
+    "POST /api/v1/clients/{client_id}/messages": Route(MESSAGING, "POST"),
+    "POST /api/v1/clients/{client_id}/messages/{message_id}/file": Route(MESSAGING, "POST"),
     "POST /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "POST"),
     "DELETE /api/v1/clients/{client_id}/care-team/{user_id}": Route(TEAM_MANAGE, "DELETE"),
     "DELETE /api/v1/clients/{client_id}/care-team": Route(TEAM_MANAGE, "DELETE"),
@@ -320,6 +348,7 @@ API_OPERATIONS: dict[str, Route] = {
 }
 
 API_BODIES: dict[str, dict[str, object]] = {
+    "POST /api/v1/clients/{client_id}/messages": {"text": "A reply."},
     "POST /api/v1/clients": {"given_name": "Fictional", "family_name": "Person"},
     "POST /api/v1/clients/search": {"query": "Fictional"},
     "POST /api/v1/clients/{client_id}/care-team": {"email": "sam@example.test", "role": "supervisor",

@@ -15,11 +15,13 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from confide.consultation import services as consultation
 from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
 from confide.lifecycle import services as lifecycle
 from confide.lifecycle.models import DestructionRequest
+from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
 from confide.oversight.models import Alert
@@ -179,6 +181,11 @@ def build_world() -> World:
                                 .order_by("pk")[0].pk)
     ours.ids["prepared_id"] = _prepared(bob, client_id, "")
     ours.ids |= _destruction(people["owner"], bob, another.ids["client_id"])
+    ours.ids["consultation_id"] = _consultation(bob, client_id, people["supervisor_not_granted"])
+    message = messaging.send_as_client(portal.client_vault(account, PASSWORD), account, text="A message.",
+                                       upload=messaging.Upload("note.txt", b"An attachment."))
+    ours.ids["message_id"] = str(message.public_id)
+    ours.ids["attachment_id"] = str(message.attachments.get().public_id)
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)
@@ -274,3 +281,13 @@ def _portal_account(clinician: Person, client_id: str, email: str, tag: str) -> 
     portal.submit_checkin(vault, account, {"comfort": 4, "informed": 4, "trust": 5,
                                            "comment": canary(f"CheckInComment{tag}")})
     return Person(account.user, PASSWORD)
+
+
+def _consultation(bob: Person, client_id: str, consultant: Person) -> str:
+    """A de-identified summary of our client, approved and shared with sam (who holds no key of the chart)."""
+    vault = vault_of(bob)
+    made = consultation.prepare(vault, client_id, question="How would you pace exposure work here?", note_ids=[],
+                                plan_sections=[])
+    consultation.approve(vault, client_id, made.public_id)
+    consultation.share_with(vault, client_id, made.public_id, consultant_id=consultant.user.pk)
+    return str(made.public_id)

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from confide.accounts import addresses, guessing, mfa_secrets
 from confide.accounts.policy import is_portal_client
+from confide.notifications.outbox import queue_mail
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -30,6 +31,11 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
         user_id = guessing.resolve_address(str(login))
         if user_id is not None:
             guessing.notice_burst(request, user_id, "sign-in")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails go through the outbox and `confide worker`, like every other."""
+        message = self.render_mail(template_prefix, email, context)
+        queue_mail(kind="account", subject=str(message.subject), body=str(message.body), to=list(message.to))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if is_portal_client(getattr(request, "user", None)):

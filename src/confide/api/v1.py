@@ -20,7 +20,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from confide import __version__
-from confide.api import audit_log, clients
+from confide.api import audit_log, clients, messages
 from confide.api.auth import InvalidTokenError, TokenAuth
 from confide.api.problems import PROBLEM_CONTENT_TYPE, problem
 from confide.auditlog import LogIntegrityError
@@ -91,6 +91,7 @@ api = ConfideAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", clients.router)
+api.add_router("/", messages.router)
 api.add_router("/", audit_log.router)
 
 

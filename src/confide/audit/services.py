@@ -23,7 +23,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -80,6 +79,7 @@ from confide.auditlog import (
     verify_log,
     verify_tree_head,
 )
+from confide.notifications.outbox import queue_mail
 
 __all__ = [
     "AuditAppendError",
@@ -565,7 +565,7 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
 
     Needs `CONFIDE_AUDIT_HEAD_EMAIL`; the message holds the head's text form and how to use it,
     and nothing about any client. Records the publication and returns the recipients. Raises
-    `ValueError` (disabled, empty log, no owner) and lets the mail backend's errors through.
+    `ValueError` (disabled, empty log, no owner). The e-mail is queued for `confide worker`.
     """
     if not settings.CONFIDE_AUDIT_HEAD_EMAIL:
         raise ValueError("E-mailing tree heads is off: set CONFIDE_AUDIT_HEAD_EMAIL=1.")
@@ -590,12 +590,8 @@ def email_head(head: SignedTreeHead | None = None) -> list[str]:
         "-----END TREE HEAD-----\n"
     )
     stamp = head.time_text()[:10]
-    send_mail(
-        subject=f"Confide audit log tree head {stamp} (size {head.size})",
-        message=body,
-        from_email=None,
-        recipient_list=owners,
-    )
+    queue_mail(kind="audit-head", subject=f"Confide audit log tree head {stamp} (size {head.size})", body=body,
+               to=owners)
     PublishedHead.objects.create(
         size=head.size,
         signed_at=head.timestamp or timezone.now(),

@@ -19,6 +19,7 @@ from confide.cli.common import CommandError, data_dir_arg
 from confide.cli.practice_commands import DEFAULT_HOST, DEFAULT_PORT, cmd_check, cmd_demo, cmd_init, cmd_serve
 from confide.jurisdictions.commands import add_jurisdiction_commands
 from confide.keys.commands import add_token_commands
+from confide.notifications.commands import add_worker_commands
 from confide.oversight.commands import add_emergency_access_commands
 from confide.records.commands import add_recovery_commands
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_jurisdiction_commands(sub)
     add_emergency_access_commands(sub, data_dir_arg)
     add_backup_commands(sub, data_dir_arg)
+    add_worker_commands(sub, data_dir_arg)
     return parser
 
 

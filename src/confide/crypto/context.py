@@ -28,6 +28,9 @@ class Scope(StrEnum):
     PRIVATE = "private"
     # What the client and their care team share through the portal (ADR 0008).
     PORTAL = "portal"
+    # A de-identified consultation summary: one key per consultation, wrapped only to its author,
+    # the consultants it is shared with and the recovery key (ADR 0019).
+    CONSULTATION = "consultation"
 
 
 def _identifier(name: str, value: object) -> bytes:

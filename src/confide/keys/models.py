@@ -57,6 +57,7 @@ class ScopeKeyVersion(models.Model):
         CLINICAL = "clinical", "Clinical record"
         PRIVATE = "private", "Psychotherapy notes"
         PORTAL = "portal", "Shared with the client"
+        CONSULTATION = "consultation", "A de-identified consultation summary"
 
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="scope_keys")
     scope = models.CharField(max_length=16, choices=Scope.choices)

@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from confide.audit.services import record_event
 from confide.audit.tags import Tag, actor_id_for
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys.vault import Vault
+from confide.notifications.outbox import queue_mail
 from confide.oversight.models import ActivityMark, Alert, BreakGlassSession
 from confide.practice.models import Membership, Role
 from confide.records.models import CareTeamMember, Client
@@ -53,10 +53,10 @@ def _send(practice_id: int, kind: str) -> None:
             f"Sign in to review it: {settings.SITE_URL}/alerts/\n\n"
             "This message contains no client information.\n\n— Confide")
     try:
-        send_mail(subject=_SUBJECTS[Alert.Kind(kind)], message=body, from_email=None, recipient_list=owners)
+        queue_mail(kind="owner-alert", subject=_SUBJECTS[Alert.Kind(kind)], body=body, to=owners)
     except Exception:
         # The alert is on the alerts page and in the audit log whatever happens to the e-mail.
-        logger.exception("Could not send an alert e-mail")
+        logger.exception("Could not queue an alert e-mail")
 
 
 def raise_alert(practice_id: int, kind: str, subject_id: int, *, count: int = 1, window_minutes: int = 0,

@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -37,6 +36,8 @@ from confide.jurisdictions.plain import plain_summary, plain_title
 from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.vault import Vault
+from confide.notifications.outbox import queue_mail
+from confide.notifications.preferences import practice_settings
 from confide.portal.copies import portal_copies
 from confide.portal.documents import ConsentUnavailableError, StoredConsentText, current_document, render_pdf
 from confide.portal.models import (
@@ -181,10 +182,10 @@ def invite_client(vault: Vault, client_id: uuid.UUID | str, *, email: str) -> Is
                                                      expires_at=now + dt.timedelta(hours=hours))
         audit(vault, Tag.PORTAL_INVITED, client)
         link = f"{settings.SITE_URL}/portal/join/{token}/"
-        # Sent inside the transaction: a failed send leaves no invitation behind.
-        send_mail(subject="Your invitation to a secure portal",
-                  message=render_to_string("portal/email/invitation.txt", {"link": link, "hours": hours}),
-                  from_email=None, recipient_list=[email])
+        # Queued inside the transaction: the invitation and its e-mail exist together or not at all.
+        queue_mail(kind="portal-invitation", subject="Your invitation to a secure portal",
+                   body=render_to_string("portal/email/invitation.txt", {"link": link, "hours": hours}),
+                   to=[email], sender_name=practice_settings(client.practice_id).sender_name)
     return IssuedClientInvitation(invitation=invitation, link=link)
 
 
@@ -290,11 +291,11 @@ def notify_reconsent(practice_id: int, number: int) -> int:
     sent = 0
     for account in accounts:
         try:
-            send_mail(subject="Something is waiting for you in your secure portal",
-                      message=render_to_string("portal/email/reconsent.txt", {"link": f"{settings.SITE_URL}/portal/"}),
-                      from_email=None, recipient_list=[client_address(account)])
+            queue_mail(kind="reconsent", subject="Something is waiting for you in your secure portal",
+                       body=render_to_string("portal/email/reconsent.txt", {"link": f"{settings.SITE_URL}/portal/"}),
+                       to=[client_address(account)], sender_name=practice_settings(practice_id).sender_name)
         except Exception:
-            logger.exception("A re-consent notice could not be sent (portal account %s)", account.pk)
+            logger.exception("A re-consent notice could not be queued (portal account %s)", account.pk)
         else:
             sent += 1
     return sent

@@ -13,13 +13,13 @@ import logging
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
 from confide.accounts.models import User
 from confide.audit.services import record_event
 from confide.audit.tags import Tag, actor_id_for, subject_detail
 from confide.auditlog import Outcome, PurposeOfUse
+from confide.notifications.outbox import queue_mail
 from confide.practice.models import Membership, Role
 from confide.practice.services import PracticeError
 
@@ -57,14 +57,6 @@ def reset_second_factor(*, actor: User, member_id: int, identity_checked: bool) 
                  outcome=Outcome.SUCCESS, sealed_detail=subject_detail(member.user))
     for session in UserSession.objects.filter(user=member.user):
         session.end()
-    address = member.user.email
-    transaction.on_commit(lambda: _tell(address))
+    queue_mail(kind="mfa-reset", subject="Confide: your second factor was reset",
+               body=_MESSAGE.format(site=settings.SITE_URL), to=[member.user.email])
     return member
-
-
-def _tell(address: str) -> None:
-    try:
-        send_mail(subject="Confide: your second factor was reset", message=_MESSAGE.format(site=settings.SITE_URL),
-                  from_email=None, recipient_list=[address])
-    except Exception:
-        logger.exception("Could not send the second-factor reset notice")

@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from confide.audit.services import record_event
 from confide.audit.tags import Tag, actor_id_for, subject_detail
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys import services as keys
+from confide.notifications.outbox import queue_mail
 from confide.practice import jurisdictions
 from confide.practice.models import MAX_IDLE_MINUTES, MIN_IDLE_MINUTES, Invitation, Membership, Practice, Role
 
@@ -163,12 +163,12 @@ def invite_staff(*, inviter: User, email: str, role: str) -> IssuedInvitation:
             "link": link,
             "hours": settings.CONFIDE_INVITATION_TTL_HOURS,
         }
-        # Sending inside the transaction means a failed send leaves no invitation behind.
-        send_mail(
+        # Queued inside the transaction: an invitation always has its e-mail, sent by the worker.
+        queue_mail(
+            kind="staff-invitation",
             subject=f"You are invited to join {membership.practice.name} on Confide",
-            message=render_to_string("practice/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
+            body=render_to_string("practice/email/invitation.txt", context),
+            to=[email],
         )
     return IssuedInvitation(invitation=invitation, link=link)
 

@@ -66,6 +66,15 @@ WHAT = {
     "access:breakglass:searched": "searched the practice's clients by name to find someone in an emergency",
     "portal:invitation:sent": "invited you to the client portal",
     "portal:invitation:accepted": "created your portal account",
+    "consultation:summary:prepared": "prepared a de-identified summary for consultation",
+    "consultation:summary:edited": "reviewed a de-identified summary for consultation",
+    "consultation:summary:approved": "approved a de-identified summary for consultation",
+    "consultation:summary:shared": "shared a de-identified summary for consultation",
+    "consultation:link:created": "shared a de-identified summary for consultation",
+    "consultation:link:opened": "a consultant opened a de-identified summary shared by link",
+    "consultation:summary:read": "read a de-identified summary shared with them for consultation",
+    "consultation:reply:added": "replied to a consultation on a de-identified summary",
+    "consultation:reply:filed": "filed a consultant's reply into your record",
     "consent:document:read": "read the consent document",
     "consent:document:signed": "signed the consent document",
     "consent:copy:downloaded": "downloaded a signed consent copy",
@@ -101,6 +110,12 @@ WHAT = {
     "disclosure:other:made": "recorded a disclosure of your information",
     "disclosure:record:read": "looked at the record of disclosures",
     "disclosure:accounting:read": "looked at your accounting of disclosures",
+    "message:message:sent": "sent a message",
+    "message:thread:read": "read your messages",
+    "message:attachment:read": "opened a file attached to a message",
+    "message:message:filed": "filed a message into your clinical record",
+    "message:messages:destroyed": "destroyed messages older than the practice's messaging period",
+    "portal:reminders:changed": "changed your appointment reminder choices",
 }
 WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
@@ -145,6 +160,8 @@ def describe_actor(actor_id: str, names: dict[str, str]) -> str:
     """A staff member's name and role, or a plain description of a system actor."""
     if actor_id == "recovery-kit":
         return "The practice, using its recovery kit"
+    if actor_id == "system:messaging-period":
+        return "Confide, at the end of the practice's messaging period"
     if actor_id.startswith("release-link:"):
         return "The recipient of a release link"
     return names.get(actor_id, "A former staff member")

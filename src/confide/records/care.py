@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
@@ -287,6 +288,11 @@ def _default_clinician(vault: Vault, client: Client) -> int | None:
     return next((user for user, role in team.items() if role == CareTeamMember.Role.PRIMARY), None)
 
 
+# Called with (appointment, modality) after a booking or a change, in its transaction: messaging
+# keeps the format for reminders of clients who asked for it (records imports nothing of it).
+APPOINTMENT_OBSERVERS: list[Callable[[Appointment, str], None]] = []
+
+
 @transaction.atomic
 def create_appointment(vault: Vault, client_id: uuid.UUID | str, *, starts_at: dt.datetime | str,
                        duration_minutes: int | str, modality: str, attendance: str = Attendance.SCHEDULED,
@@ -309,6 +315,8 @@ def create_appointment(vault: Vault, client_id: uuid.UUID | str, *, starts_at: d
                                 _appointment_context(client, appointment, 1))
     appointment.save()
     audit(vault, Tag.APPOINTMENT_CREATED, client)
+    for observer in APPOINTMENT_OBSERVERS:
+        observer(appointment, modality)
     return appointment
 
 
@@ -385,6 +393,8 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
                            _appointment_context(client, locked, locked.version))
     locked.save(update_fields=["starts_at", "duration_minutes", "details", "version"])
     audit(vault, Tag.APPOINTMENT_UPDATED, client)
+    for observer in APPOINTMENT_OBSERVERS:
+        observer(locked, modality)
     return locked
 
 

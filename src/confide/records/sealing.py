@@ -25,7 +25,6 @@ import logging
 import uuid
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 
 from confide import crypto
@@ -33,6 +32,7 @@ from confide.audit.tags import Tag
 from confide.keys import vault as keys
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import NoKeyError, Vault
+from confide.notifications.outbox import queue_mail
 from confide.practice.models import Membership, Role
 from confide.records import denials
 from confide.records.auditing import audit
@@ -142,14 +142,14 @@ def alert_integrity_failure(practice_id: int) -> None:
     if not owners:
         return
     try:
-        send_mail(
-            subject="Confide: a record failed its integrity check",
-            message=("A record in your practice failed its integrity check and was not shown. It may have been "
+        queue_mail(
+            kind="integrity-alert", subject="Confide: a record failed its integrity check",
+            body=("A record in your practice failed its integrity check and was not shown. It may have been "
                      "altered in the database or restored from a damaged backup.\n\nRun `confide audit verify` "
                      "on the server and review the audit log for record:integrity:failed events. "
                      "This message contains no client information.\n\n— Confide"),
-            from_email=None, recipient_list=owners)
+            to=owners)
     except Exception:
-        logger.exception("Could not send the integrity alert")
+        logger.exception("Could not queue the integrity alert")
 
 

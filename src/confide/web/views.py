@@ -21,6 +21,7 @@ from confide.accounts.sessions import stored_session_key
 from confide.jurisdictions import pack_confirmed
 from confide.keys.web import start as start_vault
 from confide.keys.web import unlock_with_password
+from confide.notifications.worker import worker_status
 from confide.oversight import alerts as oversight_alerts
 from confide.portal.services import unread_notices
 from confide.practice import second_factor, services
@@ -40,7 +41,8 @@ def home(request: HttpRequest) -> HttpResponse:
     serious = oversight_alerts.open_serious_alerts(membership.practice_id) if is_owner else []
     return render(request, "web/home.html", {"practice": membership.practice, "jurisdiction_unconfirmed": unconfirmed,
                                              "portal_notices": unread_notices(request.user),
-                                             "serious_alerts": serious})
+                                             "serious_alerts": serious,
+                                             "worker": worker_status() if membership.role == Role.OWNER else None})
 
 
 @staff_required

@@ -1,0 +1,1 @@
+"""Talking outside the session: the outbox, the background worker, notifications and reminders."""
