@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "confide.portal",
     "confide.api",
     "confide.oversight",
+    "confide.lifecycle",
+    "confide.backup",
     "confide.consultation",
     "django_tasks_db",
     "confide.notifications",

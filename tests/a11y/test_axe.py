@@ -125,9 +125,18 @@ def test_clinician_pages_are_accessible_and_work_by_keyboard(
     violations += axe_violations(page, "signed note")
 
     for path, name in (("plan/", "treatment plan"), ("plan/edit", "treatment plan editor"),
-                       ("sessions/", "sessions"), ("team/", "care team"), ("access-log/", "access log")):
+                       ("sessions/", "sessions"), ("team/", "care team"), ("access-log/", "access log"),
+                       ("retention/", "retention and legal holds")):
         page.goto(chart + path)
         violations += axe_violations(page, name)
+    # Discharge the client, then the retention page with its date and the owner's retention page.
+    page.goto(chart + "retention/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Mark discharged").click()
+    expect(page.locator("main")).to_contain_text("Kept until")
+    violations += axe_violations(page, "retention date")
+    page.goto(confide.at("/practice/retention/"))
+    violations += axe_violations(page, "retention, destruction and backups")
 
     assert not violations, "axe-core found serious or critical violations:\n" + "\n".join(violations)
     problems.assert_none()

@@ -168,6 +168,15 @@ NOT_A_CONSULTATION_LINK = Policy("not a consultation link", _everyone(frozenset(
                                  anonymous=frozenset({NOT_FOUND}), clients=frozenset({NOT_FOUND}))
 
 
+# After therapy ends (ADR 0016): the retention page is for owners and clinicians of the practice;
+# confirming a destruction is a second owner's or a clinician's act (posted empty: 400 for anyone).
+RETENTION = Policy("retention", dict.fromkeys(
+    ("owner", "clinician_on_team", "clinician_off_team", "emergency_holder", "other_practice"), REACHED))
+DESTRUCTION_CONFIRM = Policy("destruction confirm", dict.fromkeys(
+    ("owner", "clinician_on_team", "clinician_off_team", "emergency_holder", "other_practice"), REACHED),
+    others=EMPTY_FORM_DENIED)
+
+
 @dataclass(frozen=True)
 class Route:
     policy: Policy
@@ -252,6 +261,12 @@ WEB_ROUTES: dict[str, Route] = {
     "alerts/<int:alert_id>/": Route(OWNER_RECORD),
     "alerts/<int:alert_id>/acknowledge": Route(OWNER_RECORD, "POST"),
     # Jurisdiction and consent policies (ADR 0007): the owner's, practice-level.
+    # Retention, legal holds, destruction and backups (ADR 0016).
+    "clients/<uuid:client_id>/retention/": Route(ADMIN_SCOPE),
+    "practice/retention/": Route(RETENTION),
+    "practice/retention/<uuid:client_id>/approve": Route(OWNER_RECORD, "POST"),
+    "practice/retention/requests/<uuid:destruction_id>/confirm": Route(DESTRUCTION_CONFIRM, "POST"),
+    "practice/retention/certificates/<uuid:destroyed_client_id>.pdf": Route(OWNER_RECORD),
     "practice/jurisdiction/": Route(OWNER),
     "practice/consent/": Route(OWNER),
     "practice/consent/preview": Route(OWNER),

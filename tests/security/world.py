@@ -19,6 +19,8 @@ from confide.consultation import services as consultation
 from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
+from confide.lifecycle import services as lifecycle
+from confide.lifecycle.models import DestructionRequest
 from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
@@ -28,6 +30,7 @@ from confide.portal.models import ClientAccount, ClinicianNotice
 from confide.practice import services as practice_services
 from confide.practice.models import Membership, Practice, Role
 from confide.records import care, documents, services
+from confide.records.models import Client
 from tests.accounts.test_signin import sign_in
 from tests.conftest import PASSWORD, Person, add_member, make_practice
 from tests.records.conftest import vault_of
@@ -177,6 +180,7 @@ def build_world() -> World:
     ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
                                 .order_by("pk")[0].pk)
     ours.ids["prepared_id"] = _prepared(bob, client_id, "")
+    ours.ids |= _destruction(people["owner"], bob, another.ids["client_id"])
     ours.ids["consultation_id"] = _consultation(bob, client_id, people["supervisor_not_granted"])
     message = messaging.send_as_client(portal.client_vault(account, PASSWORD), account, text="A message.",
                                        upload=messaging.Upload("note.txt", b"An attachment."))
@@ -215,6 +219,16 @@ BREAK_GLASS_REASON = "A fictional emergency: the client is unreachable and at ri
 
 def _token(link: str) -> str:
     return link.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _destruction(owner: Person, clinician: Person, client_id: str) -> dict[str, str]:
+    """A destruction waiting for confirmation (of another client), and a record already destroyed."""
+    waiting = DestructionRequest.objects.create(client=Client.objects.get(public_id=client_id),
+                                                approved_by=owner.user)
+    gone = services.create_client(vault_of(clinician), services.Demographics(given_name="Gone", family_name="Away"))
+    lifecycle.destroy_record(gone, reason="matrix", rule=None, last_contact=None, kept_until=None, people={},
+                             actor_id=f"user:{owner.user.pk}")
+    return {"destruction_id": str(waiting.public_id), "destroyed_client_id": str(gone.public_id)}
 
 
 def _disclosures(person: Person, client_id: str, tag: str) -> dict[str, str]:

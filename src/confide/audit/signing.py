@@ -40,6 +40,7 @@ __all__ = [
     "KEY_FILE_ENV",
     "SigningKeyError",
     "SigningKeyFile",
+    "create_signing_key_file_trusting",
     "ensure_signing_key",
     "ensure_signing_key_file",
     "load_signing_key_file",
@@ -185,4 +186,21 @@ def rotate_signing_key(path: Path) -> SigningKeyFile:
         _write_new_file(path, _render(new.private_key, new.previous), replace=True)
     except OSError as exc:
         raise SigningKeyError(f"Cannot write the audit signing key file {path} ({exc.strerror}).") from None
+    return new
+
+
+def create_signing_key_file_trusting(path: Path, previous: tuple[Ed25519PublicKey, ...]) -> SigningKeyFile:
+    """Create a new key file at `path` (which must not exist) that also trusts `previous` keys.
+
+    A restore into a new place uses it when the operator's own key file is not at hand: the
+    restored log's heads stay verifiable under the keys that signed them, and new heads are
+    signed by a new key.
+    """
+    new = SigningKeyFile(generate_signing_key(), previous)
+    try:
+        _write_new_file(path, _render(new.private_key, new.previous), replace=False)
+    except FileExistsError:
+        raise SigningKeyError(f"The audit signing key file {path} already exists.") from None
+    except OSError as exc:
+        raise SigningKeyError(f"Cannot create the audit signing key file {path} ({exc.strerror}).") from None
     return new

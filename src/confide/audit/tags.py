@@ -142,6 +142,20 @@ class Tag(StrEnum):
     EMERGENCY_HOLDERS_COMPLETED = "practice:emergency_holder:completed"
     ALERT_RAISED = "oversight:alert:raised"
     ALERT_ACKNOWLEDGED = "oversight:alert:acknowledged"
+    # After therapy ends (ADR 0016). Each carries the client's opaque id except the practice-wide ones.
+    CLIENT_DISCHARGED = "lifecycle:client:discharged"
+    RETENTION_OVERRIDDEN = "lifecycle:retention:overridden"
+    RETENTION_POLICY_CHANGED = "lifecycle:policy:changed"
+    LEGAL_HOLD_PLACED = "lifecycle:legal_hold:placed"
+    LEGAL_HOLD_LIFTED = "lifecycle:legal_hold:lifted"
+    DESTRUCTION_QUEUE_READ = "lifecycle:destruction_queue:read"
+    DESTRUCTION_APPROVED = "lifecycle:destruction:approved"
+    DESTRUCTION_CANCELLED = "lifecycle:destruction:cancelled"
+    RECORD_DESTROYED = "lifecycle:record:destroyed"
+    CERTIFICATE_DOWNLOADED = "lifecycle:certificate:downloaded"
+    # Backups (ADR 0016): the operator's command is the actor.
+    BACKUP_CREATED = "backup:archive:created"
+    BACKUP_RESTORED = "backup:archive:restored"
     # Guessing and refusals (ADR 0013). A wrong password outside the sign-in form (the unlock
     # pages, `confide token create`), a check refused because the account or address is locked,
     # refused access to a client's data, and an owner's reset of a staff member's second factor.

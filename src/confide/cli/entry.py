@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from confide import __version__
 from confide.audit.commands import add_audit_commands, add_witness_commands
+from confide.backup.commands import add_backup_commands
 from confide.cli.common import CommandError, data_dir_arg
 from confide.cli.practice_commands import DEFAULT_HOST, DEFAULT_PORT, cmd_check, cmd_demo, cmd_init, cmd_serve
 from confide.jurisdictions.commands import add_jurisdiction_commands
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_recovery_commands(sub, data_dir_arg)
     add_jurisdiction_commands(sub)
     add_emergency_access_commands(sub, data_dir_arg)
+    add_backup_commands(sub, data_dir_arg)
     add_worker_commands(sub, data_dir_arg)
     return parser
 

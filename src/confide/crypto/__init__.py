@@ -4,7 +4,8 @@ Application code uses only what this module exports. It seals record
 fields under per-client scope keys (`seal_field`, `open_field`), wraps
 scope keys to people's HPKE key pairs (`wrap_key_to`, `unwrap_key`), wraps
 private keys under passwords, session secrets and access tokens, and
-splits the practice recovery key into a k-of-n paper kit.
+splits the practice recovery key into a k-of-n paper kit, and encrypts
+backup archives to an offline backup key pair (`seal_archive`, `open_archive`).
 
 Every failure raises a subclass of `CryptoError`. The package imports
 nothing from Django or the rest of Confide.
@@ -12,6 +13,7 @@ nothing from Django or the rest of Confide.
 
 from __future__ import annotations
 
+from confide.crypto.archive import ArchiveReader, ArchiveWriter, open_archive, seal_archive
 from confide.crypto.context import Scope, SealContext, WrapContext
 from confide.crypto.derive import derive_scope_key, keyed_digest
 from confide.crypto.errors import (
@@ -68,6 +70,8 @@ from confide.crypto.wraps import (
 
 __all__ = [
     "DEFAULT_SUITE",
+    "ArchiveReader",
+    "ArchiveWriter",
     "CryptoError",
     "IntegrityError",
     "KdfParams",
@@ -97,11 +101,13 @@ __all__ = [
     "link_key_from_token",
     "load_public_key",
     "new_secret",
+    "open_archive",
     "open_field",
     "open_packet_key",
     "open_recovery_private_key",
     "parse_recovery_share",
     "reseal_field",
+    "seal_archive",
     "seal_field",
     "seal_packet_key",
     "sealed_key_id",

@@ -60,6 +60,7 @@ class Kind(IntEnum):
     PRIVATE_KEY = 7
     PUBLIC_KEY = 8
     SCOPE_KEY_SELF_WRAP = 9
+    BACKUP_ARCHIVE = 10
 
     @property
     def label(self) -> str:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.jurisdictions import list_packs
 from confide.keys.vault import Vault
+from confide.lifecycle import services as lifecycle
 from confide.records import care, services
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client
@@ -159,7 +160,11 @@ def close_episode(request: HttpRequest, client_id: str) -> HttpResponse:
         except RecordError as exc:
             attach_service_error(form, str(exc))
         else:
-            messages.success(request, "Episode of care closed.")
+            # Closing the last open episode is the discharge: it fixes the retention date (ADR 0016).
+            if lifecycle.after_episode_closed(vault, client.public_id) is not None:
+                messages.success(request, "Episode of care closed. The client is discharged; see Retention.")
+            else:
+                messages.success(request, "Episode of care closed.")
             return redirect("episodes", client_id=client.public_id)
     return _episodes_page(request, str(client.public_id), close_form=form, status=status)
 

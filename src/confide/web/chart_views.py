@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from confide.keys.vault import Vault
+from confide.lifecycle import services as lifecycle
 from confide.portal.services import ChartPanel, chart_panel
 from confide.practice.models import Role
 from confide.records import documents, services
@@ -100,7 +101,9 @@ def render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFor
         chart = load_chart(request_vault(request), client_id)
         care = load_care(request_vault(request), chart.client, clinical=chart.clinical, team=chart.team)
         portal = _portal_panel(request, chart) if chart.clinical else None
+        retention = lifecycle.chart_retention(request_vault(request), chart.client)
     return render(request, "web/records/chart.html", {
+        "retention": retention,
         "portal": portal,
         "chart": chart, "d": chart.demographics, "client": chart.client,
         "age": age_on(chart.demographics.date_of_birth, timezone.localdate()),

@@ -11,6 +11,7 @@ from confide.web import (
     notes_views,
     views,
 )
+from confide.web import lifecycle_views as lifecycle
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -62,6 +63,12 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", oversight.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/acknowledge", oversight.acknowledge_alert, name="alert-acknowledge"),
     # The client portal and its staff actions (ADR 0008).
+    path("clients/<uuid:client_id>/retention/", lifecycle.retention, name="client-retention"),
+    path("practice/retention/", lifecycle.overview, name="retention-overview"),
+    path("practice/retention/<uuid:client_id>/approve", lifecycle.approve, name="destruction-approve"),
+    path("practice/retention/requests/<uuid:destruction_id>/confirm", lifecycle.confirm, name="destruction-confirm"),
+    path("practice/retention/certificates/<uuid:destroyed_client_id>.pdf", lifecycle.certificate,
+         name="destruction-certificate"),
     path("", include("confide.portal.urls")),
     path("", include("confide.disclosures.urls")),
 ]
