@@ -37,6 +37,16 @@ def test_it_queues_mail_sealed_and_sends_it_from_the_worker() -> None:
     assert sent.extra_headers["Message-ID"] == outbox.message_id(row)
     stored.refresh_from_db()
     assert stored.status == OutgoingMail.Status.SENT and stored.attempts == 1
+    assert bytes(stored.envelope) == b""  # a sent message keeps no address, even sealed
+
+
+def test_a_failed_send_keeps_its_envelope_for_the_retry() -> None:
+    row = outbox.queue_mail(to=["a@example.test"], subject="s", body="b", kind="test")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "_send", lambda row, envelope: (_ for _ in ()).throw(OSError("down")))
+        assert outbox.deliver(str(row.public_id), holder="w") == "retry"
+    stored = OutgoingMail.objects.get(pk=row.pk)
+    assert stored.status == OutgoingMail.Status.QUEUED and outbox.open_envelope(stored)["to"] == ["a@example.test"]
 
 
 def test_it_does_not_send_a_row_twice() -> None:

@@ -132,9 +132,11 @@ def deliver(outbox_id: str, *, holder: str) -> str:
         _send(row, open_envelope(row))
     except Exception as exc:
         return _failed(row, holder, type(exc).__name__)
+    # A sent message keeps its row (the worker's idempotency) but not its envelope: the addresses
+    # and text are not needed again, and a destroyed record must leave no address behind.
     with transaction.atomic():
         OutgoingMail.objects.filter(pk=row.pk, status=Status.SENDING, lease_holder=row.lease_holder).update(
-            status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error="")
+            status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error="", envelope=b"")
     return "sent"
 
 
