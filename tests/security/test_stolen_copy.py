@@ -201,4 +201,9 @@ def test_portal_unlock_guessing_is_bounded(client_account: Any, consent: Any) ->
     assert sign_in(thief, "wq.portal@example.test", CLIENT_PASSWORD).status_code == 302
     statuses = unlock_guesses(thief, "/portal/unlock", 7)
     assert statuses[:5] == [400] * 5 and set(statuses[5:]) == {429}
+    # The owner is alerted about the burst, and the alert does not name the client.
+    from confide.oversight.models import Alert
+
+    alert = Alert.objects.get(kind=Alert.Kind.GUESSING, subject_id=client_account.user_id)
+    assert alert.subject_label == "A portal client (see the audit log)" and "portal" in alert.detail
     assert Authenticator.objects.count() == 0

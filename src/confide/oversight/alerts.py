@@ -20,6 +20,7 @@ from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys.vault import Vault
 from confide.notifications.outbox import queue_mail
 from confide.oversight.models import ActivityMark, Alert, BreakGlassSession
+from confide.portal.models import ClientAccount
 from confide.practice.models import Membership, Role
 from confide.records.models import CareTeamMember, Client
 from confide.records.services import team_members
@@ -184,16 +185,19 @@ def acknowledge(actor: User, alert_id: int) -> Alert:
 def observe_guessing(user_id: int, where: str) -> None:
     """An account's guessing budget ran out (`confide.accounts.guessing`): alert its owner once.
 
-    Only staff accounts raise one (an alert names a staff member, never a client); a portal
-    client's failures are in the audit log.
+    A portal client's account raises one too, but the alert never names the client: its pages
+    say "a portal client" (`Alert.subject_label`), and the failures themselves are in the audit log
+    and the client's own access history.
     """
     membership = Membership.objects.filter(user_id=user_id).only("practice_id").first()
-    if membership is None:
+    account = None if membership is not None else ClientAccount.objects.filter(user_id=user_id).first()
+    if membership is None and account is None:
         return
+    practice_id = membership.practice_id if membership is not None else account.practice_id  # type: ignore[union-attr]
     minutes = settings.CONFIDE_LOGIN_ATTEMPTS_WINDOW_MINUTES
     if not _recently_alerted(user_id, Alert.Kind.GUESSING, timezone.now() - dt.timedelta(minutes=minutes)):
-        raise_alert(membership.practice_id, Alert.Kind.GUESSING, user_id,
-                    count=settings.CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT, window_minutes=minutes, detail=where)
+        raise_alert(practice_id, Alert.Kind.GUESSING, user_id, count=settings.CONFIDE_LOGIN_ATTEMPTS_PER_ACCOUNT,
+                    window_minutes=minutes, detail=f"portal client · {where}" if account is not None else where)
 
 
 def observe_denials(practice_id: int, user_id: int, count: int, window_minutes: int) -> None:

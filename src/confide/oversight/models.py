@@ -99,6 +99,13 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} alert {self.pk}"
 
+    @property
+    def subject_label(self) -> str:
+        """Who the alert is about, as the owner's pages show it: a staff member, or never a client's name."""
+        if self.detail.startswith("portal client"):
+            return "A portal client (see the audit log)"
+        return str(self.subject)
+
 
 class ActivityMark(models.Model):
     """One access that counts towards an anomaly threshold (a chart outside the caseload, an export)."""
