@@ -74,7 +74,7 @@ from confide.keys import services as key_services  # noqa: E402
 from confide.keys import vault as keys  # noqa: E402
 from confide.practice import services as practice_services  # noqa: E402
 from confide.practice.models import Membership, Role  # noqa: E402
-from confide.records import services  # noqa: E402
+from confide.records import sealing, services  # noqa: E402
 from confide.records.models import Note  # noqa: E402
 
 PASSWORD = "bench harbour lantern orchard"  # noqa: S105  (fictional benchmark accounts)
@@ -137,7 +137,7 @@ def seed() -> tuple[User, list[Any]]:
         for n in range(per_client):
             note = Note(client=client, author_id=vault.user_id, kind="progress", template="soap",
                         session_date=f"2026-{1 + n % 11:02d}-{1 + n % 27:02d}", status="signed", body=b"")
-            note.body = services._seal(key, BODY, services._note_context(note, 1))
+            note.body = sealing.seal_value(key, BODY, services._note_context(note, 1))
             batch.append(note)
         if len(batch) >= 5000:
             Note.objects.bulk_create(batch)

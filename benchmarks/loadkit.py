@@ -316,7 +316,7 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
     from confide.keys import services as key_services
     from confide.keys import vault as keys
     from confide.practice.models import Membership, Practice, Role
-    from confide.records import care, services
+    from confide.records import care, sealing, services
     from confide.records import documents as record_documents
     from confide.records.models import Note
 
@@ -383,7 +383,7 @@ def seed(*, clinicians: int, caseload: int, notes: int, password: str, control: 
                 body = f"Session {n + 1}.\\n\\n{BODY}"
                 note = Note(client=client, author_id=user.pk, kind="progress", template="soap",
                             session_date=f"2026-{1 + n % 10:02d}-{1 + (n * 3) % 27:02d}", status="signed", body=b"")
-                note.body = services._seal(key, body, services._note_context(note, 1))
+                note.body = sealing.seal_value(key, body, services._note_context(note, 1))
                 batch.append((note, body))
         Note.objects.bulk_create([note for note, _ in batch])
         for note, body in batch:
@@ -477,7 +477,7 @@ def check(*, password: str) -> dict[str, Any]:
     from confide.audit.models import LogEntry
     from confide.audit.services import sequence_pending
     from confide.keys import vault as keys
-    from confide.records import services
+    from confide.records import sealing, services
     from confide.records.models import Note
 
     vaults: dict[int, Any] = {}
@@ -487,7 +487,8 @@ def check(*, password: str) -> dict[str, Any]:
         if note.author_id not in vaults:
             vaults[note.author_id] = keys.vault_from_password(note.author_id, note.client.practice_id, password)
         try:
-            body = services._open(vaults[note.author_id], bytes(note.body), services._note_context(note, note.version))
+            context = services._note_context(note, note.version)
+            body = sealing.open_value(vaults[note.author_id], bytes(note.body), context)
         except Exception:  # any failure to open is what the check reports
             failed.append(str(note.public_id))
             continue

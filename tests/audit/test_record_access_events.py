@@ -99,7 +99,18 @@ CLIENT_WRITE_ROUTES |= {
 # portal/security/); a portal attachment is read through its thread (tests/messaging).
 # The client's list of consultations shows dates and states only.
 NO_CLIENT_DATA_EXTRA = {"consultations/", "portal/reminders/", "clients/<uuid:client_id>/consultations/"}
+# The destruction queue names records by opaque id and dates only; its read is still logged
+# (lifecycle:destruction_queue:read, tests/lifecycle).
+NO_CLIENT_DATA_EXTRA |= {"practice/retention/"}
 CLIENT_WRITE_ROUTES |= {"portal/messages/attachments/<uuid:attachment_id>"}
+
+# Retention and destruction (ADR 0016): approving and confirming are POST actions, and a
+# certificate belongs to a record already destroyed (tests/lifecycle check their events).
+CLIENT_DATA_ROUTES["clients/<uuid:client_id>/retention/"] = "record:client:read"
+CLIENT_WRITE_ROUTES |= {
+    "practice/retention/<uuid:client_id>/approve", "practice/retention/requests/<uuid:destruction_id>/confirm",
+    "practice/retention/certificates/<uuid:destroyed_client_id>.pdf",
+}
 
 # Owner-only routes that show client data, with the event a GET by the owner must write.
 OWNER_CLIENT_DATA_ROUTES: dict[str, str] = {

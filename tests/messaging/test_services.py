@@ -66,7 +66,7 @@ def test_a_reply_tells_the_client_only_that_something_waits_from_the_neutral_sen
     mail.outbox.clear()
     services.send_as_staff(vault_of(bob), client_account.client.public_id, text=f"reply {CANARY}")
     [sent] = mail.outbox
-    assert sent.to == [client_account.user.email]
+    assert sent.to == ["wq.portal@example.test"]  # the sealed address, not the account's keyed alias (ADR 0013)
     assert sent.from_email.startswith("Appointments desk <")
     for secret in (CANARY, "Wilhelmina", "Quiet Harbour", "Bob", "bob@"):
         assert secret not in sent.subject + sent.body + sent.from_email
