@@ -73,7 +73,7 @@ def enrol_totp(page: Page, password: str) -> tuple[str, int]:
     page.locator("input[name=code]").fill(code)
     page.get_by_role("button", name="Activate", exact=True).click()
     page.wait_for_url("**/accounts/2fa/recovery-codes/")
-    expect(page.locator("main")).to_contain_text("Recovery Codes")
+    expect(page.locator("main")).to_contain_text("Recovery codes")
     return secret, window
 
 
@@ -151,7 +151,7 @@ def test_the_owner_invites_a_clinician_who_joins_with_a_second_factor(
     erin.wait_for_url("**/accounts/2fa/authenticate/")
     code, _ = fresh_totp(secret, not_in_window=enrolled_in)
     erin.locator("input[name=code]").fill(code)
-    erin.get_by_role("button", name="Sign In", exact=True).click()
+    erin.get_by_role("button", name="Sign in", exact=True).click()
     erin.wait_for_url(confide.at("/"))
     expect(erin.get_by_role("heading", level=1)).to_have_text("Quiet Harbour Counselling")
     expect(erin.locator("main")).to_contain_text("You are signed in as clinician.")
