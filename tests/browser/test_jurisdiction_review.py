@@ -35,11 +35,14 @@ def test_the_owner_confirms_the_rules_and_previews_the_consent_document(
     expect(alice.locator("main")).to_contain_text("Decision support, not legal advice.")
     expect(alice.locator("main")).to_contain_text("Cal. Civ. Code 43.92")
 
-    # Alaska's duty-to-warn row has no citation in the reference: it is flagged.
+    # Alaska's duty-to-warn row comes from a secondary table with no citation, and its other rules
+    # were never researched: both are flagged.
     alice.get_by_label("Where the practice works").select_option("US-AK")
     alice.get_by_role("button", name="Change jurisdiction").click()
     expect(alice.get_by_role("status").first).to_contain_text("Jurisdiction set to United States, Alaska")
-    expect(alice.locator("strong.warning", has_text="Unverified").first).to_be_visible()
+    expect(alice.locator("strong.warning", has_text="Secondary table").first).to_be_visible()
+    expect(alice.locator("strong.warning", has_text="Not researched").first).to_be_visible()
+    expect(alice.locator("main")).to_contain_text("No citation recorded")
 
     # Confirming without ticking the box is refused next to the box.
     problems.expect_error_page(confide.at("/practice/jurisdiction/"))  # that refusal is a 400

@@ -94,7 +94,10 @@ def test_a_client_signs_and_revokes_an_authorization_prepared_by_the_clinician(
     expect(alice.locator("main")).to_contain_text("In the client portal")
 
     # The client revokes it; the clinician sees it revoked and is told on the home page.
-    client.get_by_role("button", name="Revoke this authorization").click()
+    # Revoking cannot be undone, so it asks once before it is done.
+    client.get_by_text("Revoke this authorization").click()
+    expect(client.locator("main")).to_contain_text("a revoked authorization cannot be restored")
+    client.get_by_role("button", name="Yes, revoke it").click()
     expect(client.get_by_role("status")).to_contain_text("Nothing more will be disclosed under it")
     expect(client.locator("main")).to_contain_text("by you in this portal")
     alice.reload()
