@@ -200,6 +200,7 @@ def test_portal_and_disclosure_pages_are_accessible(
     violations += axe_violations(wren, "portal: documents")
     for path, name in (("/portal/", "portal: home"), ("/portal/check-in/", "portal: check-in"),
                        ("/portal/privacy/", "portal: privacy"), ("/portal/access/", "portal: access history"),
+                       ("/portal/retention/", "portal: how long the record is kept"),
                        ("/portal/security/", "portal: security"), ("/portal/messages/", "portal: messages"),
                        ("/portal/reminders/", "portal: reminders")):
         wren.goto(confide.at(path))

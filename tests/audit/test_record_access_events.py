@@ -128,6 +128,7 @@ PORTAL_CLIENT_ROUTES: dict[str, str] = {
     "portal/disclosures/accounting.pdf": "portal:accounting:downloaded",
     "portal/authorizations/": "portal:authorizations:read",
     "portal/messages/": "message:thread:read",
+    "portal/retention/": "portal:retention:read",
     "portal/authorizations/sign/<uuid:prepared_id>/": "portal:authorization_request:read",
 }
 CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/portal/invite"}

@@ -153,6 +153,7 @@ class Tag(StrEnum):
     DESTRUCTION_CANCELLED = "lifecycle:destruction:cancelled"
     RECORD_DESTROYED = "lifecycle:record:destroyed"
     CERTIFICATE_DOWNLOADED = "lifecycle:certificate:downloaded"
+    PORTAL_RETENTION_READ = "portal:retention:read"
     # Backups (ADR 0016): the operator's command is the actor.
     BACKUP_CREATED = "backup:archive:created"
     BACKUP_RESTORED = "backup:archive:restored"

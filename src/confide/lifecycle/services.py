@@ -31,7 +31,7 @@ from django.utils import timezone
 from confide.audit import services as audit_services
 from confide.audit.models import LogEntry
 from confide.audit.tags import Tag, actor_id_for
-from confide.auditlog import PurposeOfUse, decode_entry
+from confide.auditlog import Outcome, PurposeOfUse, decode_entry
 from confide.disclosures.models import Authorization, AuthorizationRequest, CourtRequest, Disclosure
 from confide.jurisdictions.loader import Rule
 from confide.jurisdictions.retention import add_years, retention_rule, retention_until
@@ -49,6 +49,7 @@ from confide.records.services import open_demographics
 
 __all__ = [
     "CERTIFICATE_METHOD",
+    "ClientRetention",
     "LifecycleError",
     "QueueEntry",
     "RetentionView",
@@ -57,6 +58,7 @@ __all__ = [
     "cancel_destruction",
     "chart_retention",
     "confirm_destruction",
+    "client_retention",
     "destruction_queue",
     "discharge",
     "journal_path",
@@ -202,6 +204,52 @@ def chart_retention(vault: Vault, client: Client) -> RetentionView:
     return RetentionView(discharged=row is not None, last_contact=last_contact, rule=rule, rule_until=rule_until,
                          practice_until=practice_until, override_until=override_until, kept_until=kept, holds=[],
                          active_hold=bool(held))
+
+
+@dataclass(frozen=True)
+class ClientRetention:
+    """How long the record is kept, as the client reads it in the portal.
+
+    The portal holds no key to the demographics, so the birth date is not known here: the date
+    shown is the adult period's (or the practice's override), and a pack's minors' rule is said in
+    words beside it, since for someone who was young at the last contact it can only be later.
+    """
+
+    discharged: bool
+    last_contact: dt.date | None
+    rule: Rule | None
+    adult_years: int | None
+    minor_until_age: int | None
+    extra_years: int
+    kept_until: dt.date | None
+    overridden: bool
+    held: bool
+
+
+def client_retention(account: ClientAccount) -> ClientRetention:
+    """The retention line of the client's own record (logged as the client's read)."""
+    client = account.client
+    row = Discharge.objects.filter(client=client).first()
+    pack = practice_pack(client.practice)
+    rule = retention_rule(pack) if pack is not None else None
+    extra = policy_for(client.practice_id).extra_years
+    kept: dt.date | None = None
+    if row is not None and row.override_until is not None:
+        kept = row.override_until
+    elif row is not None and pack is not None:
+        adult = retention_until(pack, row.last_contact, None)
+        kept = add_years(adult, extra) if adult is not None else None
+    audit_services.record_event(Tag.PORTAL_RETENTION_READ, actor_id=f"user:{account.user_id}",
+                                purpose=PurposeOfUse.PATIENT_REQUEST, outcome=Outcome.SUCCESS,
+                                client_id=str(client.public_id))
+    details = rule.details if rule is not None else {}
+    minor = details.get("minor_until_age")
+    return ClientRetention(
+        discharged=row is not None, last_contact=row.last_contact if row else None, rule=rule,
+        adult_years=int(details["adult_years"]) if details.get("adult_years") is not None else None,
+        minor_until_age=int(minor) if minor is not None else None, extra_years=extra, kept_until=kept,
+        overridden=row is not None and row.override_until is not None,
+        held=LegalHold.objects.filter(client=client, lifted_at__isnull=True).exists())
 
 
 @transaction.atomic

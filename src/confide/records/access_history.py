@@ -89,6 +89,7 @@ WHAT = {
     "disclosure:authorization:expired": "recorded that an authorization of yours expired",
     "disclosure:authorization:prepared": "prepared an authorization for you to read and sign in the portal",
     "disclosure:authorization_request:withdrawn": "withdrew an authorization they had prepared for you to sign",
+    "portal:retention:read": "looked at how long your record is kept",
     "portal:accounting:read": "looked at the list of disclosures of your information",
     "portal:accounting:downloaded": "downloaded the list of disclosures of your information",
     "portal:authorizations:read": "looked at your authorizations to disclose",
