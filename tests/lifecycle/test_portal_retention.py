@@ -11,12 +11,15 @@ from django.utils import timezone
 from confide.audit.models import LogEntry
 from confide.lifecycle import services as lifecycle
 from confide.portal.models import ClientAccount
-from confide.records import services as records
 from tests.accounts.test_signin import sign_in
 from tests.conftest import Person
-from tests.portal.conftest import CLIENT_PASSWORD, client_account, client_record, consent  # noqa: F401 (fixtures)
+from tests.portal import conftest as portal_conftest
+from tests.portal.conftest import CLIENT_PASSWORD
 from tests.records.conftest import vault_of
 
+# The portal tests' fixtures: a client of bob's with a portal account.
+client_record, consent, client_account = (portal_conftest.client_record, portal_conftest.consent,
+                                          portal_conftest.client_account)
 LAST_CONTACT = timezone.localdate() - dt.timedelta(days=400)
 
 
