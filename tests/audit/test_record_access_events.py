@@ -99,6 +99,8 @@ CLIENT_WRITE_ROUTES |= {
 # portal/security/); a portal attachment is read through its thread (tests/messaging).
 # The client's list of consultations shows dates and states only.
 NO_CLIENT_DATA_EXTRA = {"consultations/", "portal/reminders/", "clients/<uuid:client_id>/consultations/"}
+# The practice's messaging settings and a staff member's quiet hours: practice-level, no client data.
+NO_CLIENT_DATA_EXTRA |= {"practice/messaging/", "account/notifications/"}
 # The destruction queue names records by opaque id and dates only; its read is still logged
 # (lifecycle:destruction_queue:read, tests/lifecycle).
 NO_CLIENT_DATA_EXTRA |= {"practice/retention/"}

@@ -197,6 +197,8 @@ WEB_ROUTES: dict[str, Route] = {
     "account/sign-out-everywhere": Route(SIGN_OUT, "POST", ends_session=True),
     "invite/<str:token>/": Route(INVITATION, ends_session=True),
     "practice/settings/": Route(STAFF),
+    "practice/messaging/": Route(STAFF),
+    "account/notifications/": Route(STAFF),
     "practice/staff/": Route(STAFF),
     "practice/staff/<int:member_id>/active": Route(OWNER, "POST"),
     "practice/staff/<int:member_id>/reset-second-factor": Route(OWNER, "POST"),

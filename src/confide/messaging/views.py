@@ -15,13 +15,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confide.keys.vault import Vault
-from confide.messaging import crisis, reminders, services
+from confide.messaging import crisis, practice_settings, reminders, services
 from confide.messaging.models import ReminderChoice
 from confide.notifications import sms
+from confide.notifications.preferences import practice_settings as practice_settings_of
 from confide.portal.models import ClientAccount
 from confide.portal.views import client_required
+from confide.practice.models import Membership, Role
 from confide.records.errors import NotFoundError
-from confide.web.decorators import vault_required
+from confide.web.decorators import staff_required, vault_required
 
 MAX_POST_BYTES = services.MAX_ATTACHMENT_BYTES + 64 * 1024
 
@@ -188,3 +190,75 @@ def portal_reminders(request: HttpRequest) -> HttpResponse:
     return _no_store(render(request, "messaging/portal_reminders.html",
                             {"form": form, "current": current, "sms_available": sms.available()},
                             status=400 if request.method == "POST" else 200))
+
+
+# ----------------------------------------------------------------------------- settings
+
+class MessagingSettingsForm(forms.Form):
+    sender_name = forms.CharField(
+        label="Sender name of every notification", max_length=practice_settings.MAX_SENDER,
+        help_text="The only thing a notification says about the practice. A clinic's own name can itself "
+                  "disclose (an eating disorder centre, an addiction service): a neutral name such as "
+                  "“Secure portal” is safest.")
+    messaging_period_days = forms.IntegerField(
+        label="Keep messages not filed into the record for (days)", min_value=practice_settings.MIN_PERIOD_DAYS,
+        max_value=practice_settings.MAX_PERIOD_DAYS,
+        help_text="After this many days a message nobody filed is destroyed. A shorter period destroys older "
+                  "unfiled messages at the next retention run.")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def messaging_settings(request: HttpRequest) -> HttpResponse:
+    """The practice's messaging choices: staff read them, the owner changes them."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    current = practice_settings_of(membership.practice_id)
+    is_owner = membership.role == Role.OWNER
+    form = MessagingSettingsForm(request.POST or None, initial={
+        "sender_name": current.sender_name, "messaging_period_days": current.messaging_period_days})
+    status = 200
+    if request.method == "POST":
+        if not is_owner:
+            return HttpResponse("Only the practice owner can change these settings.", status=403,
+                                content_type="text/plain; charset=utf-8")
+        status = 400
+        if form.is_valid():
+            try:
+                practice_settings.update_messaging_settings(actor=request.user,  # type: ignore[arg-type]
+                                                            **form.cleaned_data)
+            except practice_settings.SettingsError as exc:
+                form.add_error(None, str(exc))
+            else:
+                flash.success(request, "Messaging settings saved.")
+                return redirect("messaging-settings")
+    return render(request, "messaging/settings.html", {"form": form, "current": current, "is_owner": is_owner},
+                  status=status)
+
+
+class QuietHoursForm(forms.Form):
+    HOURS = [(h, f"{h:02d}:00") for h in range(24)]
+    start = forms.TypedChoiceField(label="Quiet from", choices=HOURS, coerce=int)
+    end = forms.TypedChoiceField(label="Quiet until", choices=HOURS, coerce=int,
+                                 help_text="The same hour in both means no quiet hours.")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """A staff member's own quiet hours for the digest that says something is waiting."""
+    hours = practice_settings.quiet_hours_of(request.user.pk)
+    form = QuietHoursForm(request.POST or None, initial={"start": hours.start, "end": hours.end})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                practice_settings.set_own_quiet_hours(request.user,  # type: ignore[arg-type]
+                                                      start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            except practice_settings.SettingsError as exc:
+                form.add_error(None, str(exc))
+            else:
+                flash.success(request, "Your quiet hours are saved.")
+                return redirect("notification-preferences")
+    return render(request, "messaging/notification_preferences.html", {"form": form, "hours": hours},
+                  status=status)
