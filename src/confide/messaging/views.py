@@ -246,7 +246,7 @@ class QuietHoursForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     """A staff member's own quiet hours for the digest that says something is waiting."""
-    hours = practice_settings.quiet_hours_of(request.user.pk)
+    hours = practice_settings.quiet_hours_of(int(request.user.pk or 0))
     form = QuietHoursForm(request.POST or None, initial={"start": hours.start, "end": hours.end})
     status = 200
     if request.method == "POST":
