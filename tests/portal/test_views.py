@@ -224,12 +224,13 @@ def test_the_note_editor_asks_for_a_reason_without_current_consent(as_bob: Brows
                                 body="Crisis.")
     path = f"/clients/{client_record.public_id}/notes/{draft.public_id}/"
     assert "Reason to sign without current consent" in as_bob.get(path).content.decode()
-    response = as_bob.post(path, {"session_date": "2026-11-20", "body": "Crisis.", "version": "1", "action": "sign"})
+    response = as_bob.post(path, {"session_date": "2026-11-20", "body": "Crisis.", "version": "1", "action": "sign",
+                                  "unscheduled_reason": "crisis"})
     assert response.status_code == 400
     assert re.search(r'field-invalid">\s*<label for="id_consent_reason"', response.content.decode())
     assert Note.objects.get(pk=draft.pk).version == 1, "the refused signature saved nothing"
     response = as_bob.post(path, {"session_date": "2026-11-20", "body": "Crisis.", "version": "1", "action": "sign",
-                                  "consent_reason": "Client in acute crisis."})
+                                  "unscheduled_reason": "crisis", "consent_reason": "Client in acute crisis."})
     assert response.status_code == 302
     assert Note.objects.get(pk=draft.pk).status == Note.Status.SIGNED
     reason = consent_gate.consent_override_reason(vault_of(bob), Note.objects.get(pk=draft.pk))

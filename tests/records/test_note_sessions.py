@@ -108,6 +108,23 @@ def test_the_chart_the_sessions_list_and_the_note_agree(bob: Person, client_reco
     note_page = http.get(f"/clients/{client_record.public_id}/notes/{late.public_id}/").content.decode()
     assert "Late entry" in note_page and "the session of" in note_page
     assert "Late entry" not in http.get(f"/clients/{client_record.public_id}/notes/{phone.public_id}/").content.decode()
+    # The sessions page says the same: the session links to the note that documents it.
+    sessions = http.get(f"/clients/{client_record.public_id}/sessions/").content.decode()
+    assert f"/notes/{late.public_id}/" in sessions and "Note signed" in sessions
+    assert f"/notes/{phone.public_id}/" not in sessions, "a phone call's note belongs to no session"
+
+
+def test_the_front_desk_sees_the_sessions_but_not_which_notes_exist(bob: Person, dana: Person,
+                                                                    client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of
+
+    appointment_id = _past_appointment(bob, client_record, days_ago=3)
+    note = services.create_note(vault_of(bob), client_record.public_id, kind="progress", session_date=None,
+                                body="Fictional.", appointment_id=appointment_id, sign=True)
+    page = browser_of(dana).get(f"/clients/{client_record.public_id}/sessions/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert appointment_id in text and str(note.public_id) not in text and "Note signed" not in text
 
 
 def test_the_editor_offers_past_sessions_and_ties_the_note_to_one(bob: Person, client_record: Client) -> None:
@@ -126,3 +143,61 @@ def test_the_editor_offers_past_sessions_and_ties_the_note_to_one(bob: Person, c
     bogus = form | {"appointment": "00000000-0000-0000-0000-000000000000"}
     assert http.post(f"/clients/{client_record.public_id}/notes/new", bogus).status_code in (400, 404)
     assert Note.objects.filter(client=client_record).count() == 1
+
+
+def test_a_progress_note_is_signed_only_for_a_session_or_with_a_reason(bob: Person, client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of
+
+    http = browser_of(bob)
+    url = f"/clients/{client_record.public_id}/notes/new"
+    form = {"kind": "progress", "template": "free", "session_date": "2026-11-20", "body": "Fictional.",
+            "action": "sign"}
+    refused = http.post(url, form)
+    assert refused.status_code == 400
+    assert "Choose the session this note documents, or say below why there was none." in refused.content.decode()
+    assert not Note.objects.filter(client=client_record).exists(), "nothing is written when signing is refused"
+    # A draft may wait for its session; a psychotherapy note belongs to no session; a phone call says so.
+    assert http.post(url, form | {"action": "save"}).status_code == 302
+    assert http.post(url, form | {"kind": "psychotherapy"}).status_code == 302
+    assert http.post(url, form | {"unscheduled_reason": "phone"}).status_code == 302
+    assert Note.objects.filter(client=client_record, status="signed").count() == 2
+
+
+def test_a_draft_is_tied_to_its_session_on_the_note_page_and_then_signed(bob: Person, client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of
+
+    draft = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                                 session_date=timezone.localdate(), body="Fictional draft.")
+    appointment_id = _past_appointment(bob, client_record, days_ago=1)
+    http = browser_of(bob)
+    url = f"/clients/{client_record.public_id}/notes/{draft.public_id}/"
+    editor = http.get(url).content.decode()
+    assert f'value="{appointment_id}"' in editor and "Session this note documents" in editor
+    sign = {"session_date": "2026-11-20", "body": "Fictional draft, done.", "version": "1", "action": "sign"}
+    refused = http.post(url, sign)
+    assert refused.status_code == 400 and "Choose the session this note documents" in refused.content.decode()
+    assert Note.objects.get(pk=draft.pk).version == 1, "the refused signature saved nothing"
+    bogus = http.post(url, sign | {"appointment": "00000000-0000-0000-0000-000000000000"})
+    assert bogus.status_code == 400 and Note.objects.get(pk=draft.pk).status == "draft"
+    assert http.post(url, sign | {"appointment": appointment_id}).status_code == 302
+    signed = Note.objects.get(pk=draft.pk)
+    assert signed.status == "signed" and str(signed.appointment.public_id) == appointment_id  # type: ignore[union-attr]
+    assert signed.session_date == timezone.localdate(signed.appointment.starts_at)  # type: ignore[union-attr]
+
+
+def test_autosave_ties_a_draft_to_its_session(bob: Person, client_record: Client) -> None:
+    from tests.web.test_records_pages import browser_of
+
+    draft = services.create_note(vault_of(bob), client_record.public_id, kind="progress",
+                                 session_date=timezone.localdate(), body="Fictional draft.")
+    appointment_id = _past_appointment(bob, client_record, days_ago=1)
+    http = browser_of(bob)
+    url = f"/clients/{client_record.public_id}/notes/{draft.public_id}/autosave"
+    saved = http.post(url, {"session_date": "2026-11-20", "body": "More.", "version": "1",
+                            "appointment": appointment_id})
+    assert saved.status_code == 200 and saved["X-Confide-Autosave"] == "saved"
+    assert str(Note.objects.get(pk=draft.pk).appointment.public_id) == appointment_id  # type: ignore[union-attr]
+    other = services.create_client(vault_of(bob), services.Demographics(given_name="Other", family_name="Person"))
+    theirs = _past_appointment(bob, other)
+    assert http.post(url, {"session_date": "2026-11-20", "body": "More.", "version": "2",
+                           "appointment": theirs}).status_code == 404

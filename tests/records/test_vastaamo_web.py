@@ -150,7 +150,7 @@ def _write_through_the_web(browser: RecordingBrowser) -> dict[str, str]:
     assert browser.get(f"/clients/{cid}/notes/new?kind=progress&template=soap").status_code == 200
     signed = browser.post(f"/clients/{cid}/notes/new", {
         "kind": "progress", "template": "soap", "session_date": SESSION_DATE, "body": WEB["progress"],
-        "action": "sign"})
+        "unscheduled_reason": "other", "action": "sign"})
     assert signed.status_code == 302, signed.content[:2000]
     progress = _note_id(signed)
     added = browser.post(f"/clients/{cid}/notes/{progress}/addenda", {"body": WEB["addendum"]})

@@ -132,7 +132,7 @@ def test_no_client_data_leaves_through_a_side_door(alice: Person, bob: Person, r
     # Write and sign a note, upload a document, search the caseload.
     written = web.request("post", f"{chart}notes/new", data={
         "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Note"),
-        "action": "sign"})
+        "unscheduled_reason": "phone", "action": "sign"})
     assert written.status_code == 302, written.content[:500]
     upload = io.BytesIO(f"%PDF-1.4 {canary('DocumentBody')}".encode())
     upload.name = f"{canary('File')}.pdf"
@@ -230,7 +230,7 @@ def test_a_real_server_writes_no_client_data_to_its_output_or_file_names(tmp_pat
             chart = registered.headers["Location"]
             written = _post(browser, f"{server.url}{chart}notes/new", {
                 "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Note"),
-                "action": "sign"}, follow=False)
+                "unscheduled_reason": "phone", "action": "sign"}, follow=False)
             assert written.status_code == 302, written.text[:500]
             found = _post(browser, f"{server.url}/clients/", {"q": canary("Given")})
             assert canary("Family") in found.text

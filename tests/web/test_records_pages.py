@@ -373,7 +373,7 @@ def test_a_note_is_saved_as_a_draft_then_signed(bob: Person, client_record: Clie
     editor = browser.get(url).content.decode()
     assert "Slept well." in editor and 'id="note-version" value="1"' in editor
     signed = browser.post(url, {"session_date": "2026-11-20", "body": "Data:\nSlept well, mostly.\n",
-                                "version": "1", "action": "sign"})
+                                "version": "1", "unscheduled_reason": "phone", "action": "sign"})
     assert signed.status_code == 302
     opened = services.open_note(vault_of(bob), client_record.public_id, note.public_id)
     assert opened.note.status == "signed" and opened.body == "Data:\nSlept well, mostly.\n"
@@ -384,7 +384,8 @@ def test_a_note_is_saved_as_a_draft_then_signed(bob: Person, client_record: Clie
 
 def test_a_note_can_be_signed_straight_away(bob: Person, client_record: Client) -> None:
     browser_of(bob).post(paths(client_record)["note_new"], {
-        "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": "Done.", "action": "sign"})
+        "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": "Done.",
+        "unscheduled_reason": "phone", "action": "sign"})
     assert Note.objects.get().status == "signed"
 
 
@@ -413,7 +414,8 @@ def test_saving_a_stale_draft_keeps_the_text_and_changes_nothing(bob: Person, cl
     services.save_draft(vault_of(bob), client_record.public_id, draft.public_id, body="From the other window",
                         expected_version=1)
     response = browser_of(bob).post(paths(client_record, draft)["note"], {
-        "session_date": "2026-11-21", "body": "From this window", "version": "1", "action": "sign"})
+        "session_date": "2026-11-21", "body": "From this window", "version": "1", "unscheduled_reason": "phone",
+        "action": "sign"})
     assert response.status_code == 409
     assert "From this window" in response.content.decode() and "reload the saved draft" in response.content.decode()
     opened = services.open_note(vault_of(bob), client_record.public_id, draft.public_id)

@@ -224,8 +224,11 @@ def appointments(request: HttpRequest, client_id: str) -> HttpResponse:
     vault = request_vault(request)
     client, demographics = services.get_client(vault, str(client_id))
     upcoming, past = _split_sessions(care.list_appointments(vault, client.public_id))
+    # The care team sees which note documents each past session (metadata only, logged as a
+    # listing of notes); the front desk, who holds no clinical key, sees the sessions alone.
+    notes = services.list_notes(vault, client.public_id) if vault.holds(client.pk, "clinical") else []
     return render(request, "web/records/appointments.html",
-                  {"client": client, "d": demographics, "upcoming": upcoming, "past": past})
+                  {"client": client, "d": demographics, "upcoming": upcoming, "past": past, "notes": notes})
 
 
 @record_page

@@ -39,7 +39,38 @@ logger = logging.getLogger(__name__)
 # the note stays free text, so nothing a clinician writes is ever rejected for its shape.
 NOTE_TEMPLATES: dict[str, str] = validation.NOTE_TEMPLATES  # shared with the services' emptiness rule
 
-class NoteForm(forms.Form):
+NEEDS_A_SESSION = "Choose the session this note documents, or say below why there was none."
+
+
+class SessionFields(forms.Form):
+    """What a note documents: one of the client's past sessions, or why there was no appointment.
+
+    A progress note is signed only when it says one or the other (issue 23); a draft may wait.
+    """
+
+    # The session the note documents, or why there was none (issue 23, records.note_sessions).
+    appointment = forms.ChoiceField(label="Session this note documents", required=False, choices=[])
+    unscheduled_reason = forms.ChoiceField(label="No appointment: what it was", required=False,
+                                           choices=[("", "Choose"), *note_sessions.UNSCHEDULED_REASONS.items()])
+    conditions = {"appointment": "choose the session, or say below why there was none",
+                  "unscheduled_reason": "when there was no appointment"}
+
+    def __init__(self, *args: Any, sessions: list[tuple[str, str]] | None = None, kind: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].choices = [("", "No appointment"), *(sessions or [])]  # type: ignore[attr-defined]
+        self.note_kind = kind
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = self.note_kind or data.get("kind")
+        if (data.get("action") == "sign" and kind == Note.Kind.PROGRESS and not data.get("appointment")
+                and not data.get("unscheduled_reason") and "appointment" not in self.errors):
+            self.add_error("appointment", NEEDS_A_SESSION)
+        return data
+
+
+class NoteForm(SessionFields):
     """A new note; `body` keeps its whitespace because the headings are part of the text."""
 
     kind = forms.ChoiceField(label="Kind of note", choices=Note.Kind.choices, initial=Note.Kind.PROGRESS,
@@ -54,16 +85,6 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when the client has not signed the current consent, for example a crisis session.")
     action = forms.ChoiceField(choices=[("save", "Save draft"), ("sign", "Sign")], required=False)
-    # The session the note documents, or why there was none (issue 23, records.note_sessions).
-    appointment = forms.ChoiceField(label="Session this note documents", required=False, choices=[])
-    unscheduled_reason = forms.ChoiceField(label="No appointment: what it was", required=False,
-                                           choices=[("", "Choose"), *note_sessions.UNSCHEDULED_REASONS.items()])
-    conditions = {"appointment": "choose the session, or say below why there was none",
-                  "unscheduled_reason": "when there was no appointment"}
-
-    def __init__(self, *args: Any, sessions: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["appointment"].choices = [("", "No appointment"), *(sessions or [])]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -77,7 +98,16 @@ def _sessions(client: Client) -> list[tuple[str, str]]:
             for a in note_sessions.sessions_to_document(client)]
 
 
-class DraftForm(forms.Form):
+def _draft_sessions(client: Client, note: Note) -> list[tuple[str, str]]:
+    """The sessions a draft may document: the latest ones, and the one it documents already."""
+    offered = _sessions(client)
+    linked = note.appointment
+    if linked is not None and str(linked.public_id) not in {value for value, _ in offered}:
+        offered.append((str(linked.public_id), f"{when(linked.starts_at)}, {linked.duration_minutes} min"))
+    return offered
+
+
+class DraftForm(SessionFields):
     session_date = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"},
                                                                                  format="%Y-%m-%d"))
     body = forms.CharField(label="Note", required=False, strip=False, max_length=MAX_NOTE_CHARS,
@@ -211,13 +241,16 @@ def autosave_new_note(request: HttpRequest, client_id: str) -> HttpResponse:
 @require_POST
 def autosave_note(request: HttpRequest, client_id: str, note_id: str) -> HttpResponse:
     """Save the draft if nobody saved in between; otherwise say so and let records.js stop autosaving."""
-    form = DraftForm(request.POST)
+    # Any session id is offered here; save_draft refuses one that is not this client's.
+    form = DraftForm(request.POST, sessions=[(request.POST.get("appointment", ""), "")])
     if not form.is_valid():
         return _autosave_form_error(request, form)
     data = form.cleaned_data
     try:
         note = services.save_draft(request_vault(request), str(client_id), str(note_id), body=data["body"],
-                                   expected_version=data["version"], session_date=data["session_date"])
+                                   expected_version=data["version"], session_date=data["session_date"],
+                                   appointment_id=data["appointment"] or None,
+                                   unscheduled_reason=data["unscheduled_reason"] or None)
     except NotFoundError:
         raise Http404 from None
     except StaleVersionError:
@@ -234,7 +267,8 @@ def autosave_note(request: HttpRequest, client_id: str, note_id: str) -> HttpRes
 
 
 def _save_and_sign(vault: Vault, client_id: str, note_id: str, *, body: str, version: int,
-                   session_date: dt.date, consent_reason: str = "") -> Note:
+                   session_date: dt.date, consent_reason: str = "", appointment_id: str | None = None,
+                   unscheduled_reason: str | None = None) -> Note:
     """Save what is on screen, then sign exactly that version.
 
     Two service calls; the version check makes the pair safe (a save in between fails the
@@ -245,7 +279,8 @@ def _save_and_sign(vault: Vault, client_id: str, note_id: str, *, body: str, ver
         raise RecordError("This client has not signed the current consent. Give a reason to sign without "
                           "current consent (for example, a crisis).")
     saved = services.save_draft(vault, client_id, note_id, body=body, expected_version=version,
-                                session_date=session_date)
+                                session_date=session_date, appointment_id=appointment_id,
+                                unscheduled_reason=unscheduled_reason)
     return services.sign_note(vault, client_id, note_id, expected_version=saved.version,
                               consent_reason=consent_reason)
 
@@ -273,11 +308,14 @@ def note(request: HttpRequest, client_id: str, note_id: str) -> HttpResponse:
         if not editable:
             return _note_page(request, client=client, demographics=demographics, opened=opened)
         form = DraftForm(initial={"session_date": current.session_date, "body": opened.body,
-                                  "version": current.version})
+                                  "version": current.version,
+                                  "appointment": str(current.appointment.public_id) if current.appointment else "",
+                                  "unscheduled_reason": current.unscheduled_reason},
+                         sessions=_draft_sessions(client, current), kind=current.kind)
         return _editor(request, client=client, demographics=demographics, form=form, note=current)
     if not editable:
         return problem_page(request, "A signed note is locked; add an addendum instead.", 400)
-    form = DraftForm(request.POST)
+    form = DraftForm(request.POST, sessions=_draft_sessions(client, current), kind=current.kind)
     status = 400
     stale = False
     if form.is_valid():
@@ -286,11 +324,14 @@ def note(request: HttpRequest, client_id: str, note_id: str) -> HttpResponse:
             if data["action"] == "sign":
                 _save_and_sign(vault, str(client.public_id), str(current.public_id), body=data["body"],
                                version=data["version"], session_date=data["session_date"],
-                               consent_reason=data["consent_reason"])
+                               consent_reason=data["consent_reason"], appointment_id=data["appointment"] or None,
+                               unscheduled_reason=data["unscheduled_reason"] or None)
                 messages.success(request, "Note signed.")
             else:
                 services.save_draft(vault, client.public_id, current.public_id, body=data["body"],
-                                    expected_version=data["version"], session_date=data["session_date"])
+                                    expected_version=data["version"], session_date=data["session_date"],
+                                    appointment_id=data["appointment"] or None,
+                                    unscheduled_reason=data["unscheduled_reason"] or None)
                 messages.success(request, "Draft saved.")
         except StaleVersionError as exc:
             form.add_error(None, str(exc))
