@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("confide.consultation.urls")),
     path("", include("confide.messaging.urls")),
+    path("", include("confide.telehealth.urls")),
     path("", include("confide.web.urls")),
 ]
 

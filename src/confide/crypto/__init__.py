@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from confide.crypto.archive import ArchiveReader, ArchiveWriter, open_archive, seal_archive
 from confide.crypto.context import Scope, SealContext, WrapContext
-from confide.crypto.derive import derive_scope_key, keyed_digest
+from confide.crypto.derive import derive_scope_key, keyed_digest, turn_rest_password
 from confide.crypto.errors import (
     CryptoError,
     IntegrityError,
@@ -119,6 +119,7 @@ __all__ = [
     "unwrap_private_key_from",
     "unwrap_private_key_with_password",
     "unwrap_private_key_with_secret",
+    "turn_rest_password",
     "wrap_key_to",
     "wrap_key_to_keyring",
     "wrap_private_key_to",

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class TelehealthConfig(AppConfig):
+    name = "confide.telehealth"
+    label = "telehealth"
+
+    def ready(self) -> None:
+        # Registered at start-up so that records imports nothing of this context.
+        from confide.records.care import APPOINTMENT_OBSERVERS
+        from confide.telehealth.services import note_modality
+
+        if note_modality not in APPOINTMENT_OBSERVERS:
+            APPOINTMENT_OBSERVERS.append(note_modality)
