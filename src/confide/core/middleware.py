@@ -7,7 +7,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-
 # The attribute a view sets on its response to be sent the video session's Permissions-Policy.
 ALLOWS_CAMERA_AND_MICROPHONE = "confide_allows_camera_and_microphone"
 

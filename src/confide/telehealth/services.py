@@ -254,7 +254,7 @@ def _check_context(session: VideoSession, side: str, version: int) -> crypto.Sea
 def record_privacy_check(vault: Vault, session: VideoSession, side: str, answers: PrivacyAnswers, *,
                          account: ClientAccount | None = None) -> PrivacyCheck:
     """Seal one side's answers (replacing earlier ones for this session) and log it."""
-    if session.ended_at is not None:
+    if VideoSession.objects.filter(pk=session.pk, ended_at__isnull=False).exists():
         raise TelehealthError("This video session has ended.")
     cleaned = clean_answers(side, answers)
     existing = PrivacyCheck.objects.select_for_update().filter(session=session, side=side).first()
@@ -329,12 +329,12 @@ def _next_round(session: VideoSession) -> None:
 @transaction.atomic
 def join(vault: Vault, session: VideoSession, side: str, *, account: ClientAccount | None = None) -> VideoSession:
     """Enter the room (or re-enter it after leaving). The client waits until admitted once."""
-    problem = room_problem(session)
+    locked = _locked(session)
+    problem = room_problem(locked)
     if problem:
         raise TelehealthError(problem)
-    if not has_privacy_check(session, side):
+    if not has_privacy_check(locked, side):
         raise TelehealthError("Answer the privacy check first.")
-    locked = _locked(session)
     now = timezone.now()
     if side == Side.CLINICIAN:
         locked.clinician_left, locked.clinician_seen_at = False, now

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +29,13 @@ from confide.web.decorators import vault_required
 MAX_SIGNAL_REQUEST_BYTES = services.MAX_DESCRIPTION_BYTES + 4096
 ACTIONS = ("join", "poll", "send", "leave", "admit", "end", "check")
 CLINICIAN_ONLY = ("admit", "end", "check")
+
+
+def _user_id(request: HttpRequest) -> int:
+    pk = request.user.pk
+    if pk is None:
+        raise PermissionDenied
+    return int(pk)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -60,7 +68,7 @@ def _room(request: HttpRequest, session: VideoSession, side: str, vault: Vault, 
                                "clinician": session.appointment.clinician}
     if request.method == "POST" or mine is None:
         return _no_store(render(request, "telehealth/privacy_check.html", context, status=status))
-    user_id = int(request.user.pk)
+    user_id = _user_id(request)
     context |= {
         "relay_only": relay and mine.relay_only,
         "room": {"side": side, "signalUrl": signal_url, "relayOnly": relay and mine.relay_only,
@@ -90,7 +98,7 @@ def _signal(request: HttpRequest, session: VideoSession, side: str, vault: Vault
     if action not in ACTIONS or (action in CLINICIAN_ONLY and side != Side.CLINICIAN):
         return _problem("Unknown action.", 400)
     try:
-        tokens.check_token(body.get("token"), session, side, int(request.user.pk), request.session.session_key)
+        tokens.check_token(body.get("token"), session, side, _user_id(request), request.session.session_key)
     except tokens.TokenError as exc:
         return _problem(str(exc), 403)
     answer: dict[str, Any] = {}
@@ -122,7 +130,7 @@ def _signal(request: HttpRequest, session: VideoSession, side: str, vault: Vault
             return _problem("`after` must be a signal number.", 400)
         answer["signals"] = services.signals_for(vault, session, side, after)
     answer["state"] = services.state(session, side)
-    answer["token"] = tokens.issue_token(session, side, int(request.user.pk), request.session.session_key)
+    answer["token"] = tokens.issue_token(session, side, _user_id(request), request.session.session_key)
     response = JsonResponse(answer)
     return _no_store(response)
 
