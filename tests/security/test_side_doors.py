@@ -374,7 +374,8 @@ def _video_room(bob: Person, client: ClientRecord, staff: Browser, portal: Brows
         pages[who] = json.loads(config.group(1))
 
     def signal(who: str, browser: Browser, body: dict[str, Any]) -> Any:
-        answer = browser.request("post", pages[who]["signalUrl"], data=json.dumps({**body, "token": pages[who]["token"]}),
+        answer = browser.request("post", pages[who]["signalUrl"],
+                                 data=json.dumps({**body, "token": pages[who]["token"]}),
                                  content_type="application/json")
         if answer.status_code == 200:
             pages[who]["token"] = answer.json()["token"]

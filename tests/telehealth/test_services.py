@@ -17,7 +17,8 @@ from confide import crypto
 from confide.accounts.models import User
 from confide.portal.models import ClientAccount
 from confide.practice.models import Practice, Role
-from confide.records import care, services as records
+from confide.records import care
+from confide.records import services as records
 from confide.records.access_history import access_history
 from confide.records.errors import NotFoundError
 from confide.telehealth import services, tokens
@@ -161,9 +162,9 @@ def test_admitting_the_client_writes_their_location_into_the_appointment_for_dut
         bob: Person, client_account: ClientAccount, video: VideoSession) -> None:
     in_call(bob, client_account, video)
     location, appointment = care.latest_client_location(vault_of(bob), video.client)
+    assert location == "US-NJ" and appointment is not None
     opened = care.open_appointment(vault_of(bob), video.client.public_id, video.appointment.public_id)
     assert opened.client_location == "US-NJ"
-    assert appointment is not None
 
 
 # ----------------------------------------------------------------------------- the waiting room
