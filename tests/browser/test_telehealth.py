@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, Route, expect
 
+from tests.a11y.test_axe import AXE, BLOCKING
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, BrowserProblems, Confide, Mailbox
 from tests.browser.test_client_portal import mail_text, sign_consent
 from tests.browser.test_staff_onboarding import enrol_totp, sign_in_with_password
@@ -260,7 +261,7 @@ def book_a_video_session(confide: Confide, new_context: NewContext, problems: Br
     return Session(alice, client, alice_context, client_context, room_url, confide.at("/portal/sessions/"))
 
 
-def enter(session: Session, *, relay_only: bool) -> None:
+def enter(session: Session, *, relay_only: bool, before_admitting: Callable[[], object] = lambda: None) -> None:
     """Both answer the privacy check; the client waits and the clinician lets them in."""
     answer_privacy_check(session.clinician, client=False, relay_only=relay_only)
     session.client.goto(session.portal_sessions_url)
@@ -275,6 +276,7 @@ def enter(session: Session, *, relay_only: bool) -> None:
     expect(panel).to_contain_text("911")
     expect(panel).to_contain_text("my partner, in the kitchen")
     expect(panel).to_contain_text("Duty to warn")
+    before_admitting()
     session.clinician.get_by_role("button", name="Let the client in").click()
     expect(session.client.locator("#waiting-room")).to_be_hidden()
 
@@ -286,6 +288,13 @@ def both_connected(session: Session) -> None:
     for page in (session.clinician, session.client):
         first = wait_for(page, lambda s: s["inVideoFrames"] > 10 and s["inAudioPackets"] > 10, "frames arrive")
         wait_for(page, lambda s, n=first["inVideoFrames"]: s["inVideoFrames"] > n + 10, "frames keep arriving")
+
+
+def axe_problems(page: Page, label: str) -> list[str]:
+    """Serious or critical axe-core violations of the page as it is now."""
+    result: dict[str, Any] = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{label}: {v['impact']} {v['id']}: {v['help']}" for v in result["violations"]
+            if v["impact"] in BLOCKING]
 
 
 def codes(session: Session) -> tuple[str, str]:
@@ -300,13 +309,26 @@ def codes(session: Session) -> tuple[str, str]:
 def test_a_video_session_from_the_privacy_check_to_a_matching_safety_code(
         confide: Confide, new_context: NewContext, problems: BrowserProblems) -> None:
     session = book_a_video_session(confide, new_context, problems)
+    for context in (session.clinician_context, session.client_context):
+        context.add_init_script(path=str(AXE))
+    session.clinician.reload()
+    violations = axe_problems(session.clinician, "the clinician's privacy check")
     traffic = Traffic(confide.server.port)
     traffic.watch(session.clinician_context)
     traffic.watch(session.client_context)
     responses: dict[str, str] = {}
     session.clinician.on("response", lambda r: responses.update({r.url: r.headers.get("permissions-policy", "")})
                          if r.request.resource_type == "document" else None)
-    enter(session, relay_only=False)
+    enter(session, relay_only=False, before_admitting=lambda: violations.extend(
+        axe_problems(session.clinician, "the clinician's room, client waiting")
+        + axe_problems(session.client, "the waiting room")))
+    both_connected(session)
+    violations += axe_problems(session.clinician, "the clinician's room, connected")
+    violations += axe_problems(session.client, "the client's room, connected")
+    session.client.goto(session.portal_sessions_url)
+    violations += axe_problems(session.client, "the client's video sessions")
+    session.client.go_back()
+    assert not violations, "\n".join(violations)
     both_connected(session)
 
     # The safety codes match, are computed from the certificates the connection uses, and are the
