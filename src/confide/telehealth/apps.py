@@ -7,8 +7,13 @@ class TelehealthConfig(AppConfig):
 
     def ready(self) -> None:
         # Registered at start-up so that records imports nothing of this context.
+        from django.core import checks
+
         from confide.records.care import APPOINTMENT_OBSERVERS
+        from confide.telehealth.checks import check_turn_settings
         from confide.telehealth.services import note_modality
+
+        checks.register(check_turn_settings)
 
         if note_modality not in APPOINTMENT_OBSERVERS:
             APPOINTMENT_OBSERVERS.append(note_modality)
