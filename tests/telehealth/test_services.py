@@ -227,6 +227,20 @@ def test_ending_the_session_deletes_its_signalling_and_nobody_rejoins(bob: Perso
         services.join(client_vault_of(client_account), session, Side.CLIENT, account=client_account)
 
 
+def test_the_worker_deletes_the_signalling_of_rooms_that_closed(bob: Person, client_account: ClientAccount,
+                                                                video: VideoSession) -> None:
+    from confide.notifications.worker import PERIODIC_JOBS
+
+    session = in_call(bob, client_account, video)
+    services.send_signal(vault_of(bob), session, Side.CLINICIAN, generation=session.generation, kind="offer",
+                         data={"type": "offer", "sdp": offer_sdp()})
+    assert services.delete_stale_signals() == 0  # the room is still open
+    closes = services.window(session)[1]
+    assert services.delete_stale_signals(closes + dt.timedelta(minutes=1)) == 1
+    assert not Signal.objects.exists()
+    assert services.delete_stale_signals in PERIODIC_JOBS
+
+
 # ----------------------------------------------------------------------------- signalling
 
 

@@ -496,3 +496,17 @@ def signals_for(vault: Vault, session: VideoSession, side: str, after: int) -> l
                                   id__gt=after).order_by("id")[:50]
     return [{"id": s.pk, "kind": s.kind, "generation": s.generation,
              "data": sealing.open_value(vault, bytes(s.body), _signal_context(session, s))} for s in found]
+
+
+def delete_stale_signals(now: dt.datetime | None = None) -> int:
+    """Delete the signalling of rooms whose window has closed (a session nobody ended); returns how many.
+
+    Run by `confide worker` with the other periodic jobs: no signal outlives its room.
+    """
+    now = now or timezone.now()
+    closed = [session.pk for session in VideoSession.objects.filter(signals__isnull=False)
+              .select_related("appointment").distinct() if window(session)[1] < now]
+    if not closed:
+        return 0
+    deleted, _ = Signal.objects.filter(session_id__in=closed).delete()
+    return deleted
