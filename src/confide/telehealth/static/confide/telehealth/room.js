@@ -332,7 +332,8 @@
       }
       await measure();
     } catch (error) {
-      status(error.message);
+      status(error.status === 403 ? `${error.message} Reload the page to continue.` : error.message);
+      if (error.status === 403) { stop(); $("rejoin").hidden = true; return; }
     }
     if (joined) timer = setTimeout(poll, POLL_MS);
   }
@@ -363,6 +364,18 @@
     status("You left the session. You can rejoin while the room is open.");
     $("rejoin").hidden = false;
   }
+
+  // Closing the tab or navigating away leaves at once (the other side need not wait for the
+  // presence timeout); `keepalive` lets the request outlive the page.
+  window.addEventListener("pagehide", () => {
+    if (!joined) return;
+    joined = false;
+    fetch(config.signalUrl, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ action: "leave", token }),
+    }).catch(() => {});
+  });
 
   $("audio-only").addEventListener("click", () => { setAudioOnly(!audioOnly); });
   $("leave").addEventListener("click", leave);
