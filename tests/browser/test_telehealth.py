@@ -391,7 +391,20 @@ def test_a_video_session_from_the_privacy_check_to_a_matching_safety_code(
                  "let you in from the waiting room of your video session",
                  "answered the privacy check before your video session"):
         expect(history).to_contain_text(said)
+
     problems.assert_none()
+
+    # Any other page is refused the camera and microphone by the browser itself, which says so.
+    for page, path in ((session.client, "/portal/access/"), (session.clinician, "/clients/")):
+        page.goto(confide.at(path))
+        refused = page.evaluate("""() => navigator.mediaDevices.getUserMedia({audio: true, video: true})
+            .then((stream) => { stream.getTracks().forEach((t) => t.stop()); return "allowed"; },
+                  (error) => error.name)""")
+        assert refused == "NotAllowedError", (path, refused)
+    violations = sorted(problems.problems)
+    assert violations == sorted(f"{confide.at(path)}: console error: Permissions policy violation: {device} is not "
+                                "allowed in this document." for path in ("/portal/access/", "/clients/")
+                                for device in ("camera", "microphone")), violations
 
 
 def test_a_swapped_fingerprint_shows_as_different_codes_and_a_relay_session_goes_through_coturn(
