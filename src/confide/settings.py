@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "confide.notifications",
     "confide.messaging",
+    "confide.telehealth",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,19 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=(), interest-cohort=(), browsing-topics=(), "
     "publickey-credentials-get=(self), publickey-credentials-create=(self)"
 )
+# The video session page alone may use the camera and microphone (ADR 0021): its view marks the
+# response and SecurityHeadersMiddleware sends this policy instead; every other page denies both.
+PERMISSIONS_POLICY_VIDEO_SESSION = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)").replace(
+    "microphone=()", "microphone=(self)")
+
+# Telehealth (ADR 0021, docs/operators.md "Video sessions"): STUN and TURN servers handed to the
+# browsers. TURN credentials are time-limited (coturn's `use-auth-secret`, the TURN REST API
+# scheme), computed from CONFIDE_TURN_SECRET (or CONFIDE_TURN_SECRET_FILE), shared with coturn's
+# `static-auth-secret`.
+CONFIDE_STUN_URLS = envlist("CONFIDE_STUN_URLS")
+CONFIDE_TURN_URLS = envlist("CONFIDE_TURN_URLS")
+CONFIDE_TURN_SECRET = envsecret("CONFIDE_TURN_SECRET") or ""
+CONFIDE_TURN_TTL_SECONDS = envint("CONFIDE_TURN_TTL_SECONDS", 3600, minimum=300, maximum=86400)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("CONFIDE_TIME_ZONE", "UTC")

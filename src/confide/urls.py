@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("confide.consultation.urls")),
     path("", include("confide.messaging.urls")),
     path("", include("confide.lifecycle.urls")),
+    path("", include("confide.telehealth.urls")),
     path("", include("confide.web.urls")),
 ]
 

@@ -134,6 +134,15 @@ PORTAL_CLIENT_ROUTES: dict[str, str] = {
     "portal/authorizations/sign/<uuid:prepared_id>/": "portal:authorization_request:read",
 }
 CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/portal/invite"}
+# Video sessions (ADR 0021): a room exists only for a client with a portal account (its sealing
+# key is the portal scope's, which this fixture's client lacks), so tests/telehealth/test_views.py
+# checks that the clinician's room page logs telehealth:room:opened and that the privacy check,
+# joins, leaves and admission are in the client's history; the client's list shows their own
+# schedule only.
+CLIENT_WRITE_ROUTES |= {"clients/<uuid:client_id>/sessions/<uuid:appointment_id>/video/",
+                        "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/video/signal",
+                        "portal/sessions/<uuid:appointment_id>/", "portal/sessions/<uuid:appointment_id>/signal"}
+NO_CLIENT_DATA_EXTRA |= {"portal/sessions/"}
 # Revoking in the portal, and withdrawing an authorization prepared for the portal (tests/disclosures).
 CLIENT_WRITE_ROUTES |= {"portal/authorizations/<uuid:authorization_id>/revoke",
                         "clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw"}

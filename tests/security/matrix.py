@@ -139,6 +139,12 @@ PORTAL_OWN = Policy("portal own", {"client": REACHED}, others=frozenset({FORBIDD
 # team members with clinical access (who hold the portal key) reach it; front desk and the owner
 # off the team get 404 like any record they hold no key for.
 MESSAGING = Policy("messaging", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED))
+# Video sessions (ADR 0021): only the appointment's two people. On the staff side that is the
+# appointment's clinician (bob), not the supervisor or a colleague holding the same portal key,
+# nor the owner or front desk; on the portal side the client whose appointment it is.
+VIDEO_SESSION = Policy("video session", {"clinician_on_team": REACHED})
+VIDEO_SESSION_CLIENT = Policy("video session client", {"client": REACHED}, others=frozenset({FORBIDDEN}),
+                              clients=frozenset({NOT_FOUND}))
 
 # Pages opened from an e-mailed link (a portal invitation): no client data; anyone may open them,
 # and opening one signs the current person out.
@@ -285,6 +291,11 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/messages/<uuid:message_id>/file": Route(MESSAGING, "POST"),
     "clients/<uuid:client_id>/messages/attachments/<uuid:attachment_id>": Route(MESSAGING),
     "portal/documents/<uuid:signature_id>.pdf": Route(PORTAL_OWN),
+    "portal/sessions/": Route(PORTAL),
+    "portal/sessions/<uuid:appointment_id>/": Route(VIDEO_SESSION_CLIENT),
+    "portal/sessions/<uuid:appointment_id>/signal": Route(VIDEO_SESSION_CLIENT, "POST"),
+    "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/video/": Route(VIDEO_SESSION),
+    "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/video/signal": Route(VIDEO_SESSION, "POST"),
     "portal/privacy/": Route(PORTAL),
     "portal/access/": Route(PORTAL),
     "portal/retention/": Route(PORTAL),

@@ -347,6 +347,49 @@ def _link_in(message: Any) -> str:
     return "/" + found[0].split("://", 1)[1].split("/", 1)[1]
 
 
+def _video_room(bob: Person, client: ClientRecord, staff: Browser, portal: Browser) -> dict[str, Any]:
+    """Book a video session starting now; both answer the privacy check; the clinician reads the client's."""
+    import json
+
+    from django.utils import timezone
+
+    from confide.records import care
+
+    appointment = care.create_appointment(vault_of(bob), client.public_id, starts_at=timezone.now(),
+                                          duration_minutes=50, modality="video")
+    portal_room = f"/portal/sessions/{appointment.public_id}/"
+    staff_room = f"/clients/{client.public_id}/sessions/{appointment.public_id}/video/"
+    answers = {"private_space": "yes", "headphones": "yes", "alone": "no", "others_note": canary("OthersNote"),
+               "location": "US-NJ", "emergency_contact": canary("SessionContact")}
+    assert portal.request("post", portal_room, data={**answers, "location": "Atlantis"}).status_code == 400
+    assert portal.request("post", portal_room, data=answers).status_code == 302
+    assert staff.request("post", staff_room, data={"private_space": "yes", "headphones": "yes",
+                                                   "alone": "yes"}).status_code == 302
+    pages = {}
+    for who, browser, path in (("client", portal, portal_room), ("clinician", staff, staff_room)):
+        page = browser.request("get", path)
+        assert page.status_code == 200 and "camera=(self)" in page["Permissions-Policy"]
+        config = re.search(r'<script id="room-config" type="application/json">(.*?)</script>', page.content.decode())
+        assert config, page.content[:500]
+        pages[who] = json.loads(config.group(1))
+
+    def signal(who: str, browser: Browser, body: dict[str, Any]) -> Any:
+        answer = browser.request("post", pages[who]["signalUrl"],
+                                 data=json.dumps({**body, "token": pages[who]["token"]}),
+                                 content_type="application/json")
+        if answer.status_code == 200:
+            pages[who]["token"] = answer.json()["token"]
+        return answer
+
+    assert signal("client", portal, {"action": "join"}).status_code == 200
+    assert signal("clinician", staff, {"action": "join"}).status_code == 200
+    assert signal("clinician", staff, {"action": "send", "kind": "offer", "generation": 0,
+                                       "data": {"type": "offer", "sdp": canary("Sdp")}}).status_code == 400
+    checked = signal("clinician", staff, {"action": "check"})
+    assert checked.status_code == 200, checked.content[:500]
+    return {"check": checked.json()["clientCheck"]}
+
+
 def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
         alice: Person, bob: Person, relaxed: object, captured_logs: Capture) -> None:
     """Canaries typed by a client (signature, check-in) and by a clinician (authorization, emergency
@@ -454,6 +497,11 @@ def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
     assert accounting.status_code == 200
     pdf = staff.request("get", f"{chart}disclosures/accounting.pdf")
     assert pdf.status_code == 200
+
+    # A video session (ADR 0021): the client's privacy check carries canaries (who else is there, the
+    # emergency contact); the clinician reads it through the signalling endpoint, a bad answer first.
+    room = _video_room(bob, client, staff, portal)
+    assert room["check"]["answers"]["emergency_contact"] == canary("SessionContact")
 
     assert mail.outbox, "the portal invitation was sent"
     sides = {

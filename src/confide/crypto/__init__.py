@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from confide.crypto.archive import ArchiveReader, ArchiveWriter, open_archive, seal_archive
 from confide.crypto.context import Scope, SealContext, WrapContext
-from confide.crypto.derive import derive_scope_key, keyed_digest
+from confide.crypto.derive import derive_scope_key, keyed_digest, turn_rest_password
 from confide.crypto.errors import (
     CryptoError,
     IntegrityError,
@@ -112,6 +112,7 @@ __all__ = [
     "seal_packet_key",
     "sealed_key_id",
     "serialize_public_key",
+    "turn_rest_password",
     "unsafe_load_private_key",
     "unsafe_serialize_private_key",
     "unwrap_key",

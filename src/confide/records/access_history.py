@@ -117,6 +117,13 @@ WHAT = {
     "message:message:filed": "filed a message into your clinical record",
     "message:messages:destroyed": "destroyed messages older than the practice's messaging period",
     "portal:reminders:changed": "changed your appointment reminder choices",
+    "telehealth:room:opened": "opened the room of your video session",
+    "telehealth:privacy_check:recorded": "answered the privacy check before your video session",
+    "telehealth:privacy_check:read": "read your privacy check before your video session",
+    "telehealth:session:joined": "joined your video session",
+    "telehealth:session:left": "left your video session",
+    "telehealth:client:admitted": "let you in from the waiting room of your video session",
+    "telehealth:session:ended": "ended your video session",
 }
 WHY = {
     PurposeOfUse.TREATMENT.value: "your care",
