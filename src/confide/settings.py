@@ -83,9 +83,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "confide.notifications",
     "confide.messaging",
+    "confide.ops",
 ]
 
 MIDDLEWARE = [
+    "confide.ops.metrics.MetricsMiddleware",  # outermost: times the whole answer, by route name (ADR 0022)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "confide.core.middleware.SecurityHeadersMiddleware",
@@ -411,3 +413,6 @@ try:
     CONFIDE_DEFAULT_QUIET_HOURS = (int(_quiet[0]) % 24, int(_quiet[1]) % 24)
 except (ValueError, IndexError):
     raise ImproperlyConfigured("CONFIDE_DEFAULT_QUIET_HOURS must look like 20-8.") from None
+# /metrics (ADR 0022): closed (404) until an operator token is set; then only
+# `Authorization: Bearer <token>` opens it. CONFIDE_METRICS_TOKEN_FILE names a file holding it.
+CONFIDE_METRICS_TOKEN = envsecret("CONFIDE_METRICS_TOKEN") or ""
