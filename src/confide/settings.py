@@ -170,7 +170,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Passwords follow NIST SP 800-63B-4: length, a blocklist, no composition rules, Argon2id.
+# Confide's hasher shares its Argon2id with the private key's wrap: one per sign-in (ADR 0022).
+# Django's Argon2 hashes of earlier versions still verify, and are replaced at the next sign-in.
 PASSWORD_HASHERS = [
+    "confide.keys.passwords.ConfidePasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
