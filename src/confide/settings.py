@@ -419,3 +419,7 @@ except (ValueError, IndexError):
 # /metrics (ADR 0022): closed (404) until an operator token is set; then only
 # `Authorization: Bearer <token>` opens it. CONFIDE_METRICS_TOKEN_FILE names a file holding it.
 CONFIDE_METRICS_TOKEN = envsecret("CONFIDE_METRICS_TOKEN") or ""
+# Behind a load balancer that appends the client's address to X-Forwarded-For (HAProxy's
+# `option forwardfor`), the number of such proxies: the per-address sign-in limits then count
+# the client's address, not the balancer's. 0 (the default) trusts no forwarded address.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("CONFIDE_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)

@@ -180,6 +180,9 @@ def _gunicorn_application(host: str, port: int, workers: int, threads: int) -> A
                 "forwarded_allow_ips": os.environ.get("CONFIDE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 # A worker that exits leaves its metric files; its live gauges must not count.
                 "child_exit": _metrics_child_exit,
+                # Each worker's audit sequencer runs from its boot, so a surviving node places the
+                # events a dead one left pending (one at a time, by the advisory lock; ADR 0022).
+                "post_worker_init": _start_sequencer,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -188,6 +191,13 @@ def _gunicorn_application(host: str, port: int, workers: int, threads: int) -> A
             return application
 
     return ConfideServer()
+
+
+def _start_sequencer(worker: Any) -> None:
+    # Models load only after Django is set up (this runs in the forked worker, after that).
+    from confide.audit.services import start_background_sequencer
+
+    start_background_sequencer()
 
 
 def _metrics_child_exit(server: Any, worker: Any) -> None:
