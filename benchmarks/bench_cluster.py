@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,9 @@ def one_run(nodes: int, args: argparse.Namespace) -> tuple[Run, list[str]]:
             print_table(f"{nodes} node(s): working loop, {args.duration:.0f} s", run.results, ACTIONS[1:])
             logs = "\n".join(p.read_text(errors="replace") for p in cluster.state.glob("node*.log"))
             balancer = (cluster.state / "haproxy.log").read_text(errors="replace")
+            served = Counter(line.split()[2] for line in balancer.splitlines()
+                             if len(line.split()) == 7 and line.split()[2].startswith("node"))
+            print("answered per node (HAProxy's log): " + ", ".join(f"{k} {v}" for k, v in sorted(served.items())))
             if args.keep_logs:
                 kept = Path(args.keep_logs) / f"{nodes}-nodes"
                 kept.mkdir(parents=True, exist_ok=True)
