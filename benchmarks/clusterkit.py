@@ -67,7 +67,10 @@ backend nodes
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2
+    # A dead node refuses the check's connection at once; a busy one (every thread on a sign-in's
+    # Argon2id) answers late and must not be taken out for it: a generous check timeout.
+    timeout check 10s
+    default-server inter 2s fall 2 rise 2
 {servers}
 """
 
