@@ -218,8 +218,8 @@ def phase_portal(browsers: list[Browser], clients: list[dict[str, str]], duratio
             return
         if not results.timed("sign consent", sign_consent, browser, person["name"]):
             return
-        # Each client reads for `duration` seconds once signed in: sign-in at once (two Argon2id
-        # computations each) can take longer than the whole reading phase on a small machine.
+        # Each client reads for `duration` seconds once signed in: sign-in at once (an Argon2id
+        # each, ADR 0022) can take longer than the whole reading phase on a small machine.
         deadline = time.monotonic() + duration
         while time.monotonic() < deadline:
             for action, path in PORTAL_PAGES.items():

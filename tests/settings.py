@@ -14,8 +14,9 @@ os.environ.setdefault("CONFIDE_KDF_PROFILE", "unsafe-test")
 
 from confide.settings import *  # noqa: F403
 
-# Argon2id with small parameters keeps the suite fast; production uses Django's defaults.
-PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+# Confide's hasher, as in production, with the unsafe-test KDF profile (8 MiB, one pass) set
+# above; Django's Argon2 (test-sized) second, as earlier versions' hashes are (ADR 0022).
+PASSWORD_HASHERS = ["confide.keys.passwords.ConfidePasswordHasher", "tests.hashers.FastArgon2PasswordHasher"]
 
 # The test database lives on disk, like production SQLite (WAL mode), so tests can copy it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

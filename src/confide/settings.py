@@ -84,9 +84,11 @@ INSTALLED_APPS = [
     "confide.notifications",
     "confide.messaging",
     "confide.telehealth",
+    "confide.ops",
 ]
 
 MIDDLEWARE = [
+    "confide.ops.metrics.MetricsMiddleware",  # outermost: times the whole answer, by route name (ADR 0022)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "confide.core.middleware.SecurityHeadersMiddleware",
@@ -169,7 +171,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Passwords follow NIST SP 800-63B-4: length, a blocklist, no composition rules, Argon2id.
+# Confide's hasher shares its Argon2id with the private key's wrap: one per sign-in (ADR 0022).
+# Django's Argon2 hashes of earlier versions still verify, and are replaced at the next sign-in.
 PASSWORD_HASHERS = [
+    "confide.keys.passwords.ConfidePasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -425,3 +430,10 @@ try:
     CONFIDE_DEFAULT_QUIET_HOURS = (int(_quiet[0]) % 24, int(_quiet[1]) % 24)
 except (ValueError, IndexError):
     raise ImproperlyConfigured("CONFIDE_DEFAULT_QUIET_HOURS must look like 20-8.") from None
+# /metrics (ADR 0022): closed (404) until an operator token is set; then only
+# `Authorization: Bearer <token>` opens it. CONFIDE_METRICS_TOKEN_FILE names a file holding it.
+CONFIDE_METRICS_TOKEN = envsecret("CONFIDE_METRICS_TOKEN") or ""
+# Behind a load balancer that appends the client's address to X-Forwarded-For (HAProxy's
+# `option forwardfor`), the number of such proxies: the per-address sign-in limits then count
+# the client's address, not the balancer's. 0 (the default) trusts no forwarded address.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("CONFIDE_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)

@@ -7,6 +7,8 @@ from confide.web import errors, signin_views
 from confide.web.views import password_reset_unavailable
 
 urlpatterns = [
+    # Liveness, readiness and metrics (ADR 0022): no data, and /metrics only with the operator's token.
+    path("", include("confide.ops.urls")),
     path("api/v1/", api.urls),
     # Resetting a password by e-mail would leave the person's keys locked under the old one,
     # so Confide explains the real path instead (docs/recovery.md).

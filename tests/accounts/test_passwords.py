@@ -40,4 +40,4 @@ def test_it_accepts_long_passwords_without_composition_rules(db: None, password:
 
 def test_passwords_are_hashed_with_argon2id(db: None) -> None:
     user = User.objects.create_user(email="hash@example.test", password="quiet harbour lantern")
-    assert user.password.startswith("argon2$argon2id$")
+    assert user.password.startswith("confide_argon2id$v=2$"), "Argon2id, shared with the key wrap (ADR 0022)"

@@ -151,7 +151,8 @@ CLIENT_DATA_ROUTES["clients/<uuid:client_id>/disclosures/authorizations/prepare"
 # Routes that never show client data.
 NO_CLIENT_DATA = {
     "", "account/security/", "account/sign-out-everywhere", "api/v1/", "api/v1/health", "api/v1/openapi.json",
-    "healthz", "invite/<str:token>/", "practice/invitations/<int:invitation_id>/revoke", "practice/settings/",
+    "healthz", "readyz", "metrics", "invite/<str:token>/", "practice/invitations/<int:invitation_id>/revoke",
+    "practice/settings/",
     "practice/staff/", "practice/staff/<int:member_id>/active", "session/keepalive", "session/status",
     "vault/unlock",
     "practice/emergency-access/", "alerts/", "alerts/<int:alert_id>/acknowledge",

@@ -16,6 +16,8 @@ ALLOWED_ROOTS = {
     "base64",
     "binascii",
     "collections",
+    "contextlib",
+    "contextvars",
     "dataclasses",
     "enum",
     "hashlib",

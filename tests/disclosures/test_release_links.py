@@ -39,7 +39,7 @@ def test_nothing_about_the_client_is_stored_in_the_clear(issued: packets.IssuedL
     assert issued.token not in link.lookup
     assert b"Quokka" not in bytes(link.packet) and b"%PDF" not in bytes(link.packet)
     assert issued.passcode.replace("-", "") not in link.passcode_hash
-    assert link.passcode_hash.startswith("argon2")
+    assert link.passcode_hash.startswith("confide_argon2id$"), "Argon2id (ADR 0022)"
 
 
 def test_the_link_closes_after_the_passcode_limit(issued: packets.IssuedLink) -> None:

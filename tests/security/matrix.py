@@ -172,6 +172,9 @@ CONSULTANT = Policy("consultant", {"supervisor_not_granted": REACHED})
 # A token that is not a consultation link: 404 for everyone (the world's token is a packet's).
 NOT_A_CONSULTATION_LINK = Policy("not a consultation link", _everyone(frozenset({NOT_FOUND})),
                                  anonymous=frozenset({NOT_FOUND}), clients=frozenset({NOT_FOUND}))
+# `/metrics` (ADR 0022): the operator's bearer token only; no session of anyone opens it (404).
+OPERATOR_TOKEN = Policy("operator token", _everyone(frozenset({NOT_FOUND})),
+                        anonymous=frozenset({NOT_FOUND}), clients=frozenset({NOT_FOUND}))
 
 
 # After therapy ends (ADR 0016): the retention page is for owners and clinicians of the practice;
@@ -196,6 +199,8 @@ class Route:
 WEB_ROUTES: dict[str, Route] = {
     "": Route(HOME),
     "healthz": Route(PUBLIC),
+    "readyz": Route(PUBLIC),
+    "metrics": Route(OPERATOR_TOKEN),
     "session/status": Route(SESSION_PROBE),
     "session/keepalive": Route(SESSION_PROBE, "POST"),
     "vault/unlock": Route(STAFF),

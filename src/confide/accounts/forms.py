@@ -23,10 +23,16 @@ class ChangePasswordForm(AllauthChangePasswordForm):  # type: ignore[misc]
     """
 
     def save(self) -> Any:
-        with transaction.atomic():
-            if UserKeyPair.objects.filter(user_id=self.user.pk).exists():
-                keys.rewrap_private_key(self.user.pk, self.cleaned_data["oldpassword"], self.cleaned_data["password1"])
-            return super().save()
+        # The new hash first (allauth's save), then the wrap on its derivation: one Argon2id for
+        # both (ADR 0022), and the old password opens the key with one more.
+        with transaction.atomic(), keys.password_derivations():
+            has_keys = UserKeyPair.objects.filter(user_id=self.user.pk).exists()
+            private = keys.unlock_private_key(self.user.pk, self.cleaned_data["oldpassword"]) if has_keys else None
+            result = super().save()
+            if private is not None:
+                UserKeyPair.objects.filter(user_id=self.user.pk).update(
+                    password_wrap=keys.password_wrap(self.user.pk, private, self.cleaned_data["password1"]))
+            return result
 
 
 class LoginForm(AllauthLoginForm):  # type: ignore[misc]
@@ -43,17 +49,20 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
         return alias if User.objects.filter(email=alias).exists() else login
 
     def clean(self) -> Any:
-        cleaned = super().clean()
-        user = getattr(self, "user", None)
-        practice_id = _practice_id_of(user)
-        if user is not None and self.request is not None:
-            try:
-                # Someone in no practice still unlocks their key: it opens their second factor.
-                vault = key_vault.vault_from_password(user.pk, practice_id or 0, cleaned["password"])
-            except Exception:
-                # Sign-in still works; the unlock page asks for the password when records are opened.
-                return cleaned
-            vault_web.start(self.request, vault)
+        # One Argon2id: the hasher's check leaves its derivation for the key's unlock (ADR 0022).
+        with keys.password_derivations():
+            cleaned = super().clean()
+            user = getattr(self, "user", None)
+            practice_id = _practice_id_of(user)
+            if user is not None and self.request is not None:
+                try:
+                    # Someone in no practice still unlocks their key: it opens their second factor.
+                    private = keys.unlock_and_follow_hash(user, cleaned["password"])
+                except Exception:
+                    # Sign-in still works; the unlock page asks for the password when records are opened.
+                    return cleaned
+                vault_web.start(self.request, key_vault.Vault(user_id=user.pk, practice_id=practice_id or 0,
+                                                              private_key=private))
         return cleaned
 
 

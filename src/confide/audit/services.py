@@ -333,6 +333,20 @@ _background_sequencer = BackgroundSequencer(_sequence_in_background)
 atexit.register(_background_sequencer.stop, 2.0)
 
 
+def start_background_sequencer() -> bool:
+    """Start this process's sequencer thread now, in background mode (each `serve` worker at boot).
+
+    Every serving process then looks for pending events every `IDLE_SECONDS`, not only after it
+    recorded one: events a dead node (or a CLI command) left pending are placed within seconds
+    by a surviving node, one sequencer at a time by the advisory lock (ADR 0022). Returns
+    whether a thread was started (False in the other modes).
+    """
+    if sequencer_mode() != "background":
+        return False
+    _background_sequencer.wake()
+    return True
+
+
 def sequence_pending(*, wait: bool = True) -> int:
     """Move committed pending events into the ordered log, one signed tree head per batch.
 

@@ -178,6 +178,11 @@ def _gunicorn_application(host: str, port: int, workers: int, threads: int) -> A
                 "timeout": 60,
                 "graceful_timeout": 20,
                 "forwarded_allow_ips": os.environ.get("CONFIDE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                # A worker that exits leaves its metric files; its live gauges must not count.
+                "child_exit": _metrics_child_exit,
+                # Each worker's audit sequencer runs from its boot, so a surviving node places the
+                # events a dead one left pending (one at a time, by the advisory lock; ADR 0022).
+                "post_worker_init": _start_sequencer,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -186,6 +191,34 @@ def _gunicorn_application(host: str, port: int, workers: int, threads: int) -> A
             return application
 
     return ConfideServer()
+
+
+def _start_sequencer(worker: Any) -> None:
+    # Models load only after Django is set up (this runs in the forked worker, after that).
+    from confide.audit.services import start_background_sequencer
+
+    start_background_sequencer()
+
+
+def _metrics_child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def _prepare_metrics_dir(data_dir: Path, port: int) -> None:
+    """Give this `serve` its own, empty prometheus-client multiprocess directory (ADR 0022).
+
+    Set before Django (and so prometheus-client) is imported: the worker processes forked from
+    this one then write their request metrics there, and one scrape of `/metrics` sums them.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(configured) if configured else data_dir / "metrics" / str(port)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def _serve(host: str, port: int, workers: int, threads: int) -> int:
@@ -199,7 +232,8 @@ def _serve(host: str, port: int, workers: int, threads: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the web app and API with gunicorn."""
-    prepare_data_dir(args.data_dir, create=False)
+    data_dir = prepare_data_dir(args.data_dir, create=False)
+    _prepare_metrics_dir(Path(data_dir), args.port)
     setup_django()
     return _serve(args.host, args.port, args.workers, args.threads)
 

@@ -7,6 +7,12 @@ A private key is stored only wrapped, in one of three ways:
       header(5) | memory KiB(4) | iterations(4) | parallelism(1) | salt(16)
       | nonce(12) | ciphertext | tag(16)
 
+  Algorithm 1 uses the Argon2id output as the AES key. Algorithm 2 (ADR 0022)
+  computes the same Argon2id once per sign-in for two uses: HKDF-SHA256 splits
+  its output into a password *verifier* (what the password hasher stores) and
+  the *key-encryption key* of this wrap, so checking the password and opening
+  the key cost one Argon2id (`derive_password`, `password_derivations`).
+
 * under a high-entropy secret such as a session secret or personal access
   token, with HKDF-SHA256 and a purpose label (kind 4)::
 
@@ -25,10 +31,14 @@ cannot be moved to another user or used for another purpose.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import struct
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -66,11 +76,16 @@ from confide.crypto.recipes import SECRET_LEN
 
 __all__ = [
     "KdfParams",
+    "PasswordDerivation",
     "SecretPurpose",
+    "derive_password",
+    "password_derivations",
+    "password_wrap_salt",
     "unwrap_private_key_from",
     "unwrap_private_key_with_password",
     "unwrap_private_key_with_secret",
     "wrap_private_key_to",
+    "wrap_private_key_with_derivation",
     "wrap_private_key_with_password",
     "wrap_private_key_with_secret",
 ]
@@ -79,12 +94,17 @@ _SALT_LEN = 16
 _PASSWORD_LABEL = b"confide/private-key-wrap/password/v1"
 _SECRET_LABEL = b"confide/private-key-wrap/secret/v1"
 _HPKE_LABEL = b"confide/private-key-wrap/hpke/v1"
+_DERIVED_WRAP_LABEL = b"confide/private-key-wrap/password/v2"
+_VERIFIER_INFO = b"confide/password/verifier/v2"
+_KEK_INFO = b"confide/password/key-encryption-key/v2"
 
 
 class _PasswordAlgorithm(IntEnum):
     """Algorithm ids for password wraps."""
 
     ARGON2ID_AES_256_GCM = 1
+    # One Argon2id, split by HKDF-SHA256 into a verifier and this wrap's key (ADR 0022).
+    ARGON2ID_HKDF_AES_256_GCM = 2
 
 
 class _SecretAlgorithm(IntEnum):
@@ -218,24 +238,123 @@ def unwrap_private_key_with_password(
     blob was altered, and `IntegrityError` when the blob does not parse.
     """
     owner = _owner(owner_id)
-    _, reader = parse_header(
-        blob, Kind.PRIVATE_KEY_PASSWORD_WRAP, {_PasswordAlgorithm.ARGON2ID_AES_256_GCM}
-    )
+    algorithm, reader = parse_header(blob, Kind.PRIVATE_KEY_PASSWORD_WRAP, set(_PasswordAlgorithm))
     memory_kib, iterations, parallelism = reader.u32(), reader.u32(), reader.u8()
     try:
         params = KdfParams(memory_kib, iterations, parallelism, unsafe_allow_weak=True)
     except ValueError as exc:
         raise IntegrityError(f"the password wrap has invalid Argon2id parameters: {exc}") from None
     salt = reader.take(_SALT_LEN)
-    aad = reader.consumed + encode_fields(_PASSWORD_LABEL, owner)
+    label = _DERIVED_WRAP_LABEL if algorithm == _PasswordAlgorithm.ARGON2ID_HKDF_AES_256_GCM else _PASSWORD_LABEL
+    aad = reader.consumed + encode_fields(label, owner)
     nonce = reader.take(NONCE_LEN)
     ciphertext = reader.rest(TAG_LEN)
-    key = _argon2id(password, salt, params)
+    if algorithm == _PasswordAlgorithm.ARGON2ID_HKDF_AES_256_GCM:
+        key = derive_password(password, salt=salt, params=params).key_encryption_key
+    else:
+        key = _argon2id(password, salt, params)
     try:
         plaintext = AESGCM(key).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         raise WrongPasswordError("wrong password for this private key") from None
     return unsafe_load_private_key(plaintext)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordDerivation:
+    """The two keys one Argon2id computation of a password yields (ADR 0022).
+
+    `verifier` is what a password hasher stores and compares; `key_encryption_key` wraps the
+    private key (algorithm 2). Both are HKDF-SHA256 outputs of the same Argon2id output with
+    different labels, so neither tells anything about the other, and neither is the output.
+    """
+
+    salt: bytes
+    params: KdfParams
+    verifier: bytes = field(repr=False)
+    key_encryption_key: bytes = field(repr=False)
+
+
+# The derivations computed inside `password_derivations()`, by (salt, parameters, a keyed hash
+# of the password): a sign-in checks the password and opens the key with one Argon2id.
+_DERIVATIONS: ContextVar[dict[bytes, PasswordDerivation] | None] = ContextVar("confide_derivations", default=None)
+
+
+@contextmanager
+def password_derivations() -> Iterator[None]:
+    """Within this block, `derive_password` computes each (password, salt, parameters) once.
+
+    Meant to span one request (a sign-in, a password change) and nothing longer: the
+    derivations are dropped when the block ends. Outside such a block nothing is kept.
+    """
+    token = _DERIVATIONS.set({})
+    try:
+        yield
+    finally:
+        cache = _DERIVATIONS.get()
+        if cache is not None:
+            cache.clear()
+        _DERIVATIONS.reset(token)
+
+
+def _split(output: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(output)
+
+
+def derive_password(
+    password: str, *, salt: bytes | None = None, params: KdfParams | None = None
+) -> PasswordDerivation:
+    """Run Argon2id once over `password` and split the output into a verifier and a wrap key.
+
+    A fresh random salt is drawn unless one is given (a stored hash's or wrap's). Inside
+    `password_derivations()` the same password, salt and parameters are computed only once.
+    """
+    params = params or KdfParams()
+    salt = os.urandom(_SALT_LEN) if salt is None else salt
+    if not isinstance(salt, bytes) or len(salt) != _SALT_LEN:
+        raise ValueError(f"salt must be {_SALT_LEN} bytes")
+    cache = _DERIVATIONS.get()
+    secret = _password_bytes(password)
+    slot = b""
+    if cache is not None:
+        slot = salt + params.encode() + hmac.new(salt, secret, hashlib.sha256).digest()
+        found = cache.get(slot)
+        if found is not None:
+            return found
+    output = _argon2id(password, salt, params)
+    derivation = PasswordDerivation(salt=salt, params=params, verifier=_split(output, _VERIFIER_INFO),
+                                    key_encryption_key=_split(output, _KEK_INFO))
+    if cache is not None:
+        cache[slot] = derivation
+    return derivation
+
+
+def wrap_private_key_with_derivation(
+    private_key: UserPrivateKey, derivation: PasswordDerivation, *, owner_id: str
+) -> bytes:
+    """Wrap a private key under a password derivation's key (kind 3, algorithm 2).
+
+    The wrap stores the derivation's salt and parameters, so it opens with the password alone
+    (`unwrap_private_key_with_password`), and with no second Argon2id when the hasher's
+    verifier came from the same derivation.
+    """
+    nonce = os.urandom(NONCE_LEN)
+    header = encode_header(Kind.PRIVATE_KEY_PASSWORD_WRAP, _PasswordAlgorithm.ARGON2ID_HKDF_AES_256_GCM)
+    header += derivation.params.encode() + derivation.salt
+    aad = header + encode_fields(_DERIVED_WRAP_LABEL, _owner(owner_id))
+    plaintext = unsafe_serialize_private_key(private_key)
+    return header + nonce + AESGCM(derivation.key_encryption_key).encrypt(nonce, plaintext, aad)
+
+
+def password_wrap_salt(blob: bytes) -> tuple[int, bytes, KdfParams]:
+    """The algorithm, salt and parameters of a password wrap (unauthenticated: a hint only)."""
+    algorithm, reader = parse_header(blob, Kind.PRIVATE_KEY_PASSWORD_WRAP, set(_PasswordAlgorithm))
+    memory_kib, iterations, parallelism = reader.u32(), reader.u32(), reader.u8()
+    try:
+        params = KdfParams(memory_kib, iterations, parallelism, unsafe_allow_weak=True)
+    except ValueError as exc:
+        raise IntegrityError(f"the password wrap has invalid Argon2id parameters: {exc}") from None
+    return int(algorithm), reader.take(_SALT_LEN), params
 
 
 def _secret_key(secret: bytes, salt: bytes, purpose: SecretPurpose) -> bytes:

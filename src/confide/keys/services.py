@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from confide import crypto
 from confide.keys.models import RecoveryKey, UserKeyPair
 
+# The password hash of `confide.keys.passwords.ConfidePasswordHasher` (ADR 0022).
+
 
 class KeyServiceError(Exception):
     """A key operation that cannot proceed; the message is safe to show."""
+
+
+# Within this block a password's Argon2id is computed once (a sign-in, a new account, ADR 0022).
+password_derivations = crypto.password_derivations
 
 
 def kdf_params() -> crypto.KdfParams:
@@ -22,6 +32,87 @@ def kdf_params() -> crypto.KdfParams:
     if settings.CONFIDE_KDF_PROFILE == "unsafe-test":
         return crypto.KdfParams.unsafe_for_tests()
     return crypto.KdfParams(memory_kib=settings.CONFIDE_KDF_MEMORY_KIB, iterations=settings.CONFIDE_KDF_ITERATIONS)
+
+
+ALGORITHM = "confide_argon2id"
+_VERSION = "v=2"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def parse_hash(encoded: object) -> tuple[bytes, crypto.KdfParams, bytes] | None:
+    """(salt, parameters, verifier) of a hash made by this hasher, or None for any other string."""
+    if not isinstance(encoded, str):
+        return None
+    parts = encoded.split("$")
+    if len(parts) != 5 or parts[0] != ALGORITHM or parts[1] != _VERSION:
+        return None
+    try:
+        fields = dict(item.split("=", 1) for item in parts[2].split(","))
+        params = crypto.KdfParams(int(fields["m"]), int(fields["t"]), int(fields["p"]), unsafe_allow_weak=True)
+        salt, verifier = _unb64(parts[3]), _unb64(parts[4])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if len(salt) != 16 or len(verifier) != 32:
+        return None
+    return salt, params, verifier
+
+
+def encode_hash(derivation: crypto.PasswordDerivation) -> str:
+    p = derivation.params
+    return (f"{ALGORITHM}${_VERSION}$m={p.memory_kib},t={p.iterations},p={p.parallelism}"
+            f"${_b64(derivation.salt)}${_b64(derivation.verifier)}")
+
+
+def wrap_for_hash(encoded: str, private_key: crypto.UserPrivateKey, password: str, *, owner_id: str) -> bytes:
+    """Wrap `private_key` under the derivation behind `encoded` (this hasher's hash of `password`).
+
+    Inside `crypto.password_derivations()`, right after the hash was made or checked, this costs
+    no Argon2id. A hash of another hasher (or none) gets a wrap of its own fresh derivation.
+    """
+    parsed = parse_hash(encoded)
+    if parsed is None:
+        derivation = crypto.derive_password(password, params=kdf_params())
+    else:
+        salt, params, _ = parsed
+        derivation = crypto.derive_password(password, salt=salt, params=params)
+    return crypto.wrap_private_key_with_derivation(private_key, derivation, owner_id=owner_id)
+
+
+def wrap_follows_hash(wrap: bytes, encoded: str) -> bool:
+    """Whether a password wrap opens from the same derivation as the hash (no second Argon2id)."""
+    parsed = parse_hash(encoded)
+    if parsed is None:
+        return False
+    try:
+        algorithm, salt, params = crypto.password_wrap_salt(wrap)
+    except crypto.CryptoError:
+        return False
+    return algorithm == 2 and hmac.compare_digest(salt, parsed[0]) and params == parsed[1]
+
+
+def unlock_and_follow_hash(user: Any, password: str) -> crypto.UserPrivateKey:
+    """Open the person's key with the password just checked, and move its wrap onto the hash.
+
+    Call inside `crypto.password_derivations()` after the hasher checked `password`: a wrap that
+    already follows the hash opens with no Argon2id; one that does not (an algorithm 1 wrap, a
+    hash made since) opens with its own and is wrapped again under the hash's derivation, so the
+    next sign-in costs one. Raises `crypto.WrongPasswordError` and `UserKeyPair.DoesNotExist`.
+    """
+    pair = UserKeyPair.objects.get(user_id=user.pk)
+    wrap = bytes(pair.password_wrap)
+    private = crypto.unwrap_private_key_with_password(wrap, password, owner_id=str(user.pk))
+    encoded = str(user.password or "")
+    if parse_hash(encoded) is not None and not wrap_follows_hash(wrap, encoded):
+        renewed = wrap_for_hash(encoded, private, password, owner_id=str(user.pk))
+        UserKeyPair.objects.filter(pk=pair.pk, password_wrap=pair.password_wrap).update(password_wrap=renewed)
+    return private
 
 
 @dataclass(frozen=True)
@@ -50,8 +141,16 @@ def create_recovery_key(practice_id: int, *, threshold: int, share_count: int) -
     return NewRecoveryKit(record=record, shares=kit.shares)
 
 
+def _password_hash_of(user_id: int) -> str:
+    return str(get_user_model().objects.filter(pk=user_id).values_list("password", flat=True).first() or "")
+
+
 def provision_user_keys(user_id: int, practice_id: int, password: str) -> UserKeyPair:
-    """Give a new person a key pair, wrapped under their password and to the practice recovery key."""
+    """Give a new person a key pair, wrapped under their password and to the practice recovery key.
+
+    The password wrap follows the person's password hash (one derivation for both, ADR 0022):
+    set the password first, inside `crypto.password_derivations()`, and this costs no Argon2id.
+    """
     recovery = RecoveryKey.objects.get(practice_id=practice_id)
     private_key = crypto.generate_user_keypair()
     owner = str(user_id)
@@ -59,7 +158,7 @@ def provision_user_keys(user_id: int, practice_id: int, password: str) -> UserKe
         user_id=user_id,
         public_key=crypto.serialize_public_key(private_key.public_key()),
         fingerprint=crypto.fingerprint(private_key.public_key()),
-        password_wrap=crypto.wrap_private_key_with_password(private_key, password, owner_id=owner, params=kdf_params()),
+        password_wrap=wrap_for_hash(_password_hash_of(user_id), private_key, password, owner_id=owner),
         recovery_wrap=crypto.wrap_private_key_to(
             crypto.load_public_key(bytes(recovery.public_key)), private_key, owner_id=owner
         ),
@@ -74,15 +173,30 @@ def unlock_private_key(user_id: int, password: str) -> crypto.UserPrivateKey:
 
 @transaction.atomic
 def rewrap_private_key(user_id: int, old_password: str, new_password: str) -> None:
-    """Re-wrap the private key under a new password. Nothing sealed with the key changes."""
+    """Re-wrap the private key under a new password. Nothing sealed with the key changes.
+
+    The new wrap follows the person's current password hash when it is a hash of
+    `new_password` (set the password first); otherwise it gets a derivation of its own.
+    """
     pair = UserKeyPair.objects.select_for_update().get(user_id=user_id)
     private_key = crypto.unwrap_private_key_with_password(
         bytes(pair.password_wrap), old_password, owner_id=str(user_id)
     )
-    pair.password_wrap = crypto.wrap_private_key_with_password(
-        private_key, new_password, owner_id=str(user_id), params=kdf_params()
-    )
+    pair.password_wrap = password_wrap(user_id, private_key, new_password)
     pair.save(update_fields=["password_wrap"])
+
+
+def password_wrap(user_id: int, private_key: crypto.UserPrivateKey, password: str) -> bytes:
+    """A password wrap of `private_key` for `password`, on the stored hash's derivation if it is one of it."""
+    encoded = _password_hash_of(user_id)
+    parsed = parse_hash(encoded)
+    if parsed is not None:
+        salt, params, verifier = parsed
+        derivation = crypto.derive_password(password, salt=salt, params=params)
+        if hmac.compare_digest(derivation.verifier, verifier):
+            return crypto.wrap_private_key_with_derivation(private_key, derivation, owner_id=str(user_id))
+    return crypto.wrap_private_key_with_derivation(private_key, crypto.derive_password(password, params=kdf_params()),
+                                                   owner_id=str(user_id))
 
 
 def recover_private_key(user_id: int, shares: list[str]) -> crypto.UserPrivateKey:

@@ -224,8 +224,9 @@ def accept_client_invitation(*, token: str, email: str, password: str) -> Client
         raise PortalError("This address already has an account. Use another address, or sign in.")
     validate_password(password, User(email=email))
     # Only the keyed hash of the address is the sign-in name; the address itself is sealed.
-    user = User.objects.create_user(email=alias, password=password)
-    key_services.provision_user_keys(user.pk, client.practice_id, password)
+    with key_services.password_derivations():  # one Argon2id for the hash and the key wrap (ADR 0022)
+        user = User.objects.create_user(email=alias, password=password)
+        key_services.provision_user_keys(user.pk, client.practice_id, password)
     account = ClientAccount.objects.create(user=user, client=client, practice_id=client.practice_id,
                                            sealed_email=addresses.seal_address(user.pk, email))
     keys.create_scope_key(client, PORTAL, [*clinical_team(client), user.pk])

@@ -14,9 +14,9 @@ from confide import crypto
 from confide.accounts.models import User
 from confide.audit.tags import Tag
 from confide.keys import personal
+from confide.keys import services as key_services
 from confide.keys import vault as keys
 from confide.keys.models import KeyWrap, PersonalAccessToken, ScopeKeyVersion, UserKeyPair
-from confide.keys.services import kdf_params
 from confide.practice.models import Membership, Role
 from confide.records.auditing import audit
 from confide.records.errors import RecordError
@@ -88,8 +88,11 @@ def reset_forgotten_password(recovery: keys.Vault, *, email: str, new_password: 
     personal.reseal_all_of(user.pk, old_private, public)
     pair.public_key = crypto.serialize_public_key(public)
     pair.fingerprint = crypto.fingerprint(public)
-    pair.password_wrap = crypto.wrap_private_key_with_password(private, new_password, owner_id=str(user.pk),
-                                                               params=kdf_params())
+    # The new hash first, so the wrap shares its Argon2id (ADR 0022).
+    with key_services.password_derivations():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        pair.password_wrap = key_services.password_wrap(user.pk, private, new_password)
     pair.recovery_wrap = crypto.wrap_private_key_to(keys.recovery_public_key(recovery.practice_id), private,
                                                     owner_id=str(user.pk))
     pair.save()
@@ -100,8 +103,6 @@ def reset_forgotten_password(recovery: keys.Vault, *, email: str, new_password: 
         wrap.keyring_blob = None  # the old keyring belonged to the old key pair
         wrap.save(update_fields=["blob", "keyring_blob"])
         renewed += 1
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
     audit(recovery, Tag.RECOVERY_PASSWORD_RESET, detail=f"subject=user:{user.pk}".encode("ascii"))
     PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).delete()
     from allauth.usersessions.models import UserSession

@@ -27,7 +27,6 @@ urlpatterns = [
     path("session/status", views.session_status, name="session-status"),
     path("session/keepalive", views.session_keepalive, name="session-keepalive"),
     path("vault/unlock", views.vault_unlock, name="vault-unlock"),
-    path("healthz", views.healthz, name="healthz"),
     # The client record. Only opaque UUIDs go into these paths: never a name or a search term.
     path("clients/", caseload_views.caseload, name="clients"),
     path("clients/summary", caseload_views.caseload_summary, name="clients-summary"),

@@ -243,11 +243,6 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"signed_in": True, "remaining_seconds": idle_timeout_seconds(request.user)})
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: no database work, no data."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
 @require_GET
 def password_reset_unavailable(request: HttpRequest) -> HttpResponse:
     """Explain why Confide cannot reset a forgotten password by e-mail, and what to do instead."""
