@@ -139,7 +139,7 @@ def test_no_client_data_no_path_and_no_id_in_any_label(client: Client, db: None,
     client_id = chart.split("/")[2]
     assert client.post(f"{chart}notes/new", data={
         "kind": "progress", "template": "free", "session_date": "2026-11-20", "body": canary("Note"),
-        "action": "sign"}).status_code == 302
+        "unscheduled_reason": "phone", "action": "sign"}).status_code == 302
     assert canary("Note").encode() in client.get(chart).content
     client.post("/clients/", data={"q": canary("Given")})
     # Paths that match no route, holding a canary and ids.
