@@ -7,20 +7,37 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from confide.auditlog import LogIntegrityError
-from confide.records.access_history import INTEGRITY_MESSAGE, access_history
+from confide.records.access_history import INTEGRITY_MESSAGE, access_history, present
 from confide.records.errors import NotFoundError
 from confide.web.decorators import vault_required
+
+
+def page_cursor(request: HttpRequest) -> int | None:
+    """The `before` of an older page from the query string; `ValueError` if it is not a position."""
+    raw = request.GET.get("before", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 19:
+        raise ValueError("before must be a position in the log")
+    return int(raw)
 
 
 @vault_required
 @require_GET
 def access_log(request: HttpRequest, client_id: str) -> HttpResponse:
-    """Who opened which part of this record, when and why; each entry can be checked against the log."""
+    """Who opened which part of this record, when and why, in visits; older pages behind "Show older"."""
     try:
-        history = access_history(request.vault, str(client_id))  # type: ignore[attr-defined]
+        before = page_cursor(request)
+        history = access_history(request.vault, str(client_id), before=before)  # type: ignore[attr-defined]
     except NotFoundError:
         raise Http404 from None
+    except ValueError:
+        return HttpResponse("That page of the access history does not exist.", status=400,
+                            content_type="text/plain; charset=utf-8")
     except LogIntegrityError:
         # A history with an entry missing or altered is refused, never shown incomplete (ADR 0014b).
         return HttpResponse(INTEGRITY_MESSAGE, status=409, content_type="text/plain; charset=utf-8")
-    return render(request, "web/records/access_log.html", {"history": history, "client_id": client_id})
+    view = present(history, who=request.GET.get("who", "")[:40], kind=request.GET.get("kind", "")[:40],
+                   show_own=request.GET.get("own") == "1")
+    return render(request, "web/records/access_log.html",
+                  {"history": history, "view": view, "client_id": client_id, "before": before})
