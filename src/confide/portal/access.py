@@ -13,6 +13,7 @@ from confide.auditlog import LogIntegrityError
 from confide.disclosures.pdf import render_pdf
 from confide.portal import services
 from confide.portal.views import client_required, no_store, request_account
+from confide.records import access_history as access_records
 from confide.records.access_history import INTEGRITY_MESSAGE, AccessHistory, present
 from confide.web.access_views import page_cursor
 from confide.web.templatetags.confide_ui import when
@@ -31,7 +32,8 @@ def access_history(request: HttpRequest) -> HttpResponse:
     """Every access to the client's record in visits, page by page, with what is needed to check each entry."""
     try:
         before = page_cursor(request)
-        history = services.own_access_history(request_account(request), before=before)
+        history = services.own_access_history(request_account(request), before=before,
+                                              limit=access_records.DEFAULT_PAGE)
     except ValueError:
         return no_store(HttpResponse("That page of your access history does not exist.", status=400,
                                      content_type="text/plain; charset=utf-8"))

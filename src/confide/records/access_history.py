@@ -286,12 +286,17 @@ def client_actor_ids(actor_ids: set[str]) -> set[str]:
                                                         membership__isnull=True).values_list("pk", flat=True)}
 
 
+def what_of(tag: str) -> str:
+    """What an event means to a client; a tag not described yet is written out in its own words."""
+    return WHAT.get(tag, tag.replace(":", " ").replace("_", " "))
+
+
 def describe(excerpt: LogExcerpt, names: dict[str, str], own: set[str]) -> list[AccessEntry]:
     """The excerpt's entries in plain words; `own` names the actors whose entries are the client's own."""
     return [
         AccessEntry(
             at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
-            what=WHAT.get(e.event.tag, e.event.tag.replace(":", " ").replace("_", " ")),
+            what=what_of(e.event.tag),
             why=WHY.get(e.event.purpose, e.event.purpose),
             outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
             leaf_hash=hash_leaf(e.entry).hex(), proof=[base64.b64encode(p).decode("ascii") for p in e.proof],

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from confide.auditlog import LogIntegrityError
+from confide.records import access_history as access_records
 from confide.records.access_history import INTEGRITY_MESSAGE, access_history, present
 from confide.records.errors import NotFoundError
 from confide.web.decorators import vault_required
@@ -28,7 +29,8 @@ def access_log(request: HttpRequest, client_id: str) -> HttpResponse:
     """Who opened which part of this record, when and why, in visits; older pages behind "Show older"."""
     try:
         before = page_cursor(request)
-        history = access_history(request.vault, str(client_id), before=before)  # type: ignore[attr-defined]
+        history = access_history(request.vault, str(client_id), before=before,  # type: ignore[attr-defined]
+                                 limit=access_records.DEFAULT_PAGE)
     except NotFoundError:
         raise Http404 from None
     except ValueError:
