@@ -72,6 +72,7 @@ def test_the_whole_history_downloads_as_a_pdf(as_client: Browser, bob: Person,
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert response["Content-Disposition"] == 'attachment; filename="access-history.pdf"'
     assert as_client.get("/portal/access/history.doc").status_code == 404
+    assert as_client.get("/portal/access/history.pdf?x=1").status_code == 200
 
 
 def test_a_censored_history_is_not_downloaded(as_client: Browser, bob: Person,

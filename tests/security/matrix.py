@@ -285,6 +285,8 @@ WEB_ROUTES: dict[str, Route] = {
     "portal/documents/<uuid:signature_id>.pdf": Route(PORTAL_OWN),
     "portal/privacy/": Route(PORTAL),
     "portal/access/": Route(PORTAL),
+    "portal/access/history.csv": Route(PORTAL),
+    "portal/access/history.pdf": Route(PORTAL),
     "portal/retention/": Route(PORTAL),
     "portal/check-in/": Route(PORTAL),
     "portal/security/": Route(PORTAL),

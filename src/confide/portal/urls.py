@@ -13,7 +13,8 @@ urlpatterns = [
     path("portal/documents/<uuid:signature_id>.pdf", views.download, name="portal-document"),
     path("portal/privacy/", views.privacy, name="portal-privacy"),
     path("portal/access/", access.access_history, name="portal-access"),
-    path("portal/access/history.<str:fmt>", access.access_download, name="portal-access-download"),
+    path("portal/access/history.csv", access.access_download, {"fmt": "csv"}, name="portal-access-csv"),
+    path("portal/access/history.pdf", access.access_download, {"fmt": "pdf"}, name="portal-access-pdf"),
     path("portal/check-in/", views.checkin, name="portal-checkin"),
     path("portal/security/", views.security, name="portal-security"),
     # Staff actions of the portal.
