@@ -61,8 +61,9 @@ def test_visits_split_by_person_purpose_time_and_refusal() -> None:
 def test_a_visit_that_did_things_says_what_it_did_and_what_it_looked_at() -> None:
     text = summarize([_entry("record:client:read", 1), _entry("disclosure:emergency:drafted", 2),
                       _entry("disclosure:emergency:read", 3), _entry("disclosure:emergency:made", 4)])
-    assert text == ("opened your chart and documented a disclosure required by law or an emergency; recorded a "
-                    "disclosure required by law or an emergency; looked at a disclosure required by law or an emergency")
+    assert text == ("opened your chart and documented a disclosure required by law or an emergency; "
+                    "recorded a disclosure required by law or an emergency; "
+                    "looked at a disclosure required by law or an emergency")
 
 
 def test_a_tag_nobody_described_yet_is_grouped_by_its_own_words() -> None:
@@ -146,7 +147,8 @@ def test_the_owners_reads_outside_the_care_team_are_for_running_the_practice(cli
     assert by_actor[f"user:{alice.user.pk}"] == PurposeOfUse.OPERATIONS.value
     assert by_actor[f"user:{bob.user.pk}"] == PurposeOfUse.TREATMENT.value
     history = access_history.access_history(vault_of(bob), client_record.public_id)
-    owner_read = next(e for e in history.entries if e.actor == f"user:{alice.user.pk}" and e.tag == "record:client:read")
+    owner_read = next(e for e in history.entries
+                      if e.actor == f"user:{alice.user.pk}" and e.tag == "record:client:read")
     assert owner_read.why == "running the practice"
 
 

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from typing import Any, NoReturn
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from confide.auditlog import LogIntegrityError
-from confide.disclosures.pdf import render_pdf
 from confide.portal import services
 from confide.portal.views import client_required, no_store, request_account
 from confide.records import access_history as access_records
-from confide.records.access_history import INTEGRITY_MESSAGE, AccessHistory, present
-from confide.web.access_views import page_cursor
-from confide.web.templatetags.confide_ui import when
+from confide.records.access_history import INTEGRITY_MESSAGE, AccessHistory, parse_before, present
 
-CSV_COLUMNS = ["When", "Who", "What", "Why", "Outcome", "Kind of event", "Log position", "Leaf hash (SHA-256)"]
+CSV_COLUMNS = ["When (UTC, ISO 8601)", "Who", "What", "Why", "Outcome", "Kind of event", "Log position",
+               "Leaf hash (SHA-256)"]
 
 
 def _refused() -> HttpResponse:
@@ -31,7 +32,7 @@ def _refused() -> HttpResponse:
 def access_history(request: HttpRequest) -> HttpResponse:
     """Every access to the client's record in visits, page by page, with what is needed to check each entry."""
     try:
-        before = page_cursor(request)
+        before = parse_before(request.GET.get("before", ""))
         history = services.own_access_history(request_account(request), before=before,
                                               limit=access_records.DEFAULT_PAGE)
     except ValueError:
@@ -52,13 +53,25 @@ def history_csv(history: AccessHistory) -> bytes:
     for e in history.entries:
         # A cell starting with = + - @ would be read as a formula by a spreadsheet; none of these can
         # (they are fixed phrases, names and hashes), but names come from staff accounts: neutralise.
-        writer.writerow([when(e.at), *(_cell(v) for v in (e.who, e.what, e.why, e.outcome, e.tag)),
+        words = (_cell(v) for v in (e.who, e.what, e.why, e.outcome, e.tag))
+        writer.writerow([e.at.astimezone(dt.UTC).isoformat(timespec="seconds"), *words,
                          e.position, e.leaf_hash])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
+    # The file is built from its own HTML only: a font, image or URL fetch is refused.
+    raise ValueError("The access history PDF loads no outside resources.")
+
+
+def _render_pdf(template: str, context: dict[str, Any]) -> bytes:
+    import weasyprint  # imported here: it loads system libraries that most requests never need
+
+    return bytes(weasyprint.HTML(string=render_to_string(template, context), url_fetcher=_refuse_fetch).write_pdf())
 
 
 @client_required
@@ -73,8 +86,8 @@ def access_download(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(history_csv(history), content_type="text/csv; charset=utf-8")
     else:
         view = present(history, show_own=True)
-        pdf = render_pdf("portal/access_pdf.html", {"history": history, "view": view,
-                                                     "practice": request_account(request).practice})
+        pdf = _render_pdf("portal/access_pdf.html", {"history": history, "view": view,
+                                                      "practice": request_account(request).practice})
         response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="access-history.{fmt}"'
     return no_store(response)

@@ -254,6 +254,15 @@ class AccessHistory:
     withheld: int = 0
 
 
+def parse_before(raw: str) -> int | None:
+    """The `before` of an older page as given in a query string; `ValueError` if it is not a position."""
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 19:
+        raise ValueError("before must be a position in the log")
+    return int(raw)
+
+
 def describe_actor(actor_id: str, names: dict[str, str]) -> str:
     """A staff member's name and role, or a plain description of a system actor."""
     if actor_id == "recovery-kit":

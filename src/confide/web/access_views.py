@@ -8,19 +8,9 @@ from django.views.decorators.http import require_GET
 
 from confide.auditlog import LogIntegrityError
 from confide.records import access_history as access_records
-from confide.records.access_history import INTEGRITY_MESSAGE, access_history, present
+from confide.records.access_history import INTEGRITY_MESSAGE, access_history, parse_before, present
 from confide.records.errors import NotFoundError
 from confide.web.decorators import vault_required
-
-
-def page_cursor(request: HttpRequest) -> int | None:
-    """The `before` of an older page from the query string; `ValueError` if it is not a position."""
-    raw = request.GET.get("before", "")
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 19:
-        raise ValueError("before must be a position in the log")
-    return int(raw)
 
 
 @vault_required
@@ -28,7 +18,7 @@ def page_cursor(request: HttpRequest) -> int | None:
 def access_log(request: HttpRequest, client_id: str) -> HttpResponse:
     """Who opened which part of this record, when and why, in visits; older pages behind "Show older"."""
     try:
-        before = page_cursor(request)
+        before = parse_before(request.GET.get("before", ""))
         history = access_history(request.vault, str(client_id), before=before,  # type: ignore[attr-defined]
                                  limit=access_records.DEFAULT_PAGE)
     except NotFoundError:
