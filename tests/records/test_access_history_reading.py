@@ -227,3 +227,13 @@ def test_a_censored_history_is_not_shown_on_the_staff_page(client_record: Client
     assert response.status_code == 409 and b"did not pass its integrity check" in response.content
     with pytest.raises(LogIntegrityError):
         access_history.access_history(vault_of(bob), client_record.public_id)
+
+
+def test_reading_the_history_is_logged_with_the_readers_purpose(client_record: Client, alice: Person,
+                                                                bob: Person) -> None:
+    access_history.access_history(vault_of(alice), client_record.public_id)
+    access_history.access_history(vault_of(bob), client_record.public_id)
+    reads = {event.actor_id: event.purpose for event in (
+        decode_entry(bytes(e)) for e in LogEntry.objects.filter(tag="audit:log:read").values_list("entry", flat=True))}
+    assert reads[f"user:{alice.user.pk}"] == PurposeOfUse.OPERATIONS.value
+    assert reads[f"user:{bob.user.pk}"] == PurposeOfUse.TREATMENT.value

@@ -26,7 +26,7 @@ from confide.auditlog import PurposeOfUse, hash_leaf
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.practice.models import Membership, Role
-from confide.records.auditing import on_care_team
+from confide.records.auditing import purpose_of_use
 from confide.records.sealing import client_in_vault
 
 # What each kind of event means to a client, in words a client uses.
@@ -336,8 +336,9 @@ def access_history(vault: Vault, client_id: uuid.UUID | str, *, before: int | No
     """
     client = client_in_vault(vault, client_id)
     whole, sees_denied = _staff_level(vault, client.pk)
-    # Someone outside the care team (the owner) reads it for running the practice.
-    purpose = PurposeOfUse.TREATMENT if on_care_team(vault.person_id, client.pk) else PurposeOfUse.OPERATIONS
+    # The care team reads it for the client's care, the owner outside it for running the practice,
+    # a holder under break-glass for the emergency (`purpose_of_use`).
+    purpose = purpose_of_use(vault, client)
     excerpt = read_entries(actor_id=f"user:{vault.person_id}", purpose=purpose,
                            client_id=str(client.public_id), limit=limit, before=before)
     actors = {e.event.actor_id for e in excerpt.entries}

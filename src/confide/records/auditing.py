@@ -16,6 +16,7 @@ from typing import Any
 from confide.audit import services as audit_services
 from confide.auditlog import PurposeOfUse
 from confide.keys import vault as keys
+from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.records.models import CareTeamMember, Client
 
@@ -64,6 +65,11 @@ def purpose_of_use(vault: Vault, client: Client | None) -> PurposeOfUse:
         return PurposeOfUse.TREATMENT
     if client.pk in vault.emergency_client_ids:
         return PurposeOfUse.EMERGENCY_TREATMENT  # a read or write under a break-glass session
+    # Only the care team holds a client's clinical key outside break-glass: asking the vault (whose
+    # wrap lookup a page has already made) saves the chart a query; the rest (front desk on the
+    # team, the owner outside it) are told apart by the care team.
+    if vault.holds(client.pk, ScopeKeyVersion.Scope.CLINICAL):
+        return PurposeOfUse.TREATMENT
     return PurposeOfUse.TREATMENT if on_care_team(vault.user_id, client.pk) else PurposeOfUse.OPERATIONS
 
 
