@@ -146,3 +146,64 @@ def test_a_censored_history_is_refused_by_the_api_and_the_page_not_shown(bob: ob
     sign_in(browser, bob.email, bob.password)  # type: ignore[attr-defined]
     page = browser.get(f"/clients/{client.public_id}/access-log/")
     assert page.status_code == 409 and b"integrity check" in page.content
+
+
+def _page(before: int | None, limit: int) -> services.LogExcerpt:
+    return services.read_entries(actor_id="user:3", purpose=PurposeOfUse.PATIENT_REQUEST, client_id=CLIENT,
+                                 limit=limit, before=before)
+
+
+def test_older_pages_reach_every_entry_and_each_is_checked(db: None) -> None:
+    written = append(10)
+    seen: list[int] = []
+    page = _page(None, 4)
+    while True:
+        seen.extend(entry.position for entry in page.entries if entry.event.tag == "record:note:read")
+        before = services.older_than(page.entries)
+        if before is None:
+            break
+        page = _page(before, 4)
+    assert sorted(seen) == written
+
+
+def test_a_censored_older_page_is_refused_not_shown_incomplete(db: None) -> None:
+    written = append(9)
+    first = _page(None, 3)
+    before = services.older_than(first.entries)
+    assert before is not None
+    # Censor an entry that only the second page would list.
+    victim = written[3]
+    LogEntry.objects.filter(position=victim).update(client_id="")
+    with pytest.raises(LogIntegrityError, match="missing from the history") as caught:
+        _page(before, 3)
+    assert caught.value.position == victim
+
+
+def test_a_censored_last_page_is_refused(db: None) -> None:
+    written = append(5)
+    first = _page(None, 3)
+    LogEntry.objects.filter(position=written[0]).update(client_id="")
+    with pytest.raises(LogIntegrityError):
+        _page(services.older_than(first.entries), 3)
+
+
+def test_a_page_below_an_entry_about_someone_else_is_refused(db: None) -> None:
+    append(2)
+    elsewhere = append(1, client_id=OTHER)[0]
+    with pytest.raises(ValueError, match="about this client"):
+        _page(elsewhere, 3)
+    with pytest.raises(ValueError, match="earlier entry"):
+        _page(10_000, 3)
+    with pytest.raises(ValueError, match="earlier entry"):
+        _page(-1, 3)
+
+
+def test_the_whole_history_is_read_under_one_logged_read_and_checked_complete(db: None) -> None:
+    written = append(7)
+    whole = services.read_whole_client_history(actor_id="user:3", purpose=PurposeOfUse.PATIENT_REQUEST,
+                                               client_id=CLIENT)
+    assert [e.position for e in whole.entries if e.event.tag == "record:note:read"] == written[::-1]
+    LogEntry.objects.filter(position=written[2]).update(client_id="")
+    with pytest.raises(LogIntegrityError):
+        services.read_whole_client_history(actor_id="user:3", purpose=PurposeOfUse.PATIENT_REQUEST,
+                                           client_id=CLIENT)

@@ -125,6 +125,8 @@ PORTAL_CLIENT_ROUTES: dict[str, str] = {
     "portal/documents/": "consent:signatures:listed",
     "portal/documents/<uuid:signature_id>.pdf": "consent:copy:downloaded",
     "portal/access/": "audit:log:read",
+    "portal/access/history.csv": "audit:log:read",
+    "portal/access/history.pdf": "audit:log:read",
     "portal/check-in/": "portal:checkins:read",
     "portal/disclosures/": "portal:accounting:read",
     "portal/disclosures/accounting.pdf": "portal:accounting:downloaded",

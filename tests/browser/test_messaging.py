@@ -82,10 +82,10 @@ def test_a_client_writes_the_therapist_replies_and_files_it(confide: Confide, ne
         assert secret not in mail_text(notice) + str(notice["From"]), secret
     client.goto(confide.at("/portal/messages/"))
     expect(client.locator("main")).to_contain_text("Let us talk on Tuesday")
-    client.goto(confide.at("/portal/access/"))
+    client.goto(confide.at("/portal/access/?own=1"))  # the client's own actions are folded away by default
     history = client.locator("main")
     expect(history).to_contain_text("read your messages")
     expect(history).to_contain_text("filed a message into your clinical record")
-    rows = client.locator("tr", has_text="read your messages")
+    rows = client.locator("li.visit", has_text="read your messages")
     expect(rows.filter(has_text="You").first).to_be_visible()  # the client's own read
     expect(rows.filter(has_text="alice@example.test").first).to_be_visible()  # the therapist's read

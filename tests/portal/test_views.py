@@ -123,7 +123,9 @@ def test_signing_downloading_and_every_client_read_is_audited(as_client: Browser
 def test_the_clinicians_access_log_shows_the_clients_own_actions_without_their_address(
         as_client: Browser, as_bob: Browser, client_account: ClientAccount) -> None:
     sign(as_client)
-    page = as_bob.get(f"/clients/{client_account.client.public_id}/access-log/").content.decode()
+    folded = as_bob.get(f"/clients/{client_account.client.public_id}/access-log/").content.decode()
+    assert "signed the consent document" not in folded and "own actions on this page folded away" in folded
+    page = as_bob.get(f"/clients/{client_account.client.public_id}/access-log/?own=1").content.decode()
     assert "The client, in the portal" in page and "signed the consent document" in page
     assert client_account.user.email not in page
 

@@ -303,6 +303,8 @@ WEB_ROUTES: dict[str, Route] = {
     "clients/<uuid:client_id>/sessions/<uuid:appointment_id>/video/signal": Route(VIDEO_SESSION, "POST"),
     "portal/privacy/": Route(PORTAL),
     "portal/access/": Route(PORTAL),
+    "portal/access/history.csv": Route(PORTAL),
+    "portal/access/history.pdf": Route(PORTAL),
     "portal/retention/": Route(PORTAL),
     "portal/check-in/": Route(PORTAL),
     "portal/security/": Route(PORTAL),

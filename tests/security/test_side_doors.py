@@ -436,7 +436,8 @@ def test_the_portal_and_disclosures_leave_no_client_data_through_a_side_door(
     answered = portal.request("post", "/portal/check-in/", data={"comfort": "2", "informed": "4", "trust": "4",
                                                                  "comment": canary("CheckInComment")})
     assert answered.status_code == 302, answered.content[:500]
-    for path in ("/portal/privacy/", "/portal/access/", "/portal/security/", "/portal/retention/"):
+    for path in ("/portal/privacy/", "/portal/access/", "/portal/access/history.csv", "/portal/access/history.pdf",
+                 "/portal/security/", "/portal/retention/"):
         assert portal.request("get", path).status_code == 200, path
     assert canary("CheckInComment").encode() in staff.request("get", chart).content
 

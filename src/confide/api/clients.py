@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Router, Status
+from ninja.errors import HttpError
 
 from confide.api.auth import caller_vault
 from confide.api.problems import Problem
@@ -208,11 +209,24 @@ def _note_out(opened: services.OpenedNote) -> dict[str, Any]:
 
 @router.get("/clients/{client_id}/access-log", response={200: AccessLogOut, **ERRORS},
             summary="Who accessed a client's record")
-def get_access_log(request: HttpRequest, client_id: ClientId) -> dict[str, Any]:
-    """Every access to the record, newest first, in plain words, each with its inclusion proof."""
-    history = access_history(caller_vault(request), client_id)
+def get_access_log(request: HttpRequest, client_id: ClientId, before: int | None = None,
+                   limit: int = 200) -> dict[str, Any]:
+    """A page of the accesses to the record, newest first, in plain words, each with its inclusion proof.
+
+    `next_before` is the `before` of the next older page (null at the client's first entry): every
+    entry is reachable page by page, and each page is checked complete before it is served (409
+    otherwise). `limit` is 1 to 1000. Front desk receive the administrative entries only;
+    `withheld` counts the others.
+    """
+    if not 1 <= limit <= 1000 or (before is not None and before < 0):
+        raise HttpError(400, "limit must be 1 to 1000 and before a position in the log")
+    try:
+        history = access_history(caller_vault(request), client_id, before=before, limit=limit)
+    except ValueError:
+        raise HttpError(400, "before must be the position of an entry about this client") from None
     return {
         "tree_head": history.head_text, "tree_size": history.tree_size,
+        "next_before": history.older, "withheld": history.withheld,
         "entries": [{"at": e.at, "who": e.who, "what": e.what, "why": e.why, "outcome": e.outcome, "tag": e.tag,
                      "leaf_index": e.position, "leaf_hash": e.leaf_hash, "inclusion_proof": e.proof,
                      "entry": e.entry}

@@ -205,4 +205,7 @@ class AccessLogOut(Schema):
     tree_head: str = Field(
         description="The newest checkpoint (C2SP signed note), as `confide audit checkpoint` prints it.")
     tree_size: int
+    next_before: int | None = Field(
+        None, description="Pass as `before` for the next older page; null when this page reaches the first entry.")
+    withheld: int = Field(0, description="Entries of this page not served to this caller (front desk: clinical).")
     entries: list[AccessEntryOut]

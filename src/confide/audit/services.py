@@ -92,9 +92,11 @@ __all__ = [
     "export_events",
     "latest_head",
     "new_event",
+    "older_than",
     "publish_head",
     "read_entries",
     "read_head_text",
+    "read_whole_client_history",
     "record_event",
     "record_events",
     "register_owner_addresses",
@@ -767,6 +769,7 @@ def read_entries(
     purpose: PurposeOfUse | str,
     client_id: str | uuid.UUID | None = None,
     limit: int = 100,
+    before: int | None = None,
 ) -> LogExcerpt:
     """Read the newest entries (about one client, or all), logging the read itself first.
 
@@ -775,62 +778,143 @@ def read_entries(
     are placed in the signed log first; the entries before the read event are returned, each with
     its inclusion proof against the newest signed head, and are checked against it
     here, so a tampered entry raises `LogIntegrityError` instead of being shown as genuine.
+
+    `before` asks for an older page: the entries before that position. For one client's history
+    it must be the position of an entry about that client (the last one of the page before); the
+    page is then checked against that entry's client link, so a page with an entry left out is
+    refused (`LogIntegrityError`) as the newest page is (ADR 0014b). A `before` that is not an
+    entry about the client raises `ValueError`.
     Callers check that `actor_id` may read what they ask for; this function does not.
     """
     if not 1 <= limit <= 1000:
         raise ValueError("limit must be between 1 and 1000")
     wanted_client = None if client_id is None else str(client_id)
     with transaction.atomic():
-        read = record_event(
-            Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS, client_id=wanted_client
-        )
-        # The read event (and everything committed before it) is placed in the signed log
-        # before anything is read; if that fails, nothing is served.
-        sequence_pending(wait=True)
-        head = latest_head()
-        # The read event was placed with its client link (ADR 0014b), so its bytes differ from what
-        # was recorded; the event itself is the same.
-        read_position, read_link = next(
-            (
-                (position, decode_linked_entry(bytes(entry))[1])
-                for position, entry in LogEntry.objects.filter(tag=Tag.AUDIT_LOG_READ, actor_id=actor_id)
-                .order_by("-position")
-                .values_list("position", "entry")[:100]
-                if _same_event(bytes(entry), read.event)
-            ),
-            (None, None),
-        )
-        if head is None or read_position is None:
-            raise AuditAppendError("The read of the audit log was not placed in the signed log.")
-        size = head.size
-        rows = LogEntry.objects.filter(position__lt=read_position).order_by("-position")
+        head, read_position, read_link = _log_the_read(actor_id, purpose, wanted_client)
+        page = _read_page(head, wanted_client, read_position, read_link, before, limit)
+    return LogExcerpt(head, page)
+
+
+def read_whole_client_history(*, actor_id: str, purpose: PurposeOfUse | str, client_id: str | uuid.UUID) -> LogExcerpt:
+    """Every entry about one client, newest first, checked complete; the read is logged once.
+
+    For the client's own download of their history: the pages are read one after the other
+    under one logged read, each checked against the link of the entry before it, and the last
+    one checked down to the client's first entry, so the whole history is complete or refused
+    (`LogIntegrityError`).
+    """
+    wanted_client = str(client_id)
+    entries: list[ReadEntry] = []
+    with transaction.atomic():
+        head, read_position, read_link = _log_the_read(actor_id, purpose, wanted_client)
+        before: int | None = None
+        while True:
+            page = _read_page(head, wanted_client, read_position, read_link, before, 1000)
+            entries.extend(page)
+            if len(page) < 1000:
+                return LogExcerpt(head, entries)
+            before = page[-1].position
+
+
+def older_than(entries: Sequence[ReadEntry]) -> int | None:
+    """The `before` of the next older page of a client's history, or None when nothing is older.
+
+    An entry's client link says whether an entry about the client precedes it; for entries from
+    before the links (version 1) only a full page says that more may follow.
+    """
+    if not entries:
+        return None
+    link = decode_linked_entry(entries[-1].entry)[1]
+    if link is not None:
+        return entries[-1].position if link.previous is not None else None
+    return entries[-1].position if entries[-1].position > 0 else None
+
+
+def _log_the_read(actor_id: str, purpose: PurposeOfUse | str,
+                  wanted_client: str | None) -> tuple[SignedTreeHead, int, ClientLink | None]:
+    """Log an `audit:log:read`, place it in the signed log, and return the head and its place."""
+    read = record_event(
+        Tag.AUDIT_LOG_READ, actor_id=actor_id, purpose=purpose, outcome=Outcome.SUCCESS, client_id=wanted_client
+    )
+    # The read event (and everything committed before it) is placed in the signed log
+    # before anything is read; if that fails, nothing is served.
+    sequence_pending(wait=True)
+    head = latest_head()
+    # The read event was placed with its client link (ADR 0014b), so its bytes differ from what
+    # was recorded; the event itself is the same.
+    read_position, read_link = next(
+        (
+            (position, decode_linked_entry(bytes(entry))[1])
+            for position, entry in LogEntry.objects.filter(tag=Tag.AUDIT_LOG_READ, actor_id=actor_id)
+            .order_by("-position")
+            .values_list("position", "entry")[:100]
+            if _same_event(bytes(entry), read.event)
+        ),
+        (None, None),
+    )
+    if head is None or read_position is None:
+        raise AuditAppendError("The read of the audit log was not placed in the signed log.")
+    if wanted_client is not None and read_link is None:
+        raise LogIntegrityError(read_position, "the read of the audit log carries no client link")
+    return head, read_position, read_link
+
+
+def _read_page(head: SignedTreeHead, wanted_client: str | None, read_position: int, read_link: ClientLink | None,
+               before: int | None, limit: int) -> list[ReadEntry]:
+    """One page of entries below `before` (or the read event), each proven and, for a client, checked."""
+    size = head.size
+    anchor = read_link
+    below = read_position
+    anchor_entry: tuple[int, bytes] | None = None
+    if before is not None:
+        if not 0 <= before < read_position:
+            raise ValueError("before must be the position of an earlier entry")
+        below = before
         if wanted_client is not None:
-            rows = rows.filter(client_id=wanted_client)
-        found = [(position, bytes(entry)) for position, entry in rows.values_list("position", "entry")[:limit]]
-        wanted_nodes = {node for position, _ in found for node in nodes_for_inclusion_proof(position, size)}
-        store = fetch_nodes(size, wanted_nodes)
+            row = LogEntry.objects.filter(position=before).values_list("position", "entry").first()
+            if row is None:
+                raise ValueError("before must be the position of an entry about this client")
+            anchor_entry = (row[0], bytes(row[1]))
+    rows = LogEntry.objects.filter(position__lt=below).order_by("-position")
+    if wanted_client is not None:
+        rows = rows.filter(client_id=wanted_client)
+    found = [(position, bytes(entry)) for position, entry in rows.values_list("position", "entry")[:limit]]
+    proven = [*found, *([anchor_entry] if anchor_entry is not None else [])]
+    wanted_nodes = {node for position, _ in proven for node in nodes_for_inclusion_proof(position, size)}
+    store = fetch_nodes(size, wanted_nodes)
     entries = []
-    for position, entry in found:
+    for position, entry in proven:
         try:
             proof = inclusion_proof(store, position, size)
             verify_inclusion(hash_leaf(entry), position, size, proof, head.root_hash)
-            event = decode_entry(entry)
+            event, link = decode_linked_entry(entry)
         except (AuditLogError, LookupError) as exc:
             raise LogIntegrityError(position, f"the entry does not match the signed log ({exc})") from None
         if wanted_client is not None and event.client_id != wanted_client:
+            if anchor_entry is not None and position == anchor_entry[0]:
+                raise ValueError("before must be the position of an entry about this client")
             raise LogIntegrityError(position, "the entry's client index does not match the entry")
+        if anchor_entry is not None and position == anchor_entry[0]:
+            anchor = link
+            continue
         entries.append(ReadEntry(position, entry, event, proof))
     if wanted_client is not None:
-        if read_link is None:
-            raise LogIntegrityError(read_position, "the read of the audit log carries no client link")
+        if anchor is None:
+            # An older page below an entry from before the links: only its order can be checked
+            # (entries from before issue 22 carry no link; ADR 0014b).
+            anchor_position = below
+            positions = [item.position for item in entries]
+            if positions != sorted(positions, reverse=True) or any(p >= anchor_position for p in positions):
+                raise LogIntegrityError(anchor_position, "the client's history is out of order")
+            return entries
         # Inclusion proofs show that what is listed is in the log; the links show that nothing
-        # about this client was left out (ADR 0014b).
+        # about this client was left out, on every page (ADR 0014b).
         check_history(
-            read_link,
+            anchor,
             [HistoryItem(item.position, decode_linked_entry(item.entry)[1]) for item in entries],
             complete=len(entries) < limit,
         )
-    return LogExcerpt(head, entries)
+    return entries
 
 
 def _same_event(entry: bytes, event: AuditEvent) -> bool:

@@ -119,10 +119,13 @@ class HolderStatus:
     holder: EmergencyAccessHolder
     wrapped: int
     total: int
+    # Client records the holder could not open in an emergency yet: a current admin or clinical
+    # key of theirs is not wrapped to the holder.
+    uncovered_records: int = 0
 
     @property
     def complete(self) -> bool:
-        return self.wrapped >= self.total
+        return self.wrapped >= self.total and self.uncovered_records == 0
 
 
 def _practice_versions(practice_id: int) -> list[ScopeKeyVersion]:
@@ -138,8 +141,23 @@ def list_holders(practice_id: int) -> list[HolderStatus]:
                    .select_related("user", "designated_by").order_by("designated_at")):
         wrapped = EmergencyWrap.objects.filter(holder_id=holder.user_id,
                                                key_version__client__practice_id=practice_id).count()
-        result.append(HolderStatus(holder=holder, wrapped=wrapped, total=total))
+        result.append(HolderStatus(holder=holder, wrapped=wrapped, total=total,
+                                   uncovered_records=uncovered_records(practice_id, holder.user_id)))
     return result
+
+
+def uncovered_records(practice_id: int, user_id: int) -> int:
+    """How many of the practice's clients a holder cannot open in an emergency yet.
+
+    A record is covered when the current version of each of its admin and clinical keys is
+    wrapped to the holder (new keys are wrapped at creation and rotation; older records are
+    covered by `confide emergency-access complete` with the recovery kit, or when their care
+    team next opens them).
+    """
+    current = ScopeKeyVersion.objects.filter(client__practice_id=practice_id, scope__in=EMERGENCY_SCOPES,
+                                             retired_at__isnull=True)
+    missing = current.exclude(emergency_wraps__holder_id=user_id)
+    return missing.values("client_id").distinct().count()
 
 
 def is_holder(user_id: int) -> bool:
@@ -296,9 +314,9 @@ def open_break_glass(vault: Vault, client_id: uuid.UUID | str, reason: object) -
         current = keys.current_version(client.pk, scope)
         if current is None or (provider.emergency_wrap(vault.person_id, current.key_id) is None
                                and not current.wraps.filter(recipient_id=vault.person_id).exists()):
-            raise OversightError("Your emergency keys for this client are not in place yet. Ask a member of "
-                                 "their care team to open the chart once, or the owner to complete them with "
-                                 "the recovery kit.")
+            raise OversightError("Your emergency keys for this client are not in place yet. The practice owner "
+                                 "can put them in place now with the recovery kit (confide emergency-access "
+                                 "complete); a member of their care team opening the chart does it too.")
     now = timezone.now()
     with transaction.atomic():
         session = BreakGlassSession.objects.create(

@@ -28,9 +28,9 @@ from django.utils.dateparse import parse_datetime
 from confide import crypto
 from confide.accounts import addresses
 from confide.accounts.models import User
-from confide.audit.services import read_entries, record_event
+from confide.audit.services import older_than, read_entries, record_event
 from confide.audit.tags import Tag
-from confide.auditlog import Outcome, PurposeOfUse, hash_leaf
+from confide.auditlog import Outcome, PurposeOfUse
 from confide.jurisdictions import practice_pack
 from confide.jurisdictions.plain import plain_summary, plain_title
 from confide.keys import services as key_services
@@ -52,9 +52,9 @@ from confide.portal.models import (
 )
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Practice
+from confide.records import access_history as access_records
 from confide.records import sealing
 from confide.records import services as records
-from confide.records.access_history import WHAT, WHY, AccessEntry, AccessHistory, describe_actor
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import CareTeamMember, Client, Episode
@@ -782,28 +782,27 @@ def dismiss_notice(user: Any, notice_id: int) -> None:
 # ----------------------------------------------------------------------------- access history and privacy
 
 
-def own_access_history(account: ClientAccount, *, limit: int = 200) -> Any:
-    """The client's own access history, with inclusion proofs (the read itself is logged first)."""
-    import base64
+def own_access_history(account: ClientAccount, *, before: int | None = None,
+                       limit: int = access_records.DEFAULT_PAGE) -> access_records.AccessHistory:
+    """A page of the client's own access history, newest first, checked complete (the read is logged first).
 
+    `before` asks for an older page (`older` of the page before); `ValueError` for a position
+    that is not an entry about this client.
+    """
     me = _client_actor(account)
     excerpt = read_entries(actor_id=me, purpose=PurposeOfUse.PATIENT_REQUEST,
-                           client_id=str(account.client.public_id), limit=limit)
-    actor_ids = {e.event.actor_id for e in excerpt.entries if e.event.actor_id.startswith("user:")} - {me}
-    users = User.objects.filter(pk__in=[int(a.split(":", 1)[1]) for a in actor_ids]).select_related("membership")
-    names = {me: "You"}
-    for user in users:
-        role = user.membership.get_role_display().lower() if hasattr(user, "membership") else "staff"
-        names[f"user:{user.pk}"] = f"{user.display_name or user.email} ({role})"
-    entries = [
-        AccessEntry(at=e.event.occurred_at, who=describe_actor(e.event.actor_id, names),
-                    what=WHAT.get(e.event.tag, e.event.tag), why=WHY.get(e.event.purpose, e.event.purpose),
-                    outcome=str(e.event.outcome), tag=e.event.tag, position=e.position,
-                    leaf_hash=hash_leaf(e.entry).hex(),
-                    proof=[base64.b64encode(p).decode("ascii") for p in e.proof])
-        for e in excerpt.entries
-    ]
-    return AccessHistory(head_text=excerpt.head.to_text(), tree_size=excerpt.head.size, entries=entries)
+                           client_id=str(account.client.public_id), limit=limit, before=before)
+    actors = {e.event.actor_id for e in excerpt.entries}
+    names = {**access_records.staff_names(actors - {me}), me: "You"}
+    entries = access_records.describe(excerpt, names, {me})
+    return access_records.AccessHistory(head_text=excerpt.head.to_text(), tree_size=excerpt.head.size,
+                                        entries=entries, older=older_than(excerpt.entries))
+
+
+def whole_access_history(account: ClientAccount) -> access_records.AccessHistory:
+    """Every entry of the client's access history, for their download, checked complete."""
+    me = _client_actor(account)
+    return access_records.whole_history_for_client(str(account.client.public_id), me, {me: "You"})
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from confide.portal import views
+from confide.portal import access, views
 
 urlpatterns = [
     path("portal/", views.home, name="portal-home"),
@@ -12,7 +12,9 @@ urlpatterns = [
     path("portal/documents/", views.documents, name="portal-documents"),
     path("portal/documents/<uuid:signature_id>.pdf", views.download, name="portal-document"),
     path("portal/privacy/", views.privacy, name="portal-privacy"),
-    path("portal/access/", views.access_history, name="portal-access"),
+    path("portal/access/", access.access_history, name="portal-access"),
+    path("portal/access/history.csv", access.access_download, {"fmt": "csv"}, name="portal-access-csv"),
+    path("portal/access/history.pdf", access.access_download, {"fmt": "pdf"}, name="portal-access-pdf"),
     path("portal/check-in/", views.checkin, name="portal-checkin"),
     path("portal/security/", views.security, name="portal-security"),
     # Staff actions of the portal.

@@ -23,7 +23,6 @@ from confide import crypto
 from confide.accounts import guessing
 from confide.accounts.backends import BACKEND
 from confide.accounts.policy import has_mfa
-from confide.auditlog import LogIntegrityError
 from confide.disclosures.models import AuthorizationRequest
 from confide.keys import web as vault_web
 from confide.keys.vault import Vault, VaultLockedError
@@ -39,7 +38,6 @@ from confide.portal.forms import (
 from confide.portal.models import ClientAccount
 from confide.portal.web import get_client_vault
 from confide.practice.models import Membership, Role
-from confide.records.access_history import INTEGRITY_MESSAGE
 from confide.records.errors import NotFoundError, RecordError
 from confide.web.decorators import staff_required, vault_required
 
@@ -232,18 +230,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
     place, rules = services.privacy_explained(account.practice)
     return _no_store(render(request, "portal/privacy.html", {"practice": account.practice, "place": place,
                                                              "rules": rules}))
-
-
-@client_required
-@require_GET
-def access_history(request: HttpRequest) -> HttpResponse:
-    """Every access to the client's record, with what is needed to check each entry."""
-    try:
-        history = services.own_access_history(_account(request))
-    except LogIntegrityError:
-        # A history with an entry missing or altered is refused, never shown incomplete (ADR 0014b).
-        return _no_store(HttpResponse(INTEGRITY_MESSAGE, status=409, content_type="text/plain; charset=utf-8"))
-    return _no_store(render(request, "portal/access.html", {"history": history}))
 
 
 @client_required

@@ -16,10 +16,11 @@ from typing import Any
 from confide.audit import services as audit_services
 from confide.auditlog import PurposeOfUse
 from confide.keys import vault as keys
+from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
-from confide.records.models import Client
+from confide.records.models import CareTeamMember, Client
 
-__all__ = ["ACCESS_OBSERVERS", "audit", "audit_batch", "read_page"]
+__all__ = ["ACCESS_OBSERVERS", "audit", "audit_batch", "on_care_team", "purpose_of_use", "read_page"]
 
 _PENDING_EVENTS: ContextVar[list[Any] | None] = ContextVar("confide_pending_audit_events", default=None)
 
@@ -37,9 +38,7 @@ def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str 
     `audit_batch()` the event waits and is appended with the others when the batch closes.
     """
     actor = f"user:{vault.user_id}" if vault.user_id is not None else "recovery-kit"
-    purpose = PurposeOfUse.TREATMENT if vault.user_id is not None else PurposeOfUse.OPERATIONS
-    if client is not None and client.pk in vault.emergency_client_ids:
-        purpose = PurposeOfUse.EMERGENCY_TREATMENT  # a read or write under a break-glass session
+    purpose = purpose_of_use(vault, client)
     client_id = str(client.public_id) if client is not None else None
     pending = _PENDING_EVENTS.get()
     if pending is not None:
@@ -50,6 +49,41 @@ def audit(vault: Vault, tag: str, client: Client | None = None, *, outcome: str 
                                     sealed_detail=detail)
     for observer in ACCESS_OBSERVERS:
         observer(vault, tag, client)
+
+
+def purpose_of_use(vault: Vault, client: Client | None) -> PurposeOfUse:
+    """What an access by this vault's holder is for, as the client's history will say it.
+
+    The care team's accesses are for the client's care (HL7 TREAT); a break-glass session's are
+    for an emergency (ETREAT); the recovery kit's, and those of someone outside the client's
+    care team (the owner, who holds every client's administrative key), are for running the
+    practice (HIPAA health care operations, HL7 HOPERAT), not for the client's care.
+    """
+    if vault.user_id is None:
+        return PurposeOfUse.OPERATIONS
+    if client is None:
+        return PurposeOfUse.TREATMENT
+    if client.pk in vault.emergency_client_ids:
+        return PurposeOfUse.EMERGENCY_TREATMENT  # a read or write under a break-glass session
+    # Only the care team holds a client's clinical key outside break-glass: asking the vault (whose
+    # wrap lookup a page has already made) saves the chart a query; the rest (front desk on the
+    # team, the owner outside it) are told apart by the care team.
+    if vault.holds(client.pk, ScopeKeyVersion.Scope.CLINICAL):
+        return PurposeOfUse.TREATMENT
+    return PurposeOfUse.TREATMENT if on_care_team(vault.user_id, client.pk) else PurposeOfUse.OPERATIONS
+
+
+def on_care_team(user_id: int, client_pk: int) -> bool:
+    """True if the person is on the client's care team (any role, front desk included)."""
+    # Inside `read_page()` the answer is remembered for the page, as the key checks are.
+    memo = keys.remembered_checks()
+    memo_key = ("care-team", user_id, client_pk)
+    if memo is not None and memo_key in memo:
+        return bool(memo[memo_key])
+    found = CareTeamMember.objects.filter(client_id=client_pk, user_id=user_id).exists()
+    if memo is not None:
+        memo[memo_key] = found
+    return found
 
 
 @contextmanager
