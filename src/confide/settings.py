@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "confide.notifications",
     "confide.messaging",
+    "confide.measures",
+    "confide.scheduling",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("confide.consultation.urls")),
     path("", include("confide.messaging.urls")),
+    path("", include("confide.measures.urls")),
+    path("", include("confide.scheduling.urls")),
     path("", include("confide.web.urls")),
 ]
 

@@ -87,7 +87,7 @@ def test_a_record_not_yet_due_cannot_be_approved(alice: Person, bob: Person) -> 
 
 def test_a_solo_practitioner_confirms_again_after_the_waiting_period(db: None) -> None:
     created = practice_services.create_practice(name="Solo", jurisdiction="US-CA", owner_email="solo@example.test",
-                                                owner_password=PASSWORD, owner_name="")
+                                                owner_password=PASSWORD, owner_name="", owner_is_clinician=True)
     solo = Person(created.membership.user, PASSWORD)
     client = _discharged_client(solo)
     request = lifecycle.approve_destruction(vault_of(solo), client.public_id)
