@@ -38,8 +38,8 @@ django.setup()
 from confide.lifecycle import services
 from confide.records.models import Client
 from confide.portal.models import ClientAccount
-portal_client = ClientAccount.objects.get().client_id
-client = Client.objects.exclude(pk=portal_client).order_by("pk").first()
+portal_clients = ClientAccount.objects.values("client_id")
+client = Client.objects.exclude(pk__in=portal_clients).order_by("pk").first()
 services.destroy_record(client, reason="drill", rule=None, last_contact=None, kept_until=None, people={},
                         actor_id="user:1")
 print(json.dumps({"destroyed": str(client.public_id)}))

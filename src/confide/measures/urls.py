@@ -11,7 +11,7 @@ urlpatterns = [
     path("clients/<uuid:client_id>/measures/submissions/<uuid:submission_id>/review", views.review,
          name="measure-review"),
     path("clients/<uuid:client_id>/measures/share", views.share, name="measure-share"),
-    path("practice/intake-packets/", views.packets, name="intake-packets"),
+    path("practice/packets/", views.packets, name="intake-packets"),
     path("portal/forms/", views.portal_forms, name="portal-forms"),
     path("portal/forms/<uuid:assignment_id>/", views.portal_form, name="portal-form"),
     path("portal/results/", views.portal_trend, name="portal-measures"),
