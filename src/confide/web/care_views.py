@@ -240,7 +240,7 @@ def _booking_warnings(vault: Any, client: Any, data: dict[str, Any]) -> list[str
                 f"{timezone.localtime(a.starts_at + dt.timedelta(minutes=a.duration_minutes)):%H:%M} that day."
                 for a in found]
     if scheduling.outside_availability(clinician_id, starts, duration):
-        warnings.append("This is outside the clinician's weekly availability.")
+        warnings.append("This is outside the weekly availability of the clinician.")
     return warnings
 
 
