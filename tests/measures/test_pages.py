@@ -88,13 +88,16 @@ def test_people_outside_the_care_team_get_404(alice: Person, carol: Person, dana
 
 def test_a_practice_defines_a_packet_and_bad_input_is_a_400(bob: Person, dana: Person) -> None:
     browser = browser_of(bob)
-    assert browser.post("/practice/packets/", {"name": "", "measures": ["phq9"]}).status_code == 400
-    assert browser.post("/practice/packets/", {"name": "Intake", "measures": ["pcl5"]}).status_code == 400
+    assert browser.post("/practice/packets/", {"name": "", "include_phq9": "on"}).status_code == 400
+    assert browser.post("/practice/packets/", {"name": "Empty"}).status_code == 400  # no part at all
+    assert browser.post("/practice/packets/", {"name": "Intake", "history_questions": "q\n" * 31}).status_code == 400
+    assert not IntakePacket.objects.exists()
     response = browser.post("/practice/packets/", {
         "name": "Intake", "consent_text": "Read me", "ask_demographics": "on",
-        "history_questions": "What brings you here?\nAny past therapy?", "measures": ["phq9", "gad7"]})
+        "history_questions": "What brings you here?\nAny past therapy?", "include_phq9": "on", "include_gad7": "on"})
     assert response.status_code == 302
     packet = IntakePacket.objects.get()
+    assert packet.measures == ["phq9", "gad7"]
     assert packet.history_questions == ["What brings you here?", "Any past therapy?"]
     assert browser_of(dana).get("/practice/packets/").status_code == 404
 

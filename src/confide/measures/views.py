@@ -122,15 +122,15 @@ def share(request: HttpRequest, client_id: str) -> HttpResponse:
 
 class PacketForm(forms.Form):
     name = forms.CharField(label="Name", max_length=services.MAX_PACKET_NAME)
-    consent_text = forms.CharField(label="Consent text the client acknowledges (optional)", required=False,
+    consent_text = forms.CharField(label="Consent text the client acknowledges", required=False,
                                    max_length=services.MAX_CONSENT_CHARS, widget=forms.Textarea(attrs={"rows": 4}))
     ask_demographics = forms.BooleanField(label="Ask for demographics (preferred name, pronouns, date of birth, "
                                                 "phone, emergency contact)", required=False, initial=True)
-    history_questions = forms.CharField(label="History questions, one a line (optional)", required=False,
+    history_questions = forms.CharField(label="History questions, one a line", required=False,
                                         max_length=services.MAX_QUESTIONS * (services.MAX_QUESTION_CHARS + 1),
                                         widget=forms.Textarea(attrs={"rows": 5}))
-    measures = forms.MultipleChoiceField(label="Measures", required=False, widget=forms.CheckboxSelectMultiple,
-                                         choices=[(i.code, i.name) for i in INSTRUMENTS.values()])
+    include_phq9 = forms.BooleanField(label="Include the PHQ-9 (depression)", required=False)
+    include_gad7 = forms.BooleanField(label="Include the GAD-7 (anxiety)", required=False)
 
 
 @record_page
@@ -150,7 +150,7 @@ def packets(request: HttpRequest) -> HttpResponse:
                 services.create_packet(staff_vault(request), name=data["name"], consent_text=data["consent_text"],
                                        ask_demographics=data["ask_demographics"],
                                        history_questions=data["history_questions"].splitlines(),
-                                       measures=data["measures"])
+                                       measures=[c for c in INSTRUMENTS if data[f"include_{c}"]])
             except services.MeasureError as exc:
                 form.add_error(None, str(exc))
             else:
