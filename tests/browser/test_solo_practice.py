@@ -131,7 +131,7 @@ def test_a_solo_therapists_week(confide: Confide, new_context: NewContext, probl
     alex.goto(chart + "notes/new")
     alex.get_by_label("Note", exact=True).fill("First session: intake reviewed with the client; risk assessed.")
     alex.once("dialog", lambda dialog: dialog.accept())
-    alex.get_by_role("button", name=re.compile("^Sign")).click()
+    alex.locator("button[value=sign]").click()
     expect(alex.locator("main")).to_contain_text("Signed notes are locked")
 
     # The chart: the item-9 flag with the risk workflow, the trend charts and their tables, the intake answers.
