@@ -55,7 +55,7 @@ def test_a_zero_on_item_9_is_not_flagged_even_with_a_severe_total() -> None:
 @pytest.mark.parametrize("items", [[], [0] * 8, [0] * 10, [0] * 8 + [4], [0] * 8 + [-1], [0] * 8 + ["1"],
                                    [0] * 8 + [True], [0] * 8 + [1.0]])
 def test_bad_answers_are_refused(items: list[object]) -> None:
-    with pytest.raises(ValueError, match="Answer all|number from 0 to 3"):
+    with pytest.raises(ValueError, match=r"Answer all|number from 0 to 3"):
         score("phq9", items)  # type: ignore[arg-type]
 
 

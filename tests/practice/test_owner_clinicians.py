@@ -124,9 +124,9 @@ def test_the_api_refuses_a_client_without_a_treating_clinician(body: dict[str, o
 
 
 @pytest.mark.parametrize("who", ["front_desk", "owner_not_clinician", "other_practice"])
-def test_the_api_refuses_a_primary_who_cannot_treat_with_a_clear_problem(who: str, alice_manages_only: Person, dana: Person,
-                                                              charlie: Person,
-                                                              api_as: Callable[[Person], Api]) -> None:
+def test_the_api_refuses_a_primary_who_cannot_treat_with_a_clear_problem(
+        who: str, alice_manages_only: Person, dana: Person, charlie: Person,
+        api_as: Callable[[Person], Api]) -> None:
     target = {"front_desk": dana, "owner_not_clinician": alice_manages_only, "other_practice": charlie}[who]
     response = api_as(dana).post("/clients", {**ADA, "primary_clinician_id": target.user.pk})
     # A rule of the record refusing the request is a 422 problem in this API (docs/api.md, Errors).

@@ -106,7 +106,8 @@ def test_availability_is_saved_and_a_booking_outside_it_is_warned(bob: Person, c
     assert browser.post("/calendar/availability/", {"starts_0": "09:00", "ends_0": "13:00"}).status_code == 302
     assert [(a.weekday, a.starts, a.ends) for a in Availability.objects.all()] == [(0, dt.time(9), dt.time(13))]
     response = browser.post(f"/clients/{client_record.public_id}/sessions/new", _form(_next_monday_at(15)))
-    assert response.status_code == 409 and "outside the weekly availability of the clinician" in response.content.decode()
+    assert response.status_code == 409
+    assert "outside the weekly availability of the clinician" in response.content.decode()
     assert browser.post(f"/clients/{client_record.public_id}/sessions/new",
                         _form(_next_monday_at(10))).status_code == 302
 
