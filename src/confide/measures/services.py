@@ -222,7 +222,7 @@ def _client_assignment(account: ClientAccount, assignment_id: uuid.UUID | str) -
         public_id = uuid.UUID(str(assignment_id))
     except ValueError:
         raise NotFoundError from None
-    assignment = (Assignment.objects.select_for_update().select_related("packet")
+    assignment = (Assignment.objects.select_for_update(of=("self",)).select_related("packet")
                   .filter(public_id=public_id, client=account.client).first())
     if (assignment is None or assignment.completed_at or assignment.cancelled_at
             or assignment.available_on > timezone.localdate()):
