@@ -137,7 +137,8 @@ def test_a_practice_survives_backup_and_restore_and_destroyed_records_stay_destr
 
         opened = _python(OPEN_EVERYTHING, json.dumps(people), env=restore_env)
         assert destroyed not in opened["client_ids"]  # type: ignore[operator]
-        assert opened["clients"] and opened["notes"] and opened["documents"] and opened["portal"] == 1
+        # Two portal clients: Maggie of the group practice and Wren of the solo practice (ADR 0020).
+        assert opened["clients"] and opened["notes"] and opened["documents"] and opened["portal"] == 2
 
         # Restoring again into the same, now non-empty, place is refused and changes nothing.
         again = confide("backup", "restore", str(archive), "--key", str(private), "--data-dir", str(target),
