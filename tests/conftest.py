@@ -32,7 +32,9 @@ class Person:
 
 def make_practice(owner_email: str, name: str = "Quiet Harbour Counselling") -> Membership:
     return services.create_practice(
-        name=name, jurisdiction="US-CA", owner_email=owner_email, owner_password=PASSWORD, owner_name=""
+        name=name, jurisdiction="US-CA", owner_email=owner_email, owner_password=PASSWORD, owner_name="",
+        # Most tests name alice as a primary clinician; tests of owners who do not treat turn it off.
+        owner_is_clinician=True,
     ).membership
 
 

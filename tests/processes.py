@@ -65,7 +65,8 @@ def scratch_database() -> Iterator[str | None]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def init_practice(data_dir: Path, env: dict[str, str], email: str = "alice@example.test") -> None:
+def init_practice(data_dir: Path, env: dict[str, str], email: str = "alice@example.test", *,
+                  owner_is_clinician: bool = True) -> None:
     password_file = data_dir.parent / f"{data_dir.name}-password"
     password_file.write_text(OWNER_PASSWORD + "\n", encoding="utf-8")
     confide(
@@ -80,6 +81,7 @@ def init_practice(data_dir: Path, env: dict[str, str], email: str = "alice@examp
         "US-CA",
         "--recovery-kit-dir",
         str(data_dir.parent / f"{data_dir.name}-kit"),
+        "--owner-is-clinician" if owner_is_clinician else "--no-owner-is-clinician",
         env=env,
         check=True,
     )

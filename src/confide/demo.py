@@ -18,6 +18,8 @@ from confide.disclosures import client_side
 from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys import services as keys
 from confide.keys.vault import Vault, vault_from_password
+from confide.measures import services as measures
+from confide.measures.models import Submission
 from confide.portal import services as portal
 from confide.portal.models import ClientInvitation
 from confide.practice import services
@@ -75,6 +77,7 @@ def seed_demo_practice() -> list[DemoPerson]:
         owner_email=people[0].email,
         owner_password=people[0].password,
         owner_name="Dr. Robin Vale",
+        owner_is_clinician=True,  # the owner of the group practice sees clients too
     ).membership
     # The demo must sign in with the printed passwords alone; the banner says MFA is optional here.
     owner.practice.mfa_required = False
@@ -88,7 +91,50 @@ def seed_demo_practice() -> list[DemoPerson]:
         vaults[person.role] = vault_from_password(user.pk, owner.practice_id, person.password)
     maggie = _seed_caseload(vaults)
     people.append(_seed_portal_client(vaults["clinician"], maggie))
+    people.extend(_seed_solo_practice())
     return people
+
+
+def _seed_solo_practice() -> list[DemoPerson]:
+    """A second, solo practice: its owner is its only clinician (`confide init --owner-is-clinician`).
+
+    Its client has a portal account and has answered a PHQ-9 and a GAD-7 three times.
+    """
+    person = DemoPerson("solo_owner", "solo@demo.confide.invalid", _passphrase())
+    owner = services.create_practice(
+        name="Linden Street Therapy (demo, solo)", jurisdiction="US-CA", owner_email=person.email,
+        owner_password=person.password, owner_name="Alex Linden, LCSW", owner_is_clinician=True,
+    ).membership
+    owner.practice.mfa_required = False
+    owner.practice.save(update_fields=["mfa_required"])
+    vault = vault_from_password(owner.user_id, owner.practice_id, person.password)
+    # Registered without naming anyone: the owner, who treats clients, becomes the primary clinician.
+    client_id = str(records.create_client(vault, _SOLO_CLIENT).public_id)
+    _note(vault, client_id, 6, _SOAP.format(
+        s="First session. Low mood and poor sleep since moving cities for work.", o="Video session; engaged.",
+        a="Adjustment with depressed mood; risk screen negative.", p="Weekly sessions; activity scheduling."))
+    client_person = DemoPerson("solo_client", "wren@demo.confide.invalid", _passphrase())
+    client = Client.objects.get(public_id=client_id)
+    token = secrets.token_urlsafe(32)
+    ClientInvitation.objects.create(client=client, token_hash=portal._token_hash(token), invited_by_id=vault.person_id,
+                                    expires_at=timezone.now() + dt.timedelta(hours=1))
+    account = portal.accept_client_invitation(token=token, email=client_person.email, password=client_person.password)
+    client_vault = portal.client_vault(account, client_person.password)
+    version, _ = portal.read_consent(account)
+    portal.sign_consent(client_vault, account, version_number=version.number, understood=True,
+                        typed_name="Wren Calloway")
+    # Staff vaults made before the portal existed do not know its key yet: open a fresh one.
+    vault = vault_from_password(owner.user_id, owner.practice_id, person.password)
+    answers = {"phq9": ([2, 2, 2, 1, 2, 1, 1, 1, 0], [1, 2, 1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 0, 1, 0, 1, 0, 0]),
+               "gad7": ([2, 2, 2, 1, 1, 1, 1], [1, 2, 1, 1, 1, 1, 1], [1, 1, 1, 0, 1, 0, 0])}
+    for code, rounds in answers.items():
+        for weeks_ago, items in zip((4, 2, 0), rounds, strict=True):
+            assignment = measures.send_measure(vault, client_id, kind=code)
+            submission = measures.submit_measure(client_vault, account, assignment.public_id, items)
+            Submission.objects.filter(pk=submission.pk).update(
+                submitted_at=timezone.now() - dt.timedelta(weeks=weeks_ago, hours=1))
+    measures.set_trend_shared(vault, client_id, shared=True)
+    return [person, client_person]
 
 
 # ----------------------------------------------------------------------------- fictional clients
@@ -124,6 +170,10 @@ _CLIENTS = (
     Demographics(given_name="Casimir", family_name="Dunmore", pronouns="he/him", date_of_birth="1958-01-30",
                  phone="+1 555 0105"),
 )
+
+
+_SOLO_CLIENT = Demographics(given_name="Wren", family_name="Calloway", pronouns="she/her",
+                            date_of_birth="1991-11-02", email="wren.c@example.invalid", phone="+1 555 0142")
 
 
 def _note(vault: Vault, client_id: str, days_ago: int, body: str, *, template: str = "soap",

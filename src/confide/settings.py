@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "confide.messaging",
     "confide.telehealth",
     "confide.ops",
+    "confide.measures",
+    "confide.scheduling",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("confide.messaging.urls")),
     path("", include("confide.lifecycle.urls")),
     path("", include("confide.telehealth.urls")),
+    path("", include("confide.measures.urls")),
+    path("", include("confide.scheduling.urls")),
     path("", include("confide.web.urls")),
 ]
 

@@ -150,6 +150,24 @@ CLIENT_WRITE_ROUTES |= {"portal/authorizations/<uuid:authorization_id>/revoke",
                         "clients/<uuid:client_id>/disclosures/authorization-requests/<uuid:prepared_id>/withdraw"}
 CLIENT_DATA_ROUTES["clients/<uuid:client_id>/disclosures/authorizations/prepare"] = "record:client:read"
 
+# Intake, measures, client uploads and the calendar (issue 15, ADR 0020). The measures page reads
+# the client (and the sealed answers, `measure:submissions:read`, once there are any:
+# tests/measures/test_services.py); its forms are POST actions checked there. The calendar logs
+# `record:calendar:read` for each client it shows (tests/scheduling); the client's results are
+# read only once the clinician shares them (tests/measures); their upcoming sessions are logged
+# as `portal:appointments:read`.
+CLIENT_DATA_ROUTES["clients/<uuid:client_id>/measures/"] = "record:client:read"
+CLIENT_WRITE_ROUTES |= {
+    "clients/<uuid:client_id>/measures/send", "clients/<uuid:client_id>/measures/share",
+    "clients/<uuid:client_id>/measures/<uuid:assignment_id>/stop",
+    "clients/<uuid:client_id>/measures/submissions/<uuid:submission_id>/review",
+    "calendar/", "portal/results/", "portal/forms/<uuid:assignment_id>/", "portal/uploads/",
+}
+PORTAL_CLIENT_ROUTES["portal/appointments/"] = "portal:appointments:read"
+# The practice's intake packets and a clinician's weekly hours hold no client data; the portal's
+# list of forms shows the kinds and dates of what is waiting, to the client only.
+NO_CLIENT_DATA_EXTRA |= {"practice/packets/", "calendar/availability/", "portal/forms/"}
+
 # Routes that never show client data.
 NO_CLIENT_DATA = {
     "", "account/security/", "account/sign-out-everywhere", "api/v1/", "api/v1/health", "api/v1/openapi.json",

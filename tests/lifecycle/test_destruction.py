@@ -87,7 +87,7 @@ def test_a_record_not_yet_due_cannot_be_approved(alice: Person, bob: Person) -> 
 
 def test_a_solo_practitioner_confirms_again_after_the_waiting_period(db: None) -> None:
     created = practice_services.create_practice(name="Solo", jurisdiction="US-CA", owner_email="solo@example.test",
-                                                owner_password=PASSWORD, owner_name="")
+                                                owner_password=PASSWORD, owner_name="", owner_is_clinician=True)
     solo = Person(created.membership.user, PASSWORD)
     client = _discharged_client(solo)
     request = lifecycle.approve_destruction(vault_of(solo), client.public_id)
@@ -133,7 +133,7 @@ def test_bad_hold_input_is_refused(alice: Person, bob: Person) -> None:
 def test_the_recovery_kit_cannot_open_a_destroyed_record(db: None) -> None:
     created = practice_services.create_practice(name="Kit", jurisdiction="US-CA", owner_email="kit@example.test",
                                                 owner_password=PASSWORD, owner_name="", recovery_threshold=2,
-                                                recovery_shares=3)
+                                                recovery_shares=3, owner_is_clinician=True)
     owner = Person(created.membership.user, PASSWORD)
     client = _discharged_client(owner)
     recovery = keys.vault_from_recovery(created.membership.practice_id, list(created.recovery_kit.shares[:2]))
@@ -181,7 +181,7 @@ def _every_stored_value() -> list[tuple[str, Any]]:
 def test_after_destruction_nothing_of_the_client_remains_in_any_table_or_the_file_store(
         db: None, settings: Any) -> None:
     seed_demo_practice()
-    account = ClientAccount.objects.select_related("client").get()
+    account = ClientAccount.objects.select_related("client").get(client__practice__name__startswith="Quiet Harbour")
     client = account.client
     documents = list(Document.objects.filter(client=client).values_list("storage_name", flat=True))
     store = Path(settings.FILE_STORE_DIR)

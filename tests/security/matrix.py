@@ -186,6 +186,16 @@ DESTRUCTION_CONFIRM = Policy("destruction confirm", dict.fromkeys(
     others=EMPTY_FORM_DENIED)
 
 
+# Intake and measures (ADR 0020): the page and its forms are the clinical scope's (front desk and
+# the owner off the team get 404); stopping a form or marking one reviewed is a treating
+# clinician's act (a supervisor on the team gets 404 like anyone else).
+MEASURE_WRITE = Policy("measure write", {"clinician_on_team": REACHED})
+# Practice pages of treating clinicians (intake packets, one's availability): clinicians, and
+# owners who are also clinicians (the world's owners are); supervisors and front desk get 404.
+TREATING_STAFF = Policy("treating staff", dict.fromkeys(
+    ("owner", "clinician_on_team", "clinician_off_team", "emergency_holder", "other_practice"), REACHED))
+
+
 @dataclass(frozen=True)
 class Route:
     policy: Policy
@@ -323,6 +333,20 @@ WEB_ROUTES: dict[str, Route] = {
     "portal/authorizations/": Route(PORTAL),
     "portal/authorizations/sign/<uuid:prepared_id>/": Route(PORTAL_OWN),
     "portal/authorizations/<uuid:authorization_id>/revoke": Route(PORTAL_OWN, "POST"),
+    # Intake, measures, client uploads and the calendar (issue 15, ADR 0020).
+    "clients/<uuid:client_id>/measures/": Route(CLINICAL_SCOPE),
+    "clients/<uuid:client_id>/measures/send": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/measures/share": Route(CLINICAL_SCOPE, "POST"),
+    "clients/<uuid:client_id>/measures/<uuid:assignment_id>/stop": Route(MEASURE_WRITE, "POST"),
+    "clients/<uuid:client_id>/measures/submissions/<uuid:submission_id>/review": Route(MEASURE_WRITE, "POST"),
+    "practice/packets/": Route(TREATING_STAFF),
+    "calendar/": Route(STAFF),
+    "calendar/availability/": Route(TREATING_STAFF),
+    "portal/forms/": Route(PORTAL),
+    "portal/forms/<uuid:assignment_id>/": Route(PORTAL_OWN),
+    "portal/results/": Route(PORTAL),
+    "portal/appointments/": Route(PORTAL),
+    "portal/uploads/": Route(PORTAL),
 }
 
 # Valid forms for POST pages whose empty form would be refused before any lookup (so the matrix

@@ -44,7 +44,7 @@ def _private(tag: str) -> tuple[str, ...]:
 
 
 def _portal(tag: str) -> tuple[str, ...]:
-    return _of(tag, "TypedName", "CheckInComment")
+    return _of(tag, "TypedName", "CheckInComment", "IntakeAnswer", "ClientFile")
 
 
 # Disclosures of our client (the clinical scope) and the emergency draft (its author's only).

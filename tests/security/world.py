@@ -21,6 +21,7 @@ from confide.disclosures.authorizations import AuthorizationInput
 from confide.keys.vault import create_access_token
 from confide.lifecycle import services as lifecycle
 from confide.lifecycle.models import DestructionRequest
+from confide.measures import services as measures
 from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
@@ -176,6 +177,8 @@ def build_world() -> World:
     people["client"] = _portal_account(bob, client_id, "wren@example.test", "")
     people["another_client"] = _portal_account(bob, another.ids["client_id"], "yara@example.test", "Another")
     account = ClientAccount.objects.get(user=people["client"].user)
+    ours.ids |= _measures(bob, client_id, people["client"], "")
+    _measures(bob, another.ids["client_id"], people["another_client"], "Another")
     ours.ids["signature_id"] = str(account.client.consent_signatures.get().public_id)
     ours.ids["notice_id"] = str(ClinicianNotice.objects.filter(recipient=bob.user, client=account.client)
                                 .order_by("pk")[0].pk)
@@ -207,7 +210,9 @@ def build_world() -> World:
     theirs.ids["invitation_id"] = str(other_invite.invitation.pk)
     theirs.tokens["invite/"] = _token(other_invite.link)
     theirs.ids |= _disclosures(their_clinician, theirs.ids["client_id"], "Theirs")
-    _portal_account(their_clinician, theirs.ids["client_id"], "xavi@example.test", "Theirs")
+    theirs.ids |= _measures(their_clinician, theirs.ids["client_id"],
+                            _portal_account(their_clinician, theirs.ids["client_id"], "xavi@example.test", "Theirs"),
+                            "Theirs")
     theirs.ids["prepared_id"] = _prepared(their_clinician, theirs.ids["client_id"], "Theirs")
     theirs.ids["alert_id"] = str(alerts.raise_alert(other.practice.pk, Alert.Kind.NEW_DEVICE, other.user.pk).pk)
     mail.outbox.clear()
@@ -281,6 +286,24 @@ def _portal_account(clinician: Person, client_id: str, email: str, tag: str) -> 
     portal.submit_checkin(vault, account, {"comfort": 4, "informed": 4, "trust": 5,
                                            "comment": canary(f"CheckInComment{tag}")})
     return Person(account.user, PASSWORD)
+
+
+def _measures(clinician: Person, client_id: str, client: Person, tag: str) -> dict[str, str]:
+    """Intake answered (a canary in the history), a PHQ-9 answered, a GAD-7 waiting and a client upload."""
+    vault = vault_of(clinician)
+    account = ClientAccount.objects.get(user=client.user)
+    client_vault = portal.client_vault(account, PASSWORD)
+    packet = measures.create_packet(vault, name="Intake", consent_text="Read me", history_questions=["History?"],
+                                    measures=["phq9"])
+    intake, phq9 = measures.send_intake(vault, client_id, packet.public_id)
+    measures.submit_intake(client_vault, account, intake.public_id, consent_acknowledged=True, demographics={},
+                           history=[canary(f"IntakeAnswer{tag}")])
+    answered = measures.submit_measure(client_vault, account, phq9.public_id, [1, 1, 1, 1, 1, 1, 1, 1, 1])
+    waiting = measures.send_measure(vault, client_id, kind="gad7")
+    content = b"%PDF-1.4 a fictional referral letter"
+    portal.upload_document(client_vault, account, filename=f"{canary(f'ClientFile{tag}')}.pdf",
+                           stream=io.BytesIO(content), size=len(content))
+    return {"assignment_id": str(waiting.public_id), "submission_id": str(answered.public_id)}
 
 
 def _consultation(bob: Person, client_id: str, consultant: Person) -> str:

@@ -128,7 +128,13 @@ def _staff_id(vault: Vault, user_id: int | None, email: str | None) -> int:
 
 @router.post("/clients", response={201: ClientOut, **WRITE_ERRORS}, summary="Register a client")
 def create_client(request: HttpRequest, payload: ClientIn) -> Status[dict[str, Any]]:
-    """Register a client. A clinician who registers a client becomes their primary clinician."""
+    """Register a client with a primary clinician on their care team.
+
+    A clinician (or an owner who is also a clinician) who leaves out `primary_clinician_id`
+    becomes the primary clinician; front desk and an owner who does not treat clients must name
+    one. An unknown id, someone who is not a treating clinician, or a member of another practice is
+    a 400 problem, and nothing is created.
+    """
     demographics = services.Demographics(
         given_name=payload.given_name,
         family_name=payload.family_name,
@@ -140,7 +146,7 @@ def create_client(request: HttpRequest, payload: ClientIn) -> Status[dict[str, A
         emergency_contact=payload.emergency_contact or "",
     )
     vault = caller_vault(request)
-    client = services.create_client(vault, demographics)
+    client = services.create_client(vault, demographics, primary_clinician_id=payload.primary_clinician_id)
     return Status(201, _client_out(*services.get_client(vault, client.public_id)))
 
 

@@ -59,6 +59,9 @@ class ClientIn(Input):
     email: Name | None = None
     phone: Name | None = None
     emergency_contact: Annotated[StrictStr, Field(max_length=300)] | None = None
+    primary_clinician_id: Annotated[int, Field(ge=1, le=MAX_ID, strict=True, description=(
+        "The staff member's user id who becomes the primary clinician. Required unless the caller is "
+        "a clinician (or an owner who is also a clinician), who becomes it."))] | None = None
 
 
 class ClientSearchIn(Input):

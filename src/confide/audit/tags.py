@@ -172,6 +172,17 @@ class Tag(StrEnum):
     PASSWORD_LOCKED = "auth:password:locked"  # noqa: S105  (an event tag, not a password)
     ACCESS_DENIED = "access:client:denied"
     MFA_RESET = "practice:member_mfa:reset"
+    # Intake, measures, client uploads and the calendar (issue 15, ADR 0020).
+    MEASURE_SENT = "measure:assignment:changed"
+    MEASURE_SUBMITTED = "measure:measure:submitted"
+    INTAKE_SUBMITTED = "measure:intake:submitted"
+    MEASURES_READ = "measure:submissions:read"
+    MEASURE_REVIEWED = "measure:submission:reviewed"
+    TREND_SHARE_CHANGED = "measure:trend_share:changed"
+    PORTAL_MEASURES_READ = "portal:measures:read"
+    PORTAL_DOCUMENT_UPLOADED = "portal:document:uploaded"
+    PORTAL_APPOINTMENTS_READ = "portal:appointments:read"
+    CALENDAR_READ = "record:calendar:read"
 
 
 def mfa_tag(authenticator_type: str, action: str) -> str:

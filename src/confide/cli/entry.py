@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_init.add_argument("--recovery-kit-dir", help="directory to write the printable recovery kit into")
     p_init.add_argument("--shares", type=int, default=3, help="number of recovery shares (default 3)")
     p_init.add_argument("--threshold", type=int, default=2, help="shares needed to recover (default 2)")
+    p_init.add_argument("--owner-is-clinician", action=argparse.BooleanOptionalAction, default=None,
+                        help="the owner also treats clients (a solo practice): clients they register have "
+                             "them as primary clinician (asked at a terminal when not given)")
     p_init.set_defaults(func=cmd_init)
 
     p_serve = sub.add_parser(

@@ -56,6 +56,16 @@ def _ask_password(value_file: str | None) -> str:
     return first
 
 
+def _ask_owner_is_clinician(value: bool | None) -> bool:
+    """`--owner-is-clinician` / `--no-owner-is-clinician`, else asked at a terminal (default no)."""
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        return False
+    answer = input("Will the owner also see clients as their clinician (a solo practice)? [y/N]: ")
+    return answer.strip().lower() in ("y", "yes")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a practice in a data directory: owner account, practice keys, recovery kit.
 
@@ -98,6 +108,7 @@ def _init_practice(args: argparse.Namespace, data_dir: Path) -> int:
         args.jurisdiction,
     )
     password = _ask_password(args.owner_password_file)
+    owner_is_clinician = _ask_owner_is_clinician(args.owner_is_clinician)
     kit_dir = _recovery_kit_dir(args, data_dir)
     migrate()
     if Practice.objects.exists():
@@ -111,6 +122,7 @@ def _init_practice(args: argparse.Namespace, data_dir: Path) -> int:
             owner_name=args.owner_name or "",
             recovery_threshold=args.threshold,
             recovery_shares=args.shares,
+            owner_is_clinician=owner_is_clinician,
         )
     except ValidationError as exc:
         raise CommandError("The owner password is not acceptable: " + " ".join(exc.messages)) from None
@@ -119,7 +131,7 @@ def _init_practice(args: argparse.Namespace, data_dir: Path) -> int:
     membership = created.membership
     paths = write_recovery_kit(created.recovery_kit, membership.practice.name, kit_dir)
     print(f"Created practice {membership.practice.name!r} ({membership.practice.jurisdiction}) in {data_dir}")
-    print(f"Owner: {membership.user.email}")
+    print(f"Owner: {membership.user.email}" + (" (also the treating clinician)" if owner_is_clinician else ""))
     print(f"Recovery kit ({args.threshold} of {args.shares} shares needed) written to {kit_dir}:")
     for path in paths:
         print(f"  {path.name}")

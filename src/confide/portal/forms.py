@@ -78,3 +78,10 @@ class ConsentSettingsForm(forms.Form):
                                               min_value=0, max_value=36)
     checkin_every_days = forms.IntegerField(label="Offer a privacy check-in every (days)", min_value=7,
                                             max_value=365)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="Choose a file", help_text="PDF, PNG, JPEG or plain text, at most 25 MB. It is "
+                           "encrypted before it is stored; only you and your care team can open it.",
+                           error_messages={"required": "Choose a file to upload."},
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt"}))

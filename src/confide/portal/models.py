@@ -126,6 +126,7 @@ class ClinicianNotice(models.Model):
         CONSENT_SIGNED = "consent_signed", "A client signed their consent"
         AUTHORIZATION_SIGNED = "authorization_signed", "A client signed an authorization in the portal"
         AUTHORIZATION_REVOKED = "authorization_revoked", "A client revoked an authorization in the portal"
+        FORM_COMPLETED = "form_completed", "A client completed a form in the portal"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_notices")
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="+")

@@ -53,7 +53,7 @@ from confide.portal.models import (
 from confide.practice.jurisdictions import JURISDICTIONS
 from confide.practice.models import Practice
 from confide.records import access_history as access_records
-from confide.records import sealing
+from confide.records import documents, sealing
 from confide.records import services as records
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError
@@ -830,3 +830,19 @@ def privacy_explained(practice: Practice) -> tuple[str, list[PrivacyRule]]:
                          source_url=None if r.source_url is None else str(r.source_url),
                          confirmed=r.confirmed, status=r.status) for r in shown]
     return str(pack.name), rules
+
+
+# ----------------------------------------------------------------------------- the client's uploads
+
+
+def upload_document(vault: Vault, account: ClientAccount, *, filename: str, stream: Any, size: int) -> Any:
+    """A document the client uploads for their care team (records.documents' checks; portal scope)."""
+    return documents.upload_client_document(
+        vault, account.client, filename=filename, stream=stream, size=size,
+        record_upload=lambda: _audit_client(account, Tag.PORTAL_DOCUMENT_UPLOADED))
+
+
+def own_uploads(account: ClientAccount) -> list[Any]:
+    """What the client uploaded (sizes and dates only: names are sealed and not reopened here)."""
+    return list(account.client.documents.filter(scope=PORTAL, uploaded_by_id=account.user_id)
+                .order_by("-created_at"))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/access/history.pdf", access.access_download, {"fmt": "pdf"}, name="portal-access-pdf"),
     path("portal/check-in/", views.checkin, name="portal-checkin"),
     path("portal/security/", views.security, name="portal-security"),
+    path("portal/uploads/", views.uploads, name="portal-uploads"),
     # Staff actions of the portal.
     path("clients/<uuid:client_id>/portal/invite", views.invite_client, name="portal-invite"),
     path("portal/notices/<int:notice_id>/dismiss", views.dismiss_notice, name="portal-notice-dismiss"),

@@ -34,10 +34,12 @@ from confide.portal.forms import (
     JoinForm,
     SignConsentForm,
     UnlockForm,
+    UploadForm,
 )
 from confide.portal.models import ClientAccount
 from confide.portal.web import get_client_vault
 from confide.practice.models import Membership, Role
+from confide.records.documents import MAX_DOCUMENT_BYTES
 from confide.records.errors import NotFoundError, RecordError
 from confide.web.decorators import staff_required, vault_required
 
@@ -335,3 +337,31 @@ def consent_settings(request: HttpRequest) -> HttpResponse:
         "form": form, "is_owner": is_owner, "version": version, "unavailable": unavailable},
         status=400 if request.method == "POST" else 200)
 
+
+
+# ----------------------------------------------------------------------------- the client's uploads
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def uploads(request: HttpRequest) -> HttpResponse:
+    """The client uploads a document for their care team: the staff's size and type checks, sealed (portal scope)."""
+    account, vault = _account(request), _vault(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_DOCUMENT_BYTES + 64 * 1024:
+            form.add_error(None, f"Files may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.")
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                services.upload_document(vault, account, filename=upload.name or "", stream=upload,
+                                         size=upload.size or 0)
+            except RecordError as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(request, "Uploaded. Your care team can now read it.")
+                return redirect("portal-uploads")
+    return _no_store(render(request, "portal/uploads.html", {
+        "form": form, "uploaded": services.own_uploads(account)}, status=status))

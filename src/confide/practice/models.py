@@ -44,6 +44,9 @@ class Membership(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # An owner who is also a treating clinician (the solo practice, issue 15). Clinicians always
+    # treat; supervisors and front desk never do.
+    owner_is_clinician = models.BooleanField(default=False)
     joined_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -51,6 +54,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def treats_clients(self) -> bool:
+        """Whether this person may be a client's primary or treating clinician."""
+        return self.role == Role.CLINICIAN or (self.role == Role.OWNER and self.owner_is_clinician)
 
 
 class SingleUseInvitation(models.Model):

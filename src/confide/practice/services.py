@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -94,8 +95,12 @@ def create_practice(
     owner_name: str = "",
     recovery_threshold: int = 2,
     recovery_shares: int = 3,
+    owner_is_clinician: bool = False,
 ) -> CreatedPractice:
     """Create a practice, its recovery key and its owner (with a key pair) in one transaction.
+
+    With `owner_is_clinician` the owner is also a treating clinician (the solo practice): the
+    clients they register have them as primary clinician.
 
     Raises `PracticeError` or `ValidationError` (password policy) before writing anything.
     The recovery kit's shares are returned once and never stored.
@@ -115,10 +120,21 @@ def create_practice(
     kit = keys.create_recovery_key(practice.pk, threshold=recovery_threshold, share_count=recovery_shares)
     with keys.password_derivations():  # the hash and the key wrap share one Argon2id (ADR 0022)
         owner = User.objects.create_user(email=email, password=owner_password, display_name=owner_name.strip())
-        membership = Membership.objects.create(practice=practice, user=owner, role=Role.OWNER)
+        membership = Membership.objects.create(practice=practice, user=owner, role=Role.OWNER,
+                                               owner_is_clinician=owner_is_clinician)
         keys.provision_user_keys(owner.pk, practice.pk, owner_password)
     _audit(Tag.PRACTICE_CREATED, owner)
     return CreatedPractice(membership=membership, recovery_kit=kit)
+
+
+def treating_clinicians(practice_id: int) -> list[Membership]:
+    """The practice's active members who may be a client's primary clinician.
+
+    Clinicians, and the owner when the owner is also a clinician (`owner_is_clinician`).
+    """
+    return list(Membership.objects.filter(practice_id=practice_id, user__is_active=True)
+                .filter(Q(role=Role.CLINICIAN) | Q(role=Role.OWNER, owner_is_clinician=True))
+                .select_related("user").order_by("user__email"))
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,16 @@ WHAT = {
     "telehealth:session:left": "left your video session",
     "telehealth:client:admitted": "let you in from the waiting room of your video session",
     "telehealth:session:ended": "ended your video session",
+    "measure:assignment:changed": "sent a form or questionnaire to your portal, or stopped one",
+    "measure:measure:submitted": "answered a questionnaire",
+    "measure:intake:submitted": "completed the intake forms",
+    "measure:submissions:read": "looked at your questionnaires and intake forms",
+    "measure:submission:reviewed": "reviewed a questionnaire or intake form you completed",
+    "measure:trend_share:changed": "changed whether your questionnaire results are shared with you",
+    "portal:measures:read": "looked at your questionnaire results",
+    "portal:document:uploaded": "uploaded a document",
+    "portal:appointments:read": "looked at your upcoming appointments",
+    "record:calendar:read": "looked at the calendar, where your sessions are",
 }
 WHY = {
     PurposeOfUse.TREATMENT.value: "your care",

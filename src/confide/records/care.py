@@ -279,6 +279,11 @@ def _check_clinician(client: Client, clinician_id: int | None) -> None:
         raise RecordError("The clinician must be a clinician on this client's care team.")
 
 
+def default_clinician(vault: Vault, client: Client) -> int | None:
+    """Who a session is booked with when nobody is named (see `_default_clinician`)."""
+    return _default_clinician(vault, client)
+
+
 def _default_clinician(vault: Vault, client: Client) -> int | None:
     """The person booking if they treat the client, else the primary clinician."""
     team = dict(CareTeamMember.objects.filter(client=client, clinical_access=True, role__in=_WRITING_ROLES)
@@ -313,6 +318,7 @@ def create_appointment(vault: Vault, client_id: uuid.UUID | str, *, starts_at: d
     key = vault.current_key(client.pk, Scope.ADMIN)
     appointment.details = seal_value(key, _details(modality, attendance, location),
                                 _appointment_context(client, appointment, 1))
+    _seal_portal_copy(vault, client, appointment, modality)
     appointment.save()
     audit(vault, Tag.APPOINTMENT_CREATED, client)
     for observer in APPOINTMENT_OBSERVERS:
@@ -336,6 +342,52 @@ def _opened(vault: Vault, client: Client, appointment: Appointment) -> OpenedApp
     details = open_value(vault, bytes(appointment.details), context)
     return OpenedAppointment(appointment=appointment, modality=details["modality"],
                              attendance=details["attendance"], client_location=str(details.get("client_location", "")))
+
+
+def _portal_context(client: Client, appointment: Appointment, version: int) -> crypto.SealContext:
+    return field_context(client, "appointment", str(appointment.public_id), "portal_details", version, Scope.PORTAL)
+
+
+def _seal_portal_copy(vault: Vault, client: Client, appointment: Appointment, modality: str) -> None:
+    """The format again under the portal scope, for the client's portal, when this person holds it."""
+    if vault.holds(client.pk, Scope.PORTAL):
+        key = vault.current_key(client.pk, Scope.PORTAL)
+        appointment.portal_details = seal_value(key, {"modality": modality},
+                                                _portal_context(client, appointment, appointment.version))
+    else:
+        appointment.portal_details = None
+
+
+def open_portal_format(vault: Vault, client: Client, appointment: Appointment) -> str:
+    """The format label of an appointment for the client's portal ("" when it was not shared)."""
+    if not appointment.portal_details:
+        return ""
+    value = open_value(vault, bytes(appointment.portal_details),
+                       _portal_context(client, appointment, appointment.version))
+    return dict(Modality.CHOICES).get(str(value.get("modality", "")), "")
+
+
+def overlapping(clinician_id: int | None, starts_at: dt.datetime, duration_minutes: int, *,
+                practice_id: int, exclude: uuid.UUID | None = None) -> list[Appointment]:
+    """The clinician's other sessions that overlap this time (times only: nothing is opened).
+
+    Start times and lengths are clear for scheduling, so the check needs no key and covers
+    every client of the practice, including those the person booking cannot read.
+    """
+    if clinician_id is None:
+        return []
+    ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    window = Appointment.objects.filter(clinician_id=clinician_id, client__practice_id=practice_id,
+                                        starts_at__lt=ends_at, starts_at__gt=starts_at - dt.timedelta(hours=12))
+    if exclude is not None:
+        window = window.exclude(public_id=exclude)
+    return [a for a in window.order_by("starts_at")
+             if a.starts_at + dt.timedelta(minutes=a.duration_minutes) > starts_at]
+
+
+def open_appointment_details(vault: Vault, client: Client, appointment: Appointment) -> OpenedAppointment:
+    """An appointment's sealed details, for a caller that checked access and audits its own read."""
+    return _opened(vault, client, appointment)
 
 
 def _details(modality: str, attendance: str, location: str) -> dict[str, str]:
@@ -391,7 +443,8 @@ def update_appointment(vault: Vault, client_id: uuid.UUID | str, appointment_id:
     locked.starts_at, locked.duration_minutes = starts, duration
     locked.details = seal_value(key, _details(modality, attendance, location),
                            _appointment_context(client, locked, locked.version))
-    locked.save(update_fields=["starts_at", "duration_minutes", "details", "version"])
+    _seal_portal_copy(vault, client, locked, modality)
+    locked.save(update_fields=["starts_at", "duration_minutes", "details", "portal_details", "version"])
     audit(vault, Tag.APPOINTMENT_UPDATED, client)
     for observer in APPOINTMENT_OBSERVERS:
         observer(locked, modality)

@@ -12,7 +12,7 @@ import os
 import secrets
 import struct
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -26,7 +26,7 @@ from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
 from confide.records.auditing import audit
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError
-from confide.records.models import Document
+from confide.records.models import Client, Document
 from confide.records.sealing import client_in_vault, field_context, open_value, seal_value, staff_membership
 
 Scope = ScopeKeyVersion.Scope
@@ -72,11 +72,11 @@ def sniff_content_type(head: bytes, filename: str) -> str:
 
 def _chunk_context(document: Document, index: int, total: int) -> crypto.SealContext:
     return field_context(document.client, "document", str(document.public_id), f"chunk:{index}/{total}", 1,
-                    Scope.CLINICAL)
+                    document.scope)
 
 
 def _meta_context(document: Document) -> crypto.SealContext:
-    return field_context(document.client, "document", str(document.public_id), "meta", 1, Scope.CLINICAL)
+    return field_context(document.client, "document", str(document.public_id), "meta", 1, document.scope)
 
 
 def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, stream: IO[bytes],
@@ -84,6 +84,25 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
     """Seal an upload into the file store and record it; a failure leaves neither file nor row."""
     client = client_in_vault(vault, client_id, Scope.CLINICAL)
     staff_membership(vault)
+    return _store_upload(vault, client, Scope.CLINICAL, filename=filename, stream=stream, size=size)
+
+
+def upload_client_document(vault: Vault, client: Client, *, filename: str, stream: IO[bytes], size: int,
+                           record_upload: Callable[[], None]) -> Document:
+    """A document the client uploads in the portal: the same checks, sealed under the portal scope.
+
+    The client holds no clinical key; their care team holds the portal scope too, so the document
+    shows in the chart beside the staff's. `record_upload` writes the caller's audit event (the
+    client is the actor) in the transaction that saves the document.
+    """
+    if not vault.holds(client.pk, Scope.PORTAL):
+        raise NotFoundError
+    return _store_upload(vault, client, Scope.PORTAL, filename=filename, stream=stream, size=size,
+                         record=record_upload)
+
+
+def _store_upload(vault: Vault, client: Client, scope: str, *, filename: str, stream: IO[bytes], size: int,
+                  record: Callable[[], None] | None = None) -> Document:
     filename = Path((filename or "").replace("\\", "/")).name.strip()[:200] or "document"
     if size <= 0:
         raise RecordError("The file is empty.")
@@ -91,10 +110,10 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
         raise RecordError(f"Files may be at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB.")
     first = stream.read(CHUNK_SIZE)
     content_type = sniff_content_type(first[:512], filename)
-    key = vault.current_key(client.pk, Scope.CLINICAL)
+    key = vault.current_key(client.pk, scope)
     total = max(1, -(-size // CHUNK_SIZE))
     document = Document(client=client, size=size, chunk_count=total, storage_name=secrets.token_hex(16),
-                        uploaded_by_id=vault.user_id, meta=b"")
+                        uploaded_by_id=vault.user_id, meta=b"", scope=scope)
     final = _store_dir() / document.storage_name
     partial = final.with_suffix(".partial")
     written = 0
@@ -116,7 +135,10 @@ def upload_document(vault: Vault, client_id: uuid.UUID | str, *, filename: str, 
         with transaction.atomic():
             partial.replace(final)
             document.save()
-            audit(vault, Tag.DOCUMENT_UPLOADED, client)
+            if record is None:
+                audit(vault, Tag.DOCUMENT_UPLOADED, client)
+            else:
+                record()
     except BaseException:
         partial.unlink(missing_ok=True)
         if not Document.objects.filter(storage_name=document.storage_name).exists():
@@ -130,6 +152,8 @@ def list_documents(vault: Vault, client_id: uuid.UUID | str) -> list[tuple[Docum
     client = client_in_vault(vault, client_id, Scope.CLINICAL)
     result = []
     for document in client.documents.select_related("client").order_by("-created_at"):
+        if document.scope != Scope.CLINICAL and not vault.holds(client.pk, document.scope):
+            continue  # a client's upload, for someone on the team without the portal key
         meta = open_value(vault, bytes(document.meta), _meta_context(document))
         result.append((document, DocumentMeta(**meta)))
     audit(vault, Tag.DOCUMENTS_LISTED, client)
@@ -179,4 +203,5 @@ def read_document(vault: Vault, client_id: uuid.UUID | str, document_id: uuid.UU
     return meta, b"".join(chunks)
 
 
-__all__ = ["DocumentMeta", "list_documents", "open_document", "read_document", "upload_document"]
+__all__ = ["DocumentMeta", "list_documents", "open_document", "read_document", "upload_client_document",
+           "upload_document"]

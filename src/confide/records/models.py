@@ -79,6 +79,9 @@ class Appointment(models.Model):
     starts_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField()
     details = models.BinaryField()  # modality, attendance: sealed, admin scope
+    # The format (in person, video, phone) sealed again under the portal scope, so the client sees
+    # it in their portal (issue 15); empty when the person booking held no portal key.
+    portal_details = models.BinaryField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -158,6 +161,9 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField()
     chunk_count = models.PositiveIntegerField()
     storage_name = models.CharField(max_length=64, unique=True)
+    # The scope the chunks and meta are sealed under: clinical for staff uploads, portal for what
+    # the client uploads in the portal (the client holds no clinical key; the care team holds both).
+    scope = models.CharField(max_length=16, default="clinical")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

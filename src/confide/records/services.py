@@ -106,28 +106,30 @@ def _admin_holders(practice_id: int) -> list[int]:
 def create_client(vault: Vault, demographics: Demographics, *, primary_clinician_id: int | None = None) -> Client:
     """Register a client: seal the demographics and create the admin and clinical scope keys.
 
-    A clinician who registers a client becomes their primary clinician unless another is named.
-    Front desk and owners may register clients for a named clinician.
+    Every client has a primary clinician from the start: a clinician (or an owner who is also a
+    clinician) who registers a client becomes it unless another is named; front desk and an owner
+    who does not treat clients must name one. A named person who is unknown, not a treating
+    clinician, inactive or in another practice is refused with `RecordError` before anything is
+    written, so no client is ever created with an empty care team.
     """
     actor = staff_membership(vault)
     if actor.role == Role.SUPERVISOR:
         raise RecordError("Supervisors cannot register clients.")
     clean = demographics.clean()
     primary_id = primary_clinician_id
-    if primary_id is None and actor.role == Role.CLINICIAN:
+    if primary_id is None:
+        if not actor.treats_clients:
+            raise RecordError("Name the client's primary clinician: every client needs one on their care team.")
         primary_id = actor.user_id
-    if primary_id is not None and not Membership.objects.filter(
-            practice_id=actor.practice_id, user_id=primary_id, role__in=(Role.CLINICIAN, Role.OWNER),
-            user__is_active=True).exists():
-        raise RecordError("The primary clinician must be a clinician of this practice.")
+    primary = Membership.objects.filter(practice_id=actor.practice_id, user_id=primary_id,
+                                        user__is_active=True).first()
+    if primary is None or not primary.treats_clients:
+        raise RecordError("The primary clinician must be an active clinician of this practice.")
     client = Client.objects.create(practice_id=actor.practice_id, demographics=b"", created_by_id=actor.user_id)
-    admin_holders = {*_admin_holders(actor.practice_id), actor.user_id}
-    clinical_holders: set[int] = set()
-    if primary_id is not None:
-        admin_holders.add(primary_id)
-        clinical_holders.add(primary_id)
-        CareTeamMember.objects.create(client=client, user_id=primary_id, role=CareTeamMember.Role.PRIMARY,
-                                      clinical_access=True, added_by_id=actor.user_id)
+    admin_holders = {*_admin_holders(actor.practice_id), actor.user_id, primary_id}
+    clinical_holders = {primary_id}
+    CareTeamMember.objects.create(client=client, user_id=primary_id, role=CareTeamMember.Role.PRIMARY,
+                                  clinical_access=True, added_by_id=actor.user_id)
     _, admin_key = keys.create_scope_key(client, Scope.ADMIN, admin_holders)
     keys.create_scope_key(client, Scope.CLINICAL, clinical_holders)
     client.demographics = seal_value(admin_key, asdict(clean), demographics_context(client, 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from confide.records import care, services
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import CareTeamMember, Client
 from confide.records.services import TeamMember
+from confide.scheduling import services as scheduling
 from confide.web.record_pages import (
     attach_service_error,
     clinical_client,
@@ -231,6 +233,20 @@ def appointments(request: HttpRequest, client_id: str) -> HttpResponse:
                   {"client": client, "d": demographics, "upcoming": upcoming, "past": past, "notes": notes})
 
 
+def _booking_warnings(vault: Any, client: Any, data: dict[str, Any]) -> list[str]:
+    """Overlaps with the clinician's other sessions (any client: times only) and hours outside availability."""
+    clinician_id = data.get("clinician") or care.default_clinician(vault, client)
+    starts, duration = data["starts_at"], int(data["duration"])
+    found = care.overlapping(clinician_id, starts, duration, practice_id=client.practice_id)
+    warnings = [f"This overlaps another session of the same clinician, "
+                f"{timezone.localtime(a.starts_at):%H:%M} to "
+                f"{timezone.localtime(a.starts_at + dt.timedelta(minutes=a.duration_minutes)):%H:%M} that day."
+                for a in found]
+    if scheduling.outside_availability(clinician_id, starts, duration):
+        warnings.append("This is outside the weekly availability of the clinician.")
+    return warnings
+
+
 @record_page
 @require_http_methods(["GET", "POST"])
 def new_appointment(request: HttpRequest, client_id: str) -> HttpResponse:
@@ -246,6 +262,11 @@ def new_appointment(request: HttpRequest, client_id: str) -> HttpResponse:
         return render(request, "web/records/appointment_form.html", context)
     if form.is_valid():
         data = form.cleaned_data
+        warnings = _booking_warnings(vault, client, data)
+        if warnings and request.POST.get("book_anyway") != "yes":
+            # Nothing is saved: the form comes back with the warning and a "book anyway" choice.
+            context |= {"warnings": warnings, "book_anyway": True}
+            return render(request, "web/records/appointment_form.html", context, status=409)
         try:
             care.create_appointment(vault, client.public_id, starts_at=data["starts_at"],
                                     duration_minutes=data["duration"], modality=data["modality"],

@@ -110,14 +110,17 @@ def _unsigned_drafts(vault: Vault, entries: list[CaseloadEntry]) -> list[dict[st
 @record_page
 @require_http_methods(["GET", "POST"])
 def register_client(request: HttpRequest) -> HttpResponse:
-    """Register a client. Owners and front desk name the primary clinician; a clinician is it."""
+    """Register a client. Owners and front desk name the primary clinician; a clinician is it.
+
+    The form offers only the practice's treating clinicians; an owner who is one is chosen already.
+    """
     membership = request_membership(request)
     choose_primary = membership.role in (Role.OWNER, Role.FRONT_DESK)
     form: DemographicsForm
     if choose_primary:
         form = RegisterClientForm(request.POST or None, clinicians=clinicians(membership.practice_id),
                                   initial={"primary_clinician": membership.user_id
-                                           if membership.role == Role.OWNER else ""})
+                                           if membership.treats_clients else ""})
     else:
         form = DemographicsForm(request.POST or None)
     if request.method == "POST":

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from confide.keys.vault import Vault
 from confide.lifecycle import services as lifecycle
+from confide.measures.services import chart_measures
 from confide.portal.services import ChartPanel, chart_panel
 from confide.practice.models import Role
 from confide.records import documents, services
@@ -102,8 +103,10 @@ def render_chart(request: HttpRequest, client_id: str, *, upload_form: UploadFor
         care = load_care(request_vault(request), chart.client, clinical=chart.clinical, team=chart.team)
         portal = _portal_panel(request, chart) if chart.clinical else None
         retention = lifecycle.chart_retention(request_vault(request), chart.client)
+        measures = chart_measures(request_vault(request), chart.client) if chart.clinical else None
     return render(request, "web/records/chart.html", {
         "retention": retention,
+        "measures": measures,
         "portal": portal,
         "chart": chart, "d": chart.demographics, "client": chart.client,
         "age": age_on(chart.demographics.date_of_birth, timezone.localdate()),

@@ -22,7 +22,8 @@ from django.shortcuts import render
 
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
-from confide.practice.models import Membership, Role
+from confide.practice.models import Membership
+from confide.practice.services import treating_clinicians
 from confide.records import denials, services
 from confide.records.errors import NotFoundError, RecordError, RecordIntegrityError, StaleVersionError
 from confide.records.models import Client
@@ -132,6 +133,5 @@ def clinical_client(vault: Vault, client_id: str) -> tuple[Client, Demographics]
 
 
 def clinicians(practice_id: int) -> list[Membership]:
-    """The practice's active clinicians and owners, who may be a client's primary clinician."""
-    return list(Membership.objects.filter(practice_id=practice_id, role__in=(Role.CLINICIAN, Role.OWNER),
-                                          user__is_active=True).select_related("user").order_by("user__email"))
+    """The practice's active treating clinicians (an owner only if also a clinician)."""
+    return treating_clinicians(practice_id)

@@ -1,0 +1,1 @@
+"""The practice calendar: day and week views, clinicians' availability, the client's upcoming sessions."""
