@@ -38,6 +38,7 @@ from confide.records.errors import NotFoundError, RecordError
 from confide.records.models import CareTeamMember, Client
 
 __all__ = [
+    "EXPORT_FORMATS",
     "MAX_TEXT",
     "AccessRightsError",
     "OpenedAccessRequest",

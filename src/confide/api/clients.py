@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
-from confide.access_rights.services import export_record
+from confide.access_rights.services import EXPORT_FORMATS, export_record
 from confide.api.auth import caller_vault
-from confide.api.problems import Problem
+from confide.api.problems import Problem, problem
 from confide.api.schemas import (
     MAX_ID,
     AccessLogOut,
@@ -270,9 +270,13 @@ def revoke_access_by_body(request: HttpRequest, client_id: ClientId, payload: Re
                          "For clinicians and owners on the client's care team; the export is in the audit log "
                          "and the client's access history."))
 def export_client(request: HttpRequest, client_id: ClientId,
-                  format: Annotated[str | None, Query(max_length=16, description="fhir or pdf")] = None,
+                  format: Annotated[str | None, Query(description="fhir or pdf")] = None,
                   ) -> HttpResponse:
-    content, content_type, filename = export_record(caller_vault(request), client_id, format or "")
+    if format not in EXPORT_FORMATS:
+        # Checked before anything is read, so a bad format costs nothing and logs no export.
+        return problem(request, 400, "format must be fhir or pdf.", errors=[
+            {"detail": "must be fhir or pdf", "parameter": "format"}])
+    content, content_type, filename = export_record(caller_vault(request), client_id, format)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
