@@ -66,7 +66,8 @@ def _token_hash(token: str) -> str:
 
 
 def _normalised_fingerprint(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch in "0123456789abcdef")
+    """A fingerprint as typed (base32 in groups of four, any case or spacing), reduced to its characters."""
+    return "".join(ch for ch in text.upper() if ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 
 def _care_team_clinician(vault: Vault, client_id: uuid.UUID | str) -> tuple[ClientAccount, PasswordRecovery | None]:
@@ -181,8 +182,8 @@ def awaiting_restore(account: ClientAccount) -> PasswordRecovery | None:
 def restore_access(vault: Vault, client_id: uuid.UUID | str, *, fingerprint: str) -> int:
     """Wrap the client's portal key versions to their new public key, once the fingerprints match.
 
-    `fingerprint` is what the client read out from their screen: at least its first 16 hex digits
-    must match the new key's. Returns how many key versions were wrapped.
+    `fingerprint` is what the client read out from their screen: at least its first 16 characters
+    (base32) must match the new key's. Returns how many key versions were wrapped.
     """
     account, _ = _care_team_clinician(vault, client_id)
     recovery = awaiting_restore(account)

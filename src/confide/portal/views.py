@@ -362,10 +362,6 @@ def consent_settings(request: HttpRequest) -> HttpResponse:
 # ----------------------------------------------------------------------------- password recovery (ADR 0023)
 
 
-def _grouped(fingerprint: str) -> str:
-    return " ".join(fingerprint[i:i + 4] for i in range(0, len(fingerprint), 4))
-
-
 @vault_required
 @require_GET
 def recovery_page(request: HttpRequest, client_id: str) -> HttpResponse:
