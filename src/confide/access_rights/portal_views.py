@@ -77,10 +77,10 @@ def download(request: HttpRequest, copy_id: str) -> HttpResponse:
 
 @client_required
 @require_POST
-def request_review(request: HttpRequest, request_id: str) -> HttpResponse:
+def request_review(request: HttpRequest, access_request_id: str) -> HttpResponse:
     """Ask for a denial to be reviewed."""
     try:
-        services.request_review(request_vault(request), request_account(request), str(request_id))
+        services.request_review(request_vault(request), request_account(request), str(access_request_id))
     except NotFoundError:
         raise Http404 from None
     except AccessRightsError as exc:

@@ -400,12 +400,12 @@ EXPORT_FORMATS = ("fhir", "pdf")
 
 def export_record(vault: Vault, client_id: uuid.UUID | str, fmt: str) -> tuple[bytes, str, str]:
     """The same copy for the clinician (API): (content, content type, generic file name). Audited."""
-    if fmt not in EXPORT_FORMATS:
-        raise AccessRightsError("format must be fhir or pdf.")
     client = sealing.client_in_vault(vault, client_id, Scope.CLINICAL)
     membership: Membership = sealing.staff_membership(vault)
     if membership.role not in (Role.CLINICIAN, Role.OWNER):
         raise NotFoundError
+    if fmt not in EXPORT_FORMATS:
+        raise AccessRightsError("format must be fhir or pdf.")
     contents = export.gather(vault, client)
     audit(vault, Tag.RECORD_EXPORTED, client)
     if fmt == "pdf":

@@ -74,10 +74,10 @@ def review(request: HttpRequest, client_id: str) -> HttpResponse:
 
 @record_page
 @require_POST
-def fulfil(request: HttpRequest, client_id: str, request_id: str) -> HttpResponse:
+def fulfil(request: HttpRequest, client_id: str, access_request_id: str) -> HttpResponse:
     """Make the copy and deliver it to the client's portal."""
     try:
-        services.fulfil(request_vault(request), str(client_id), str(request_id))
+        services.fulfil(request_vault(request), str(client_id), str(access_request_id))
     except AccessRightsError as exc:
         return _review_page(request, str(client_id), status=400, error=str(exc))
     messages.success(request, "The copy is in the client's portal.")
@@ -86,14 +86,14 @@ def fulfil(request: HttpRequest, client_id: str, request_id: str) -> HttpRespons
 
 @record_page
 @require_POST
-def deny(request: HttpRequest, client_id: str, request_id: str) -> HttpResponse:
+def deny(request: HttpRequest, client_id: str, access_request_id: str) -> HttpResponse:
     """Deny the request on a cited ground, with an explanation."""
     form = DenyForm(request.POST)
     if not form.is_valid():
         return _review_page(request, str(client_id), deny_form=form, status=400)
     try:
-        services.deny(request_vault(request), str(client_id), str(request_id), ground_code=form.cleaned_data["ground"],
-                      explanation=form.cleaned_data["explanation"])
+        services.deny(request_vault(request), str(client_id), str(access_request_id),
+                      ground_code=form.cleaned_data["ground"], explanation=form.cleaned_data["explanation"])
     except AccessRightsError as exc:
         return _review_page(request, str(client_id), deny_form=form, status=400, error=str(exc))
     messages.success(request, "The denial and its ground are recorded; the client sees them in their portal.")
@@ -102,13 +102,14 @@ def deny(request: HttpRequest, client_id: str, request_id: str) -> HttpResponse:
 
 @record_page
 @require_POST
-def extend(request: HttpRequest, client_id: str, request_id: str) -> HttpResponse:
+def extend(request: HttpRequest, client_id: str, access_request_id: str) -> HttpResponse:
     """Use the one 30-day extension."""
     form = ExtendForm(request.POST)
     if not form.is_valid():
         return _review_page(request, str(client_id), extend_form=form, status=400)
     try:
-        services.extend(request_vault(request), str(client_id), str(request_id), reason=form.cleaned_data["reason"])
+        services.extend(request_vault(request), str(client_id), str(access_request_id),
+                        reason=form.cleaned_data["reason"])
     except AccessRightsError as exc:
         return _review_page(request, str(client_id), extend_form=form, status=400, error=str(exc))
     messages.success(request, "The request is extended by 30 days; the client sees why.")

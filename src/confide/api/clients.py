@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
-from confide.access_rights.services import EXPORT_FORMATS, export_record
+from confide.access_rights.services import AccessRightsError, export_record
 from confide.api.auth import caller_vault
 from confide.api.problems import Problem, problem
 from confide.api.schemas import (
@@ -272,11 +272,11 @@ def revoke_access_by_body(request: HttpRequest, client_id: ClientId, payload: Re
 def export_client(request: HttpRequest, client_id: ClientId,
                   format: Annotated[str | None, Query(description="fhir or pdf")] = None,
                   ) -> HttpResponse:
-    if format not in EXPORT_FORMATS:
-        # Checked before anything is read, so a bad format costs nothing and logs no export.
-        return problem(request, 400, "format must be fhir or pdf.", errors=[
-            {"detail": "must be fhir or pdf", "parameter": "format"}])
-    content, content_type, filename = export_record(caller_vault(request), client_id, format)
+    try:
+        content, content_type, filename = export_record(caller_vault(request), client_id, format or "")
+    except AccessRightsError as exc:
+        # Only after the access check: someone without access gets the same 404 for any format.
+        return problem(request, 400, str(exc), errors=[{"detail": "must be fhir or pdf", "parameter": "format"}])
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
