@@ -28,7 +28,7 @@ def virtual_authenticator(context: BrowserContext, page: Page) -> str:
 
 
 def sign_in_with_password(page: Page, confide: Confide) -> None:
-    page.goto(confide.at("/accounts/login/"))
+    page.goto(confide.at("/accounts/login/", host="localhost"))
     page.locator("input[name=login]").fill(OWNER)
     page.locator("input[name=password]").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -40,7 +40,7 @@ def test_the_sign_in_page_loads_the_passkey_script(confide: Confide, new_context
     page = new_context().new_page()
     loaded: list[str] = []
     page.on("response", lambda r: loaded.append(r.url) if r.url.endswith(".js") and r.ok else None)
-    page.goto(confide.at("/accounts/login/"))
+    page.goto(confide.at("/accounts/login/", host="localhost"))
     expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_visible()
     assert any(u.endswith("/mfa/js/webauthn.js") for u in loaded), loaded
     assert any(u.endswith("/account/js/onload.js") for u in loaded), loaded
@@ -56,7 +56,7 @@ def test_a_passkey_signs_in_through_a_virtual_authenticator(confide: Confide,
     virtual_authenticator(context, page)
     sign_in_with_password(page, confide)
 
-    page.goto(confide.at("/accounts/2fa/webauthn/add/?passwordless=1"))
+    page.goto(confide.at("/accounts/2fa/webauthn/add/?passwordless=1", host="localhost"))
     if "/accounts/reauthenticate/" in page.url:
         page.locator("input[name=password]").fill(OWNER_PASSWORD)
         page.get_by_role("button", name="Confirm", exact=True).click()
@@ -89,7 +89,7 @@ def test_a_passkey_the_server_does_not_know_signs_nobody_in(confide: Confide,
     context = new_context()
     page = context.new_page()
     virtual_authenticator(context, page)  # holds no credential for this site
-    page.goto(confide.at("/accounts/login/"))
+    page.goto(confide.at("/accounts/login/", host="localhost"))
     page.get_by_role("button", name="Sign in with a passkey").click()
     page.wait_for_timeout(1500)
     assert "/accounts/login/" in page.url

@@ -57,7 +57,8 @@ def test_recovery_works_and_the_client_reads_their_portal_again(with_checkin: Cl
     pending = recovery.awaiting_restore(account)
     assert pending is not None and pending.new_fingerprint == UserKeyPair.objects.get(user=account.user).fingerprint
 
-    wrapped = recovery.restore_access(vault_of(bob), account.client.public_id, fingerprint=pending.new_fingerprint[:19].lower())
+    wrapped = recovery.restore_access(vault_of(bob), account.client.public_id,
+                                      fingerprint=pending.new_fingerprint[:19].lower())
     assert wrapped >= 1
     assert recovery.awaiting_restore(account) is None
     fresh = services.client_vault(account, NEW_PASSWORD)
@@ -138,7 +139,7 @@ def test_a_link_works_once_and_expires(client_account: ClientAccount, bob: Perso
     token = _start(bob, client_account)
     with pytest.raises(recovery.RecoveryError):
         recovery.complete_recovery(token="not-the-token", password=NEW_PASSWORD)
-    with pytest.raises(Exception, match="too short|too common|similar"):
+    with pytest.raises(Exception, match=r"too short|too common|similar"):
         recovery.complete_recovery(token=token, password="short")
     assert recovery.awaiting_restore(client_account) is None, "a weak password changes nothing"
     services.client_vault(client_account, CLIENT_PASSWORD)  # the old password still works until then

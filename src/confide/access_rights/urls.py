@@ -7,9 +7,11 @@ from confide.access_rights import portal_views, views
 urlpatterns = [
     path("practice/access-requests/", views.practice_list, name="access-requests"),
     path("clients/<uuid:client_id>/access-requests/", views.review, name="access-review"),
-    path("clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/fulfil", views.fulfil, name="access-fulfil"),
+    path("clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/fulfil", views.fulfil,
+         name="access-fulfil"),
     path("clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/deny", views.deny, name="access-deny"),
-    path("clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/extend", views.extend, name="access-extend"),
+    path("clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/extend", views.extend,
+         name="access-extend"),
     path("clients/<uuid:client_id>/amendments/<uuid:amendment_id>/answer", views.answer_amendment,
          name="amendment-answer"),
     # The client's side, in the portal.
