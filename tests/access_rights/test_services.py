@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client as Browser
 from django.utils import timezone
 
 from confide.access_rights import grounds, services
@@ -16,11 +17,12 @@ from confide.audit.models import LogEntry
 from confide.audit.tags import Tag
 from confide.core.fhir import validated
 from confide.portal import services as portal
-from confide.portal.models import ClientAccount
+from confide.portal.models import ClientAccount, ClinicianNotice
 from confide.records.access_history import access_history
 from confide.records.errors import NotFoundError
 from confide.records.models import Client
 from tests.access_rights.conftest import CANARY, PROGRESS_TEXT, client_vault_of, pdf_text
+from tests.accounts.test_signin import sign_in
 from tests.conftest import Person
 from tests.records.conftest import vault_of
 
@@ -222,3 +224,15 @@ def test_amendments_are_recorded_sealed_with_the_practices_answer(
     assert opened.amendment.status == "accepted" and opened.answer == "Corrected, thank you."
     tags = _tags(record)
     assert Tag.AMENDMENT_REQUESTED in tags and Tag.AMENDMENT_ANSWERED in tags
+
+
+def test_a_request_puts_a_notice_that_names_nobody_on_the_clinicians_home(
+        client_account: ClientAccount, bob: Person, relaxed: object) -> None:
+    services.request_copy(client_vault_of(client_account), client_account)
+    [notice] = ClinicianNotice.objects.filter(recipient=bob.user)
+    assert notice.kind == ClinicianNotice.Kind.ACCESS_REQUESTED
+    http = Browser()
+    sign_in(http, bob.email, bob.password)
+    home = http.get("/").content.decode()
+    assert "asked for a copy of their record" in home
+    assert f"/clients/{client_account.client.public_id}/access-requests/" in home

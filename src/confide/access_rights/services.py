@@ -29,7 +29,8 @@ from confide.audit.tags import Tag
 from confide.auditlog import Outcome, PurposeOfUse
 from confide.keys.models import ScopeKeyVersion
 from confide.keys.vault import Vault
-from confide.portal.models import ClientAccount
+from confide.portal.models import ClientAccount, ClinicianNotice
+from confide.portal.services import clinical_team
 from confide.practice.models import Membership, Role
 from confide.records import sealing
 from confide.records import services as record_services
@@ -95,6 +96,13 @@ def _clean(text: str, label: str, *, required: bool = True) -> str:
     return value
 
 
+def _notify_team(client: Client) -> None:
+    """A generic notice on each clinical team member's home page; the review page says the rest."""
+    ClinicianNotice.objects.bulk_create([ClinicianNotice(recipient_id=user_id, client=client,
+                                                         kind=ClinicianNotice.Kind.ACCESS_REQUESTED)
+                                         for user_id in clinical_team(client)])
+
+
 def _client_event(account: ClientAccount, tag: str) -> None:
     record_event(tag, actor_id=f"user:{account.user_id}", purpose=PurposeOfUse.PATIENT_REQUEST,
                  outcome=Outcome.SUCCESS, client_id=str(account.client.public_id))
@@ -157,6 +165,7 @@ def request_copy(vault: Vault, account: ClientAccount) -> AccessRequest:
         client=client, requested_by_id=account.user_id, requested_at=now,
         due_on=timezone.localdate(now) + dt.timedelta(days=grounds.RESPONSE_DAYS))
     _client_event(account, Tag.ACCESS_REQUEST_CREATED)
+    _notify_team(client)
     return request
 
 
@@ -204,6 +213,7 @@ def request_review(vault: Vault, account: ClientAccount, request_id: uuid.UUID |
     request.review_requested_at = timezone.now()
     request.save(update_fields=["review_requested_at"])
     _client_event(account, Tag.ACCESS_REVIEW_REQUESTED)
+    _notify_team(account.client)
     return request
 
 
@@ -219,6 +229,7 @@ def request_amendment(vault: Vault, account: ClientAccount, *, text: str) -> Ame
                                                                "content"))
     amendment.save()
     _client_event(account, Tag.AMENDMENT_REQUESTED)
+    _notify_team(client)
     return amendment
 
 

@@ -126,6 +126,7 @@ class ClinicianNotice(models.Model):
         CONSENT_SIGNED = "consent_signed", "A client signed their consent"
         AUTHORIZATION_SIGNED = "authorization_signed", "A client signed an authorization in the portal"
         AUTHORIZATION_REVOKED = "authorization_revoked", "A client revoked an authorization in the portal"
+        ACCESS_REQUESTED = "access_requested", "A client asked for a copy of their record or a change to it"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_notices")
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="+")
