@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "confide.api",
     "confide.oversight",
     "confide.lifecycle",
+    "confide.access_rights",
     "confide.backup",
     "confide.consultation",
     "django_tasks_db",

@@ -14,6 +14,7 @@ ENDPOINTS = {
     ("get", "/api/v1/clients/{client_id}/notes/{note_id}"),
     ("get", "/api/v1/clients/{client_id}/access-log"),
     ("get", "/api/v1/clients/{client_id}/care-team"),
+    ("get", "/api/v1/clients/{client_id}/export"),
     ("post", "/api/v1/clients/{client_id}/care-team"),
     ("delete", "/api/v1/clients/{client_id}/care-team"),
     ("get", "/api/v1/clients/{client_id}/messages"),

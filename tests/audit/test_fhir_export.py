@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.auditevent import AuditEvent as AuditEventModel
 
-from confide.audit import commands, services
+from confide.audit import commands, fhir, services
 from confide.audit.models import LogEntry
-from confide.auditlog import decode_entry
+from confide.auditlog import AuditEvent, Outcome, PurposeOfUse, decode_entry
+from confide.core.fhir import FHIRValidationError
 from tests.audit.conftest import CLIENT, append
 
 # Value sets the export draws from (docs/audit.md lists them; shared/reference/standards.md).
@@ -114,3 +116,14 @@ def test_an_export_that_cannot_be_logged_exports_nothing(db: None, settings: Any
     assert [decode_entry(bytes(e)).tag for e in LogEntry.objects.values_list("entry", flat=True)] == [
         "record:note:read"
     ]
+
+
+def test_each_audit_event_is_validated_with_the_fhir_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export no longer trusts hand-written JSON: a malformed element fails before it is written."""
+    event = AuditEvent(tag="record:note:read", actor_id="user:7", purpose=PurposeOfUse.TREATMENT,
+                       outcome=Outcome.SUCCESS, occurred_at=datetime(2026, 12, 4, 10, 0, tzinfo=UTC),
+                       client_id="3f0c4b6e-8f1a-4a52-9d3e-2b7c1e5a9f10")
+    AuditEventModel.model_validate(fhir.audit_event(1, event, observer="confide-test"))
+    monkeypatch.setattr(fhir, "_instant", lambda moment: "yesterday at ten")
+    with pytest.raises(FHIRValidationError, match="AuditEvent"):
+        fhir.audit_event(1, event, observer="confide-test")

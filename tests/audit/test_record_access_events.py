@@ -167,6 +167,26 @@ PORTAL_CLIENT_ROUTES["portal/appointments/"] = "portal:appointments:read"
 # The practice's intake packets and a clinician's weekly hours hold no client data; the portal's
 # list of forms shows the kinds and dates of what is waiting, to the client only.
 NO_CLIENT_DATA_EXTRA |= {"practice/packets/", "calendar/availability/", "portal/forms/"}
+# The right of access (ADR 0023). The practice's list names the clients whose requests are open.
+# The review page needs a client with a portal account (its texts are sealed under the portal
+# key), a copy needs a request answered, and the API export a `format`: tests/access_rights
+# checks their events (access:access_request:read, portal:record_copy:downloaded,
+# record:export:created), as it checks those of the POST actions.
+CLIENT_DATA_ROUTES["practice/access-requests/"] = "access:access_requests:listed"
+PORTAL_CLIENT_ROUTES["portal/record/"] = "portal:access_requests:read"
+CLIENT_WRITE_ROUTES |= {
+    "clients/<uuid:client_id>/access-requests/",
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/fulfil",
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/deny",
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/extend",
+    "clients/<uuid:client_id>/amendments/<uuid:amendment_id>/answer",
+    "api/v1/clients/<client_id>/export",
+    "portal/record/request", "portal/record/copies/<uuid:copy_id>",
+    "portal/record/requests/<uuid:access_request_id>/review", "portal/record/amendments",
+    # A forgotten portal password (ADR 0023): starting and restoring are audited POST actions
+    # (tests/portal/test_password_recovery.py).
+    "clients/<uuid:client_id>/portal/recovery/start", "clients/<uuid:client_id>/portal/recovery/restore",
+}
 
 # Routes that never show client data.
 NO_CLIENT_DATA = {
@@ -184,6 +204,8 @@ NO_CLIENT_DATA |= {
 }
 NO_CLIENT_DATA |= {"portal/", "portal/join/<str:token>/", "portal/unlock", "portal/privacy/", "portal/security/",
                    "portal/notices/<int:notice_id>/dismiss", "practice/consent-process/"}
+# The recovery pages show the step reached and its dates; the link's page, the practice's name.
+NO_CLIENT_DATA |= {"clients/<uuid:client_id>/portal/recovery/", "portal/recover/<str:token>/"}
 # The audit log's proofs (ADR 0014): checkpoints and proofs hold no client data; the entries of a
 # range hold opaque ids only, and that read is logged as `audit:log:read` (tests/audit/test_proofs.py).
 NO_CLIENT_DATA |= NO_CLIENT_DATA_EXTRA

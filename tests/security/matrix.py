@@ -194,6 +194,16 @@ MEASURE_WRITE = Policy("measure write", {"clinician_on_team": REACHED})
 # owners who are also clinicians (the world's owners are); supervisors and front desk get 404.
 TREATING_STAFF = Policy("treating staff", dict.fromkeys(
     ("owner", "clinician_on_team", "clinician_off_team", "emergency_holder", "other_practice"), REACHED))
+# The right of access (ADR 0023): the practice's list of requests is for owners and clinicians of
+# the practice; reviewing one needs the client's clinical and portal keys and a clinician's role
+# (a supervisor holds the keys but does not decide); posted empty, a form is refused before the lookup.
+ACCESS_LIST = Policy("access list", dict.fromkeys(
+    ("owner", "clinician_on_team", "clinician_off_team", "emergency_holder", "other_practice"), REACHED))
+ACCESS_REVIEW = Policy("access review", {"clinician_on_team": REACHED})
+ACCESS_FORM = Policy("access form", {"clinician_on_team": REACHED}, others=EMPTY_FORM_DENIED)
+# A client's forgotten portal password: the care team members with clinical access (ADR 0023).
+RECOVERY_FORM = Policy("recovery form", dict.fromkeys(("clinician_on_team", "supervisor_granted"), REACHED),
+                       others=EMPTY_FORM_DENIED)
 
 
 @dataclass(frozen=True)
@@ -347,12 +357,30 @@ WEB_ROUTES: dict[str, Route] = {
     "portal/results/": Route(PORTAL),
     "portal/appointments/": Route(PORTAL),
     "portal/uploads/": Route(PORTAL),
+    # The right of access and amendments (ADR 0023).
+    "practice/access-requests/": Route(ACCESS_LIST),
+    "clients/<uuid:client_id>/access-requests/": Route(ACCESS_REVIEW),
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/fulfil": Route(ACCESS_REVIEW, "POST"),
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/deny": Route(ACCESS_FORM, "POST"),
+    "clients/<uuid:client_id>/access-requests/<uuid:access_request_id>/extend": Route(ACCESS_FORM, "POST"),
+    "clients/<uuid:client_id>/amendments/<uuid:amendment_id>/answer": Route(ACCESS_FORM, "POST"),
+    "portal/record/": Route(PORTAL),
+    "portal/record/request": Route(PORTAL, "POST"),
+    "portal/record/copies/<uuid:copy_id>": Route(PORTAL_OWN),
+    "portal/record/requests/<uuid:access_request_id>/review": Route(PORTAL_OWN, "POST"),
+    "portal/record/amendments": Route(PORTAL, "POST"),
+    # A client's forgotten portal password (ADR 0023). The e-mailed link is a page like an invitation's.
+    "clients/<uuid:client_id>/portal/recovery/": Route(PORTAL_INVITE),
+    "clients/<uuid:client_id>/portal/recovery/start": Route(PORTAL_INVITE, "POST"),
+    "clients/<uuid:client_id>/portal/recovery/restore": Route(RECOVERY_FORM, "POST"),
+    "portal/recover/<str:token>/": Route(LINK, ends_session=True),
 }
 
 # Valid forms for POST pages whose empty form would be refused before any lookup (so the matrix
 # sees who may really use them).
 WEB_BODIES: dict[str, dict[str, str]] = {
     "clients/<uuid:client_id>/portal/invite": {"email": "wren.again@example.test"},
+    "clients/<uuid:client_id>/portal/recovery/start": {"identity_check": "in_person", "confirmed": "on"},
 }
 
 # allauth's routes, classified by prefix: its pages hold no client data.
@@ -382,6 +410,11 @@ API_OPERATIONS: dict[str, Route] = {
     "GET /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE),
     "POST /api/v1/clients/{client_id}/notes": Route(CLINICAL_SCOPE, "POST"),
     "GET /api/v1/clients/{client_id}/notes/{note_id}": Route(CLINICAL_SCOPE),
+    # The clinician's copy of the record (ADR 0023): treating clinicians (a supervisor holds the key
+    # but does not export). Called without `format`, it is a 400 for them after the access check
+    # (the formats themselves are tested in tests/access_rights/test_api.py).
+    "GET /api/v1/clients/{client_id}/export": Route(Policy("api export", {"clinician_on_team": frozenset({INVALID})},
+                                                           anonymous=API_ANONYMOUS)),
     # The audit log's proofs (ADR 0014): checkpoints and consistency proofs hold no client data, so
     # any staff member may fetch them; entries of a range (every access's opaque ids) only owners.
     "GET /api/v1/audit-log/checkpoint": Route(Policy("api staff", _everyone(frozenset({OK})),

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core import mail
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from confide.access_rights import services as access_rights
 from confide.consultation import services as consultation
 from confide.disclosures import authorizations, client_side, packets, required
 from confide.disclosures.authorizations import AuthorizationInput
@@ -26,6 +28,7 @@ from confide.messaging import services as messaging
 from confide.oversight import alerts
 from confide.oversight import services as oversight
 from confide.oversight.models import Alert
+from confide.portal import recovery
 from confide.portal import services as portal
 from confide.portal.models import ClientAccount, ClinicianNotice
 from confide.practice import services as practice_services
@@ -189,6 +192,13 @@ def build_world() -> World:
                                        upload=messaging.Upload("note.txt", b"An attachment."))
     ours.ids["message_id"] = str(message.public_id)
     ours.ids["attachment_id"] = str(message.attachments.get().public_id)
+    ours.ids |= _access_rights(bob, people["client"], fulfil=True)
+    # A forgotten-password link of the other client (ours is started again by the matrix itself).
+    another_account = ClientAccount.objects.get(user=people["another_client"].user)
+    recovery.start_recovery(vault, another.ids["client_id"], identity_check="in_person", identity_confirmed=True)
+    [recovery_mail] = [m for m in mail.outbox if "new password" in m.subject]
+    ours.tokens["portal/recover/"] = _token(re.findall(r"https?://\S+", str(recovery_mail.body))[0])
+    assert another_account.recoveries.count() == 1
     pending = services.create_client(vault, services.Demographics(given_name="Pending", family_name="Person"))
     ours.tokens["portal/join/"] = _token(portal.invite_client(vault, pending.public_id,
                                                               email="zed@example.test").link)
@@ -210,9 +220,9 @@ def build_world() -> World:
     theirs.ids["invitation_id"] = str(other_invite.invitation.pk)
     theirs.tokens["invite/"] = _token(other_invite.link)
     theirs.ids |= _disclosures(their_clinician, theirs.ids["client_id"], "Theirs")
-    theirs.ids |= _measures(their_clinician, theirs.ids["client_id"],
-                            _portal_account(their_clinician, theirs.ids["client_id"], "xavi@example.test", "Theirs"),
-                            "Theirs")
+    their_client = _portal_account(their_clinician, theirs.ids["client_id"], "xavi@example.test", "Theirs")
+    theirs.ids |= _measures(their_clinician, theirs.ids["client_id"], their_client, "Theirs")
+    theirs.ids |= _access_rights(their_clinician, their_client, fulfil=False)
     theirs.ids["prepared_id"] = _prepared(their_clinician, theirs.ids["client_id"], "Theirs")
     theirs.ids["alert_id"] = str(alerts.raise_alert(other.practice.pk, Alert.Kind.NEW_DEVICE, other.user.pk).pk)
     mail.outbox.clear()
@@ -304,6 +314,20 @@ def _measures(clinician: Person, client_id: str, client: Person, tag: str) -> di
     portal.upload_document(client_vault, account, filename=f"{canary(f'ClientFile{tag}')}.pdf",
                            stream=io.BytesIO(content), size=len(content))
     return {"assignment_id": str(waiting.public_id), "submission_id": str(answered.public_id)}
+
+
+def _access_rights(clinician: Person, client: Person, *, fulfil: bool) -> dict[str, str]:
+    """A copy of the record delivered (when `fulfil`), a request waiting for review and an amendment request."""
+    account = ClientAccount.objects.get(user=client.user)
+    vault = portal.client_vault(account, client.password)
+    ids: dict[str, str] = {}
+    if fulfil:
+        done = access_rights.request_copy(vault, account)
+        copies = access_rights.fulfil(vault_of(clinician), account.client.public_id, done.public_id)
+        ids["copy_id"] = str(next(c for c in copies if c.format == "fhir").public_id)
+    waiting = access_rights.request_copy(vault, account)
+    amendment = access_rights.request_amendment(vault, account, text=canary(f"Amendment{client.user.pk}"))
+    return ids | {"access_request_id": str(waiting.public_id), "amendment_id": str(amendment.public_id)}
 
 
 def _consultation(bob: Person, client_id: str, consultant: Person) -> str:

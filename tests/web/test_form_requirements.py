@@ -219,8 +219,8 @@ def pages_for(world: World, persona: str) -> list[str]:
             continue
         if matrix.OK not in route.policy.expected(persona) or pattern.endswith((".pdf", "healthz")):
             continue
-        if "/attachments/" in pattern:
-            continue  # a message attachment opens as a download, not a page
+        if "/attachments/" in pattern or "/record/copies/" in pattern:
+            continue  # a message attachment or a copy of the record opens as a download, not a page
         if pattern.startswith("session/"):
             continue
         pages.append(fill("/" + pattern, world.ours.ids_for(pattern)))

@@ -11,11 +11,12 @@ import uuid
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Router, Status
+from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
+from confide.access_rights.services import AccessRightsError, export_record
 from confide.api.auth import caller_vault
-from confide.api.problems import Problem
+from confide.api.problems import Problem, problem
 from confide.api.schemas import (
     MAX_ID,
     AccessLogOut,
@@ -278,3 +279,25 @@ def revoke_access_by_body(request: HttpRequest, client_id: ClientId, payload: Re
     vault = caller_vault(request)
     services.revoke_access(vault, client_id, user_id=_staff_id(vault, payload.user_id, payload.email))
     return HttpResponse(status=204)
+
+
+@router.get("/clients/{client_id}/export", response={200: None, 400: Problem, **ERRORS},
+            summary="A copy of the client's record (FHIR R4 Bundle or PDF)",
+            description=("The same copy a client receives under their right of access (45 CFR 164.524): "
+                         "demographics, sessions, signed progress notes, plan, documents, measures and consent, "
+                         "never psychotherapy notes. `format=fhir` answers a FHIR R4 `collection` Bundle "
+                         "(`application/fhir+json`), `format=pdf` a PDF. Any other format is a 400. "
+                         "For clinicians and owners on the client's care team; the export is in the audit log "
+                         "and the client's access history."))
+def export_client(request: HttpRequest, client_id: ClientId,
+                  format: Annotated[str | None, Query(description="fhir or pdf")] = None,
+                  ) -> HttpResponse:
+    try:
+        content, content_type, filename = export_record(caller_vault(request), client_id, format or "")
+    except AccessRightsError as exc:
+        # Only after the access check: someone without access gets the same 404 for any format.
+        return problem(request, 400, str(exc), errors=[{"detail": "must be fhir or pdf", "parameter": "format"}])
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

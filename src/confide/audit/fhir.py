@@ -7,6 +7,9 @@ FHIR audit-event-type / restful-interaction and DICOM (DCM) code systems, `actio
 actor id), the `source` observer (this Confide installation) and, when the event is about a
 client, an `entity` for the patient carrying the client's opaque public id — never a name or
 anything else that identifies a person. Sealed details stay out: they are ciphertext.
+
+Every resource and the Bundle are checked with the `fhir.resources` models (`confide.core.fhir`)
+before they are returned, so a malformed event is an error here, not a file a SIEM refuses.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from confide.auditlog import AuditEvent, Outcome
+from confide.core.fhir import validated
 
 __all__ = ["ACTOR_SYSTEM", "CLIENT_SYSTEM", "LOG_SYSTEM", "audit_event", "bundle"]
 
@@ -131,7 +135,7 @@ def audit_event(position: int, event: AuditEvent, *, observer: str) -> dict[str,
                 "role": _coding(_OBJECT_ROLE, "1", "Patient"),
             },
         )
-    return resource
+    return validated(resource)
 
 
 def bundle(entries: Iterable[tuple[int, AuditEvent]], *, observer: str, timestamp: datetime) -> dict[str, Any]:
@@ -144,9 +148,12 @@ def bundle(entries: Iterable[tuple[int, AuditEvent]], *, observer: str, timestam
                 "resource": audit_event(position, event, observer=observer),
             }
 
+    # Each entry was validated on its own; the Bundle's own elements are checked here.
+    entries_out = list(resources())
+    validated({"resourceType": "Bundle", "type": "collection", "timestamp": _instant(timestamp), "entry": []})
     return {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": _instant(timestamp),
-        "entry": list(resources()),
+        "entry": entries_out,
     }

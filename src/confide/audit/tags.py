@@ -76,6 +76,9 @@ class Tag(StrEnum):
     # The client portal (ADR 0008). Each carries the client's opaque id.
     PORTAL_INVITED = "portal:invitation:sent"
     PORTAL_INVITATION_ACCEPTED = "portal:invitation:accepted"
+    PORTAL_RECOVERY_STARTED = "portal:recovery:started"
+    PORTAL_RECOVERY_PASSWORD_SET = "portal:recovery:password_set"  # noqa: S105  (an event tag)
+    PORTAL_RECOVERY_RESTORED = "portal:recovery:restored"
     # Consultations on a de-identified summary (ADR 0019). Each carries the client's opaque id.
     CONSULTATION_PREPARED = "consultation:summary:prepared"
     CONSULTATION_EDITED = "consultation:summary:edited"
@@ -123,6 +126,19 @@ class Tag(StrEnum):
     PORTAL_AUTHORIZATION_REQUEST_READ = "portal:authorization_request:read"
     PORTAL_AUTHORIZATION_SIGNED = "portal:authorization:signed"
     PORTAL_AUTHORIZATION_REVOKED = "portal:authorization:revoked"
+    # The right of access and amendments (45 CFR 164.524, 164.526; ADR 0023). Each carries the client's id.
+    ACCESS_REQUEST_CREATED = "portal:access_request:created"
+    ACCESS_REQUESTS_READ = "portal:access_requests:read"
+    RECORD_COPY_DOWNLOADED = "portal:record_copy:downloaded"
+    ACCESS_REVIEW_REQUESTED = "portal:access_review:requested"
+    AMENDMENT_REQUESTED = "portal:amendment_request:created"
+    ACCESS_REQUESTS_LISTED = "access:access_requests:listed"
+    ACCESS_REQUEST_READ = "access:access_request:read"
+    ACCESS_REQUEST_FULFILLED = "access:access_request:fulfilled"
+    ACCESS_REQUEST_DENIED = "access:access_request:denied"
+    ACCESS_REQUEST_EXTENDED = "access:access_request:extended"
+    AMENDMENT_ANSWERED = "access:amendment_request:answered"
+    RECORD_EXPORTED = "record:export:created"
     MESSAGE_SENT = "message:message:sent"
     MESSAGES_READ = "message:thread:read"
     MESSAGE_ATTACHMENT_READ = "message:attachment:read"

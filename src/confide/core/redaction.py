@@ -11,7 +11,7 @@ import re
 
 from django.urls import Resolver404, resolve
 
-_SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/|/release/)[^/\s?\"']+")
+_SECRET_SEGMENT = re.compile(r"(/invite/|/portal/join/|/portal/recover/|/release/)[^/\s?\"']+")
 
 
 UNMATCHED = "[unmatched path]"

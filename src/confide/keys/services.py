@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from confide import crypto
-from confide.keys.models import RecoveryKey, UserKeyPair
+from confide.keys.models import KeyWrap, PersonalAccessToken, RecoveryKey, UserKeyPair
 
 # The password hash of `confide.keys.passwords.ConfidePasswordHasher` (ADR 0022).
 
@@ -163,6 +163,29 @@ def provision_user_keys(user_id: int, practice_id: int, password: str) -> UserKe
             crypto.load_public_key(bytes(recovery.public_key)), private_key, owner_id=owner
         ),
     )
+
+
+def replace_user_keys(user_id: int, practice_id: int, password: str) -> UserKeyPair:
+    """Give a person a brand-new key pair under a new password, forgetting the old one entirely.
+
+    For a portal client who forgot their password (ADR 0023): nothing can open the old private key
+    without the recovery kit, so every scope key wrapped to it is dropped here, and the new key pair
+    opens nothing until someone who holds those scope keys wraps them to it again. Returns the new pair.
+    """
+    recovery = RecoveryKey.objects.get(practice_id=practice_id)
+    private_key = crypto.generate_user_keypair()
+    owner = str(user_id)
+    pair = UserKeyPair.objects.select_for_update().get(user_id=user_id)
+    pair.public_key = crypto.serialize_public_key(private_key.public_key())
+    pair.fingerprint = crypto.fingerprint(private_key.public_key())
+    pair.password_wrap = crypto.wrap_private_key_with_password(private_key, password, owner_id=owner,
+                                                               params=kdf_params())
+    pair.recovery_wrap = crypto.wrap_private_key_to(crypto.load_public_key(bytes(recovery.public_key)), private_key,
+                                                    owner_id=owner)
+    pair.save()
+    KeyWrap.objects.filter(recipient_id=user_id).delete()
+    PersonalAccessToken.objects.filter(user_id=user_id).delete()
+    return pair
 
 
 def unlock_private_key(user_id: int, password: str) -> crypto.UserPrivateKey:

@@ -85,3 +85,39 @@ class UploadForm(forms.Form):
                            "encrypted before it is stored; only you and your care team can open it.",
                            error_messages={"required": "Choose a file to upload."},
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt"}))
+
+
+class StartRecoveryForm(forms.Form):
+    identity_check = forms.ChoiceField(
+        label="How did you confirm who the client is?", widget=forms.RadioSelect,
+        choices=[("in_person", "In person, with a photo identity document"),
+                 ("video", "On a video call, recognised by the clinician"),
+                 ("callback", "By calling the client back on the number in their record")],
+        error_messages={"required": "Choose how you confirmed the client's identity."})
+    confirmed = forms.BooleanField(
+        label="I confirmed this person's identity myself, and they asked for a new password.",
+        error_messages={"required": "Confirm that you checked the client's identity yourself."})
+
+
+class RestoreAccessForm(forms.Form):
+    fingerprint = forms.CharField(
+        label="The key fingerprint the client reads from their screen", max_length=120,
+        help_text="At least the first 16 characters. Ask the client to read it out; do not take it from an e-mail.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Type the fingerprint the client reads out."})
+
+
+class NewPasswordForm(forms.Form):
+    password1 = forms.CharField(label="Choose a new password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=f"At least {MIN_PASSWORD_LENGTH} characters; "
+                                          "a few unrelated words work well.")
+    password2 = forms.CharField(label="Type the new password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords are not the same.")
+        return data

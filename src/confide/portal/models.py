@@ -127,6 +127,7 @@ class ClinicianNotice(models.Model):
         AUTHORIZATION_SIGNED = "authorization_signed", "A client signed an authorization in the portal"
         AUTHORIZATION_REVOKED = "authorization_revoked", "A client revoked an authorization in the portal"
         FORM_COMPLETED = "form_completed", "A client completed a form in the portal"
+        ACCESS_REQUESTED = "access_requested", "A client asked for a copy of their record or a change to it"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_notices")
     client = models.ForeignKey("records.Client", on_delete=models.CASCADE, related_name="+")
@@ -160,3 +161,33 @@ class DisclosureMark(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure mark of {self.client_id}"
+
+
+class PasswordRecovery(SingleUseInvitation):
+    """A client's forgotten-password recovery, started by the care team after confirming who they are.
+
+    Three steps (docs/recovery.md, ADR 0023): a care-team member confirms the client's identity
+    (`invited_by`, `identity_check`) and Confide e-mails the client a single-use link (only its
+    SHA-256 is stored); the client chooses a new password, which gives them a new key pair and
+    opens nothing yet (`accepted_at`, `new_fingerprint`); a care-team member compares the
+    fingerprint with the client and re-wraps the portal scope key to the new public key
+    (`restored_at`, `restored_by`). No server-held key takes part.
+    """
+
+    class IdentityCheck(models.TextChoices):
+        IN_PERSON = "in_person", "In person, with a photo identity document"
+        VIDEO = "video", "On a video call, recognised by the clinician"
+        CALLBACK = "callback", "By calling the client back on the number in their record"
+
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="recoveries")
+    identity_check = models.CharField(max_length=16, choices=IdentityCheck.choices)
+    new_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta(SingleUseInvitation.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"Password recovery {self.pk}"

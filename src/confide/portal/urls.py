@@ -7,6 +7,7 @@ from confide.portal import access, views
 urlpatterns = [
     path("portal/", views.home, name="portal-home"),
     path("portal/join/<str:token>/", views.join, name="portal-join"),
+    path("portal/recover/<str:token>/", views.recover, name="portal-recover"),
     path("portal/unlock", views.unlock, name="portal-unlock"),
     path("portal/consent/", views.consent, name="portal-consent"),
     path("portal/documents/", views.documents, name="portal-documents"),
@@ -20,6 +21,9 @@ urlpatterns = [
     path("portal/uploads/", views.uploads, name="portal-uploads"),
     # Staff actions of the portal.
     path("clients/<uuid:client_id>/portal/invite", views.invite_client, name="portal-invite"),
+    path("clients/<uuid:client_id>/portal/recovery/", views.recovery_page, name="portal-recovery"),
+    path("clients/<uuid:client_id>/portal/recovery/start", views.recovery_start, name="portal-recovery-start"),
+    path("clients/<uuid:client_id>/portal/recovery/restore", views.recovery_restore, name="portal-recovery-restore"),
     path("portal/notices/<int:notice_id>/dismiss", views.dismiss_notice, name="portal-notice-dismiss"),
     path("practice/consent-process/", views.consent_settings, name="consent-settings"),
 ]

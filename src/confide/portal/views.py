@@ -26,13 +26,16 @@ from confide.accounts.policy import has_mfa
 from confide.disclosures.models import AuthorizationRequest
 from confide.keys import web as vault_web
 from confide.keys.vault import Vault, VaultLockedError
-from confide.portal import services
+from confide.portal import recovery, services
 from confide.portal.forms import (
     CheckInForm,
     ConsentSettingsForm,
     InviteClientForm,
     JoinForm,
+    NewPasswordForm,
+    RestoreAccessForm,
     SignConsentForm,
+    StartRecoveryForm,
     UnlockForm,
     UploadForm,
 )
@@ -60,6 +63,11 @@ def client_required(view: View) -> View:
             request.vault = get_client_vault(request, account)  # type: ignore[attr-defined]
         except VaultLockedError:
             return redirect(f"/portal/unlock?{urlencode({'next': request.get_full_path()})}")
+        waiting = recovery.awaiting_restore(account)
+        if waiting is not None:
+            # A new password opens nothing until the care team restores access (ADR 0023).
+            return no_store(render(request, "portal/recovery_waiting.html",
+                                   {"fingerprint": waiting.new_fingerprint}, status=403))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -365,3 +373,90 @@ def uploads(request: HttpRequest) -> HttpResponse:
                 return redirect("portal-uploads")
     return _no_store(render(request, "portal/uploads.html", {
         "form": form, "uploaded": services.own_uploads(account)}, status=status))
+
+
+# ----------------------------------------------------------------------------- password recovery (ADR 0023)
+
+
+@vault_required
+@require_GET
+def recovery_page(request: HttpRequest, client_id: str) -> HttpResponse:
+    """A clinician on the care team helps a client who forgot their portal password."""
+    return _recovery_page(request, str(client_id))
+
+
+def _recovery_page(request: HttpRequest, client_id: str, *, start_form: StartRecoveryForm | None = None,
+                   restore_form: RestoreAccessForm | None = None, status: int = 200, error: str = "") -> HttpResponse:
+    try:
+        state = recovery.recovery_state(request.vault, client_id)  # type: ignore[attr-defined]
+    except NotFoundError:
+        raise Http404 from None
+    except recovery.RecoveryError as exc:
+        return render(request, "web/records/problem.html", {"message": str(exc)}, status=400)
+    return render(request, "portal/recovery_staff.html", {
+        "client_id": client_id, "state": state, "start_form": start_form or StartRecoveryForm(),
+        "restore_form": restore_form or RestoreAccessForm(), "error": error,
+        "ttl_hours": recovery.RECOVERY_TTL_HOURS}, status=status)
+
+
+@vault_required
+@require_POST
+def recovery_start(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Record how the client's identity was confirmed and e-mail them a single-use link."""
+    form = StartRecoveryForm(request.POST)
+    if not form.is_valid():
+        return _recovery_page(request, str(client_id), start_form=form, status=400)
+    try:
+        recovery.start_recovery(request.vault, str(client_id),  # type: ignore[attr-defined]
+                                identity_check=form.cleaned_data["identity_check"],
+                                identity_confirmed=form.cleaned_data["confirmed"])
+    except NotFoundError:
+        raise Http404 from None
+    except recovery.RecoveryError as exc:
+        return _recovery_page(request, str(client_id), start_form=form, status=400, error=str(exc))
+    messages.success(request, "The client has been e-mailed a link to choose a new password.")
+    return redirect("portal-recovery", client_id=client_id)
+
+
+@vault_required
+@require_POST
+def recovery_restore(request: HttpRequest, client_id: str) -> HttpResponse:
+    """Compare the new key's fingerprint with the client, then wrap their portal key to it."""
+    form = RestoreAccessForm(request.POST)
+    if not form.is_valid():
+        return _recovery_page(request, str(client_id), restore_form=form, status=400)
+    try:
+        recovery.restore_access(request.vault, str(client_id),  # type: ignore[attr-defined]
+                                fingerprint=form.cleaned_data["fingerprint"])
+    except NotFoundError:
+        raise Http404 from None
+    except recovery.RecoveryError as exc:
+        form.add_error("fingerprint", str(exc))
+        return _recovery_page(request, str(client_id), restore_form=form, status=400)
+    messages.success(request, "The client's portal access is restored under their new password.")
+    return redirect("portal-recovery", client_id=client_id)
+
+
+@require_http_methods(["GET", "POST"])
+def recover(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the e-mailed recovery link opens: the client chooses a new password."""
+    try:
+        found = recovery.find_recovery(token)
+    except recovery.RecoveryError as exc:
+        return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
+    if request.user.is_authenticated:
+        logout(request)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = recovery.complete_recovery(token=token, password=form.cleaned_data["password1"])
+        except recovery.RecoveryError as exc:
+            return render(request, "web/invitation_invalid.html", {"message": str(exc)}, status=404)
+        except ValidationError as exc:
+            form.add_error("password1", exc)
+        else:
+            login(request, account.user, backend=BACKEND)
+            vault_web.start(request, services.client_vault(account, form.cleaned_data["password1"]))
+            return redirect("portal-home")
+    return _no_store(render(request, "portal/recover.html", {"practice": found.account.practice, "form": form},
+                            status=400 if request.method == "POST" else 200))

@@ -70,4 +70,5 @@ urlpatterns = [
          name="destruction-certificate"),
     path("", include("confide.portal.urls")),
     path("", include("confide.disclosures.urls")),
+    path("", include("confide.access_rights.urls")),
 ]
