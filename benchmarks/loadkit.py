@@ -191,7 +191,8 @@ def autosave(browser: Browser, draft: Draft, body: str, session_date: str) -> No
 def sign(browser: Browser, draft: Draft, body: str, session_date: str) -> None:
     """Save what is on screen and sign it (the editor's Sign button)."""
     expect("sign note", browser.post(draft.note_url, {"session_date": session_date, "body": body,
-                                                      "version": draft.version, "action": "sign"}), 302)
+                                                      "version": draft.version, "unscheduled_reason": "phone",
+                                                      "action": "sign"}), 302)
     draft.version += 1
 
 

@@ -112,6 +112,10 @@ def test_clinician_pages_are_accessible_and_work_by_keyboard(
     # Write and sign a note with the keyboard alone.
     page.goto(chart + "notes/new")
     violations += axe_violations(page, "note editor")
+    # No session was booked: the note says what the contact was, chosen with the keyboard too.
+    tab_to(page, "select[name=unscheduled_reason]")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("select[name=unscheduled_reason]").input_value() != ""
     tab_to(page, "textarea[name=body]")
     page.keyboard.type("A fictional session, written without a mouse.")
     tab_to(page, "button[value=sign]")
