@@ -1,17 +1,24 @@
 """A solo practice's week in a real browser (issue 15, "Done means"), against `confide init --owner-is-clinician`
 and `confide serve`: the owner registers a client (and is their clinician), sends intake with a PHQ-9 and a GAD-7,
 the client completes it in the portal, the therapist books two sessions (a third, overlapping one is warned),
-writes and signs a note and sees the trend chart, which the client then sees too once it is shared.
+writes and signs a note and sees the trend chart, which the client then sees too once it is shared; then the
+client asks for a copy of their record, the therapist delivers it, and the client downloads it as a PDF and as
+a FHIR Bundle (validated, with the measures as Observations and without the psychotherapy note).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import BrowserContext, Page, expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import BrowserProblems, Confide
 from tests.browser.test_client_portal import sign_consent
@@ -24,6 +31,7 @@ NewContext = Callable[[], BrowserContext]
 CLIENT_EMAIL = "oriel.portal@example.test"
 CLIENT_PASSWORD = "lantern orchard copper meadow"
 GIVEN, FAMILY = "Oriel", "Fenwick-Marsh"  # fictional
+PSYCHOTHERAPY_CANARY = "PSYNOTE-solo-7f2e the dream of the empty station"  # fictional
 HISTORY = "Moved here for work in the spring; sleeping badly since."
 
 
@@ -44,7 +52,8 @@ def book(page: Page, chart: str, starts: dt.datetime) -> None:
     page.get_by_role("button", name="Book session").click()
 
 
-def test_a_solo_therapists_week(confide: Confide, new_context: NewContext, problems: BrowserProblems) -> None:
+def test_a_solo_therapists_week(confide: Confide, new_context: NewContext, problems: BrowserProblems,
+                                tmp_path: Path) -> None:
     alex = new_context().new_page()
     sign_in_with_password(alex, confide, "alice@example.test", OWNER_PASSWORD)
     alex.wait_for_url("**/account/security/")
@@ -153,4 +162,45 @@ def test_a_solo_therapists_week(confide: Confide, new_context: NewContext, probl
     oriel.goto(confide.at("/portal/results/"))
     expect(oriel.locator("svg.trend-chart")).to_have_count(2)
     expect(oriel.locator("main")).to_contain_text("11 / 27")
+
+    # A psychotherapy note of the therapist's own, which no copy of the record may hold.
+    alex.goto(chart + "notes/new?kind=psychotherapy")
+    alex.locator("textarea[name=body]").fill(PSYCHOTHERAPY_CANARY)
+    alex.once("dialog", lambda dialog: dialog.accept())
+    alex.locator("button[value=sign]").click()
+    expect(alex.locator("main")).to_contain_text("Signed notes are locked")
+
+    # The client asks for a copy of their record; the therapist delivers it; the client downloads both forms.
+    oriel.goto(confide.at("/portal/record/"))
+    oriel.get_by_role("button", name="Ask for a copy of my record").click()
+    expect(oriel.get_by_role("status")).to_contain_text("answers within 30 days")
+    alex.goto(confide.at("/practice/access-requests/"))
+    row = alex.locator("tbody tr").filter(has_text=f"{GIVEN} {FAMILY}")
+    expect(row).to_contain_text("30 days left")
+    row.get_by_role("link", name=re.compile("Review")).click()
+    alex.get_by_role("button", name="Make the copy and deliver it to the portal").click()
+    expect(alex.get_by_role("status")).to_contain_text("The copy is in the client's portal.")
+    oriel.goto(confide.at("/portal/record/"))
+    with oriel.expect_download() as pdf_download:
+        oriel.get_by_role("link", name="Download the PDF").click()
+    pdf_path = tmp_path / "copy.pdf"
+    pdf_download.value.save_as(pdf_path)
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
+    assert FAMILY in text and "intake reviewed with the client" in text
+    assert "PSYNOTE" not in text
+    with oriel.expect_download() as fhir_download:
+        oriel.get_by_role("link", name=re.compile("Download the FHIR")).click()
+    fhir_path = tmp_path / "copy.json"
+    fhir_download.value.save_as(fhir_path)
+    raw = fhir_path.read_text(encoding="utf-8")
+    bundle = json.loads(raw)
+    Bundle.model_validate(bundle)
+    assert "PSYNOTE" not in raw
+    # The measures travel as Observations with their LOINC codes and totals.
+    observations = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert {(o["code"]["coding"][0]["code"], o["valueInteger"]) for o in observations} == {("44261-6", 11),
+                                                                                          ("70274-6", 10)}
+    oriel.goto(confide.at("/portal/access/?own=1"))
+    expect(oriel.locator("main")).to_contain_text("asked for a copy of your record")
+    expect(oriel.locator("main")).to_contain_text("made a copy of your record and delivered it to your portal")
     problems.assert_none()
