@@ -18,7 +18,8 @@ from playwright.sync_api import Page, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 # Links that act, download or leave: never followed.
-SKIP = re.compile(r"(logout|sign-out|\.pdf$|/documents/[0-9a-f-]{36}$|/api/|/join/|/invite/|/release/|/accounts/2fa/"
+SKIP = re.compile(r"(logout|sign-out|\.(pdf|csv|json)$|/record/copies/|/documents/[0-9a-f-]{36}$|/api/|/join/|/invite/"
+                  r"|/release/|/accounts/2fa/"
                   r"(totp/deactivate|recovery-codes/generate|webauthn/remove))")
 PERSON = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$")
 
