@@ -67,11 +67,11 @@ def test_a_visit_that_did_things_says_what_it_did_and_what_it_looked_at() -> Non
 
 
 def test_a_tag_nobody_described_yet_is_grouped_by_its_own_words() -> None:
-    # Another area (telehealth) adds its tags; the history groups them without a change here.
-    entries = [_entry("telehealth:session:joined", 1), _entry("telehealth:waiting_room:read", 2)]
-    assert summarize(entries) == "telehealth session joined; looked at waiting room"
+    # Another area adds its tags; the history groups them without a change here (a fictional area).
+    entries = [_entry("groupwork:session:joined", 1), _entry("groupwork:waiting_room:read", 2)]
+    assert summarize(entries) == "groupwork session joined; looked at waiting room"
     view = present(AccessHistory("", 0, _newest_first(*entries)))
-    assert [(k.value, k.label) for k in view.kinds] == [("telehealth", "Telehealth")]
+    assert [(k.value, k.label) for k in view.kinds] == [("groupwork", "Groupwork")]
 
 
 def test_the_clients_own_actions_are_folded_away_and_filters_choose_person_and_kind() -> None:

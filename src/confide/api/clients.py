@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
-from ninja.errors import HttpError
 
 from confide.access_rights.services import AccessRightsError, export_record
 from confide.api.auth import caller_vault
@@ -214,10 +213,10 @@ def _note_out(opened: services.OpenedNote) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- care team
 
 
-@router.get("/clients/{client_id}/access-log", response={200: AccessLogOut, **ERRORS},
+@router.get("/clients/{client_id}/access-log", response={200: AccessLogOut, 400: Problem, 409: Problem, **ERRORS},
             summary="Who accessed a client's record")
 def get_access_log(request: HttpRequest, client_id: ClientId, before: int | None = None,
-                   limit: int = 200) -> dict[str, Any]:
+                   limit: int = 200) -> dict[str, Any] | HttpResponse:
     """A page of the accesses to the record, newest first, in plain words, each with its inclusion proof.
 
     `next_before` is the `before` of the next older page (null at the client's first entry): every
@@ -225,12 +224,16 @@ def get_access_log(request: HttpRequest, client_id: ClientId, before: int | None
     otherwise). `limit` is 1 to 1000. Front desk receive the administrative entries only;
     `withheld` counts the others.
     """
-    if not 1 <= limit <= 1000 or (before is not None and before < 0):
-        raise HttpError(400, "limit must be 1 to 1000 and before a position in the log")
+    if not 1 <= limit <= 1000:
+        return problem(request, 400, "limit must be 1 to 1000.", errors=[{"detail": "1 to 1000", "parameter": "limit"}])
+    if before is not None and before < 0:
+        return problem(request, 400, "before must be a position in the log.",
+                       errors=[{"detail": "a position in the log", "parameter": "before"}])
     try:
         history = access_history(caller_vault(request), client_id, before=before, limit=limit)
     except ValueError:
-        raise HttpError(400, "before must be the position of an entry about this client") from None
+        return problem(request, 400, "before must be the position of an entry about this client.",
+                       errors=[{"detail": "an entry about this client", "parameter": "before"}])
     return {
         "tree_head": history.head_text, "tree_size": history.tree_size,
         "next_before": history.older, "withheld": history.withheld,

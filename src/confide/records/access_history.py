@@ -154,6 +154,7 @@ WHAT = {
     "portal:access_review:requested": "asked for a review of a decision to deny a copy of your record",
     "portal:amendment_request:created": "asked for a change to your record",
     "access:access_request:read": "looked at your requests for a copy of your record",
+    "access:access_requests:listed": "looked at the practice's list of open requests for copies, where yours is",
     "access:access_request:fulfilled": "made a copy of your record and delivered it to your portal",
     "access:access_request:denied": "denied your request for a copy of your record, giving the ground",
     "access:access_request:extended": "extended the time to answer your request for a copy of your record",
