@@ -217,7 +217,7 @@ def pages_for(world: World, persona: str) -> list[str]:
         route = matrix.web_route(pattern)
         if route is None or route.method != "GET" or route.ends_session or pattern.startswith("accounts/"):
             continue
-        if matrix.OK not in route.policy.expected(persona) or pattern.endswith((".pdf", "healthz")):
+        if matrix.OK not in route.policy.expected(persona) or pattern.endswith((".pdf", ".csv", "healthz", "metrics")):
             continue
         if "/attachments/" in pattern or "/record/copies/" in pattern:
             continue  # a message attachment or a copy of the record opens as a download, not a page
