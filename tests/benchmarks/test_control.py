@@ -113,8 +113,8 @@ def test_the_seeded_chart_shows_every_part_that_is_seeded(pages: Pages) -> None:
         assert text.count("Attended") == 2 and text.count("Scheduled") == 1, "two past sessions and one upcoming"
         assert "Open" in words, "the open episode (its tag is a line of its own)"
         assert "555-0199" in text, "the contact details"
-    assert "The client has a portal account." in with_portal
-    assert "The client has a portal account." not in without_portal
+    assert "The client has a portal account." in "\n".join(with_portal)
+    assert "The client has a portal account." not in "\n".join(without_portal)
 
 
 @pytest.mark.server
