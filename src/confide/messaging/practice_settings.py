@@ -18,9 +18,11 @@ from confide.accounts.models import User
 from confide.audit.services import record_event
 from confide.audit.tags import Tag, actor_id_for
 from confide.auditlog import Outcome, PurposeOfUse
+from confide.messaging import digest
 from confide.notifications.models import NotificationSettings, StaffNotificationPreference
 from confide.notifications.preferences import practice_settings
 from confide.practice.models import Membership, Role
+from confide.practice.services import membership_of
 from confide.records.errors import RecordError
 
 __all__ = [
@@ -45,7 +47,7 @@ class SettingsError(RecordError):
 
 
 def _owner(actor: User) -> Membership:
-    membership = Membership.objects.filter(user=actor).select_related("practice").first()
+    membership = membership_of(actor)
     if membership is None or membership.role != Role.OWNER:
         raise SettingsError("Only the practice owner can change these settings.")
     return membership
@@ -90,11 +92,10 @@ def quiet_hours_of(user_id: int) -> QuietHours:
     return QuietHours(found.quiet_start, found.quiet_end)
 
 
-@transaction.atomic
 def set_own_quiet_hours(user: User, *, start: int, end: int) -> QuietHours:
     """Set the hours (0-23, practice time zone) in which no digest is sent to this person."""
-    if not (0 <= start <= 23 and 0 <= end <= 23):
-        raise SettingsError("Quiet hours run from 0 to 23.")
-    StaffNotificationPreference.objects.update_or_create(user=user, defaults={"quiet_start": start,
-                                                                              "quiet_end": end})
-    return QuietHours(start, end)
+    try:
+        saved = digest.set_quiet_hours(int(user.pk or 0), start=start, end=end)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    return QuietHours(saved.quiet_start, saved.quiet_end)
